@@ -1,0 +1,22 @@
+/* foldlight-cli sub-commands. Each returns the process exit status:
+ * 0 success, 1 bad input / run failure (one clear sentence on stderr),
+ * 2 usage error. */
+#pragma once
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*main) (int argc, char **argv);   /* argv[0] is the sub-command name */
+} FlCliCommand;
+
+/* The table, terminated by a NULL name (fl-cli-commands.c). */
+extern const FlCliCommand fl_cli_commands[];
+
+/* Shared helpers for sub-commands. */
+int fl_cli_fail (GError *error);                         /* prints, frees, returns 1 */
+int fl_cli_usage_error (GOptionContext *ctx, const char *message); /* returns 2 */
+
+G_END_DECLS
