@@ -1,0 +1,77 @@
+/* The trunk of AlphaFold2 on a backend: input + recycling embeddings, the
+ * extra-MSA stack and the Evoformer stack, one block per call so that the
+ * engine can report progress and cancel between blocks.
+ * Everything here is written in the op table (fl-backend.h). */
+#pragma once
+#include <glib.h>
+#include "fl-backend.h"
+#include "fl-config.h"
+#include "fl-features.h"
+#include "fl-weights.h"
+
+G_BEGIN_DECLS
+
+/* The features the network reads, in backend memory, for one pass. */
+typedef struct {
+  int L, n_clust, n_extra;
+  float *target_feat;   /* (L, 22) */
+  float *msa_feat;      /* (n_clust, L, 49) */
+  float *msa_mask;      /* (n_clust, L) */
+  float *extra_feat;    /* (n_extra, L, 25): onehot23(extra_msa), has_deletion, deletion_value */
+  float *extra_mask;    /* (n_extra, L) */
+  float *seq_mask;      /* (L) */
+  float *pair_mask;     /* (L, L) seq_mask[i] * seq_mask[j] */
+  float *relpos;        /* (L, L, 2*max_relative_feature+1) one-hot relative positions */
+} FlDeviceInputs;
+
+FlDeviceInputs *fl_device_inputs_new (FlBackend *b, const FlModelConfig *cfg,
+                                      const FlFeatures *features, GError **error);
+void fl_device_inputs_free (FlBackend *b, FlDeviceInputs *in);
+
+/* The activations carried through the trunk (backend memory). */
+typedef struct {
+  float *msa;     /* (n_clust, L, c_m) */
+  float *pair;    /* (L, L, c_z) */
+  float *extra;   /* (n_extra, L, c_e) */
+} FlActivations;
+
+/* Attention capture for one Evoformer block (host buffers, filled when non-NULL). */
+typedef struct {
+  int residue;                /* query residue for the triangle maps */
+  float *msa_row_attention;   /* (msa_row_heads, L, L) softmax weights averaged over MSA rows */
+  float *msa_row_pair_bias;   /* (msa_row_heads, L, L) */
+  float *tri_start_attention; /* (tri_att_start_heads, L, L) weights of row `residue` (j -> k) */
+  float *tri_end_attention;   /* (tri_att_end_heads, L, L) weights of column `residue` */
+} FlAttentionCapture;
+
+typedef struct _FlEvoformer FlEvoformer;
+
+/* Backend bytes the trunk needs for these sizes (activations + scratch). */
+gsize fl_evoformer_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_extra);
+
+FlEvoformer *fl_evoformer_new (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
+                               int L, int n_clust, int n_extra, GError **error);
+void fl_evoformer_free (FlEvoformer *evo);
+FlActivations *fl_evoformer_activations (FlEvoformer *evo);   /* borrowed */
+
+/* Embeddings of one pass (golden debug keys extra0/in_msa, in_pair and
+ * evo0/in_msa): preprocess_1d/msa, left/right single, relpos, recycling
+ * (prev_pos pseudo-beta distogram from host atom37 positions, LayerNormed
+ * prev_msa_first_row and prev_pair in backend memory), extra-MSA activations.
+ * prev_* may be NULL for pass 0 (zeros). */
+gboolean fl_evoformer_embed (FlEvoformer *evo, const FlDeviceInputs *in,
+                             const FlFeatures *features,
+                             const float *prev_pos_atom37,   /* host (L, 37, 3) or NULL */
+                             const float *prev_msa_first_row,/* backend (L, c_m) or NULL */
+                             const float *prev_pair,         /* backend (L, L, c_z) or NULL */
+                             GError **error);
+/* One extra-MSA block (updates extra and pair). */
+gboolean fl_evoformer_extra_block (FlEvoformer *evo, int block, const FlDeviceInputs *in,
+                                   GError **error);
+/* One Evoformer block (updates msa and pair); capture may be NULL. */
+gboolean fl_evoformer_block (FlEvoformer *evo, int block, const FlDeviceInputs *in,
+                             FlAttentionCapture *capture, GError **error);
+/* single (L, c_s) = Linear(msa[0]) ("single_activations"), backend memory. */
+gboolean fl_evoformer_single (FlEvoformer *evo, float *single, GError **error);
+
+G_END_DECLS
