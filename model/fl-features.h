@@ -1,5 +1,5 @@
 /* FlFeatures: AlphaFold's processed model inputs for one chain, as in
- * shared/golden/*/features.npz (without the recycle dimension). Built from
+ * shared/golden/<case>/features.npz (without the recycle dimension). Built from
  * an FlMsa either deterministically (golden README steps 1-12) or with
  * AlphaFold's random MSA sampling / BERT masking from a seed. */
 #pragma once
