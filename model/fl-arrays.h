@@ -18,6 +18,8 @@ typedef enum {
   FL_DTYPE_I64,
   FL_DTYPE_U8,
   FL_DTYPE_BOOL,
+  FL_DTYPE_UCS4,  /* numpy '<Un' text: one uint32 code point per element; the
+                     last dimension is n (a '<U24' scalar is shape (24)) */
 } FlDtype;
 
 typedef struct {

@@ -27,6 +27,8 @@ typedef struct {
 FlDeviceInputs *fl_device_inputs_new (FlBackend *b, const FlModelConfig *cfg,
                                       const FlFeatures *features, GError **error);
 void fl_device_inputs_free (FlBackend *b, FlDeviceInputs *in);
+/* Backend bytes fl_device_inputs_new allocates for these sizes. */
+gsize fl_device_inputs_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_extra);
 
 /* The activations carried through the trunk (backend memory). */
 typedef struct {
@@ -46,7 +48,9 @@ typedef struct {
 
 typedef struct _FlEvoformer FlEvoformer;
 
-/* Backend bytes the trunk needs for these sizes (activations + scratch). */
+/* Backend bytes fl_evoformer_new allocates for these sizes (activations,
+ * outer-product normalisers and the scratch arena of the largest module;
+ * the device inputs are counted by fl_device_inputs_bytes_needed). */
 gsize fl_evoformer_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_extra);
 
 FlEvoformer *fl_evoformer_new (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,

@@ -52,6 +52,10 @@ typedef struct {
   int32_t *cluster_source_row; /* (n_clust) */
   int32_t *extra_source_row;   /* (n_extra) */
   int32_t *extra_assignment;   /* (n_extra) cluster index */
+
+  /* "debug/..." intermediates of feature building (golden names: cluster
+   * profile, assignment, deletion matrices, real-row counts), or NULL. */
+  FlArrays *debug;
 } FlFeatures;
 
 FlFeatures *fl_features_build (const FlMsa *msa, const FlFeatureOptions *opts,

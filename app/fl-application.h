@@ -1,0 +1,40 @@
+/* FlApplication: the desktop app. Owns the settings, the run controller and
+ * the window; defines the app.* actions and their accelerators:
+ *   app.open (Ctrl+O)  app.open-result  app.open-demo  app.open-uris (as)
+ *   app.run (Ctrl+Enter)  app.cancel (Escape)  app.export (s: pdb, cif,
+ *   traj-pdb, traj-cif, png; Ctrl+S = pdb)  app.choose-params
+ *   app.use-demo-params  app.fullscreen (F11)  app.about  app.quit (Ctrl+Q)
+ * and GTK's win.show-help-overlay (Ctrl+?). */
+#pragma once
+#include <gtk/gtk.h>
+#include "fl-run-controller.h"
+#include "fl-window.h"
+
+G_BEGIN_DECLS
+
+#define FL_TYPE_APPLICATION (fl_application_get_type ())
+G_DECLARE_FINAL_TYPE (FlApplication, fl_application, FL, APPLICATION, GtkApplication)
+
+FlApplication *fl_application_new (void);
+
+FlWindow *fl_application_get_window (FlApplication *self);   /* nullable before activate */
+FlRunController *fl_application_get_run_controller (FlApplication *self);
+GSettings *fl_application_get_settings (FlApplication *self); /* nullable: no schema found */
+
+/* Show the bundled demo (4-OT: structure, PAE, MSA) and make it the input. */
+gboolean fl_application_open_demo (FlApplication *self, GError **error);
+/* Open files: a structure (+ scores / PAE JSON, + alignment) shows a
+ * prediction; an alignment / sequence alone becomes the input. */
+gboolean fl_application_open_paths (FlApplication *self, const char *const *paths, GError **error);
+/* Start a run of the current input now (no question asked). */
+gboolean fl_application_start_run (FlApplication *self, GError **error);
+/* Parameter file for runs; NULL = untrained demo parameters. */
+void fl_application_set_params_path (FlApplication *self, const char *path);
+/* Runs use this backend / thread count (default AUTO, all cores). */
+void fl_application_set_backend (FlApplication *self, FlBackendKind kind, int n_threads);
+/* Export what is shown: kind "pdb", "cif", "traj-pdb", "traj-cif", "png"
+ * (png: width x height; 0 = the view's size). */
+gboolean fl_application_export (FlApplication *self, const char *kind, const char *path,
+                                int width, int height, GError **error);
+
+G_END_DECLS

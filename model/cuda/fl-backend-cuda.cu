@@ -1,0 +1,334 @@
+/* The CUDA backend: op table, device memory, stream and cuBLAS handle.
+ * Kernels live in fl-cuda-{elementwise,layernorm,attention,gemm}.cu. */
+#include "fl-cuda-private.h"
+#include <string.h>
+
+gboolean
+fl_cuda_check_status (FlBackend *b, cudaError_t status, const char *call,
+                      const char *file, int line)
+{
+  if (status == cudaSuccess)
+    return TRUE;
+  int code = (status == cudaErrorMemoryAllocation) ? FL_BACKEND_ERROR_OUT_OF_MEMORY
+                                                   : FL_BACKEND_ERROR_CUDA;
+  fl_backend_fail (b, code, "%s:%d: %s failed: %s (%s)", file, line, call,
+                   cudaGetErrorString (status), cudaGetErrorName (status));
+  return FALSE;
+}
+
+const char *
+fl_cublas_status_name (cublasStatus_t status)
+{
+  switch (status)
+    {
+    case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
+    case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
+    case CUBLAS_STATUS_LICENSE_ERROR: return "CUBLAS_STATUS_LICENSE_ERROR";
+    default: return "unknown cuBLAS status";
+    }
+}
+
+gboolean
+fl_cublas_check_status (FlBackend *b, cublasStatus_t status, const char *call,
+                        const char *file, int line)
+{
+  if (status == CUBLAS_STATUS_SUCCESS)
+    return TRUE;
+  int code = (status == CUBLAS_STATUS_ALLOC_FAILED) ? FL_BACKEND_ERROR_OUT_OF_MEMORY
+                                                    : FL_BACKEND_ERROR_CUDA;
+  fl_backend_fail (b, code, "%s:%d: %s failed: %s (%d)", file, line, call,
+                   fl_cublas_status_name (status), (int) status);
+  return FALSE;
+}
+
+void *
+fl_cuda_scratch (FlBackend *b, size_t bytes)
+{
+  FlCudaState *s = fl_cuda_state (b);
+  if (bytes <= s->scratch_bytes && s->scratch)
+    return s->scratch;
+  if (s->scratch)
+    {
+      /* Earlier kernels on the stream may still read the old buffer. */
+      if (!FL_CUDA_CHECK (b, cudaStreamSynchronize (s->stream)))
+        return NULL;
+      FL_CUDA_CHECK (b, cudaFree (s->scratch));
+      b->bytes_in_use -= s->scratch_bytes;
+      s->scratch = NULL;
+      s->scratch_bytes = 0;
+    }
+  void *p = NULL;
+  cudaError_t st = cudaMalloc (&p, bytes);
+  if (st != cudaSuccess)
+    {
+      cudaGetLastError ();
+      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
+                       "%s:%d: cudaMalloc of %zu bytes of attention scratch failed: %s",
+                       __FILE__, __LINE__, bytes, cudaGetErrorString (st));
+      return NULL;
+    }
+  s->scratch = p;
+  s->scratch_bytes = bytes;
+  b->bytes_in_use += bytes;
+  b->bytes_peak = MAX (b->bytes_peak, b->bytes_in_use);
+  return p;
+}
+
+/* ---- memory ---- */
+
+static float *
+cuda_alloc (FlBackend *b, size_t n)
+{
+  FlCudaState *s = fl_cuda_state (b);
+  size_t bytes = MAX (n, (size_t) 1) * sizeof (float);
+  void *p = NULL;
+  cudaError_t st = cudaMalloc (&p, bytes);
+  if (st != cudaSuccess)
+    {
+      cudaGetLastError ();   /* clear the (non-sticky) error */
+      size_t free_b = 0, total_b = 0;
+      cudaMemGetInfo (&free_b, &total_b);
+      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
+                       "%s:%d: cudaMalloc of %.1f MiB failed: %s "
+                       "(%.1f MiB in use by Foldlight, %.1f MiB free on the device)",
+                       __FILE__, __LINE__, bytes / 1048576.0, cudaGetErrorString (st),
+                       b->bytes_in_use / 1048576.0, free_b / 1048576.0);
+      return NULL;
+    }
+  g_hash_table_insert (s->sizes, p, GSIZE_TO_POINTER (bytes));
+  b->bytes_in_use += bytes;
+  b->bytes_peak = MAX (b->bytes_peak, b->bytes_in_use);
+  return (float *) p;
+}
+
+static void
+cuda_free (FlBackend *b, float *p)
+{
+  if (!p)
+    return;
+  FlCudaState *s = fl_cuda_state (b);
+  gpointer size = NULL;
+  if (g_hash_table_steal_extended (s->sizes, p, NULL, &size))
+    b->bytes_in_use -= GPOINTER_TO_SIZE (size);
+  /* cudaFree waits for the device; report a failure but keep going. */
+  cudaError_t st = cudaFree (p);
+  if (st != cudaSuccess && b->error == NULL)
+    FL_CUDA_CHECK (b, st);
+}
+
+static void
+cuda_upload (FlBackend *b, float *dst, const float *host_src, size_t n)
+{
+  if (n == 0)
+    return;
+  cudaStream_t st = fl_cuda_stream (b);
+  /* Synchronous for the caller: the host buffer may be reused at once. */
+  if (FL_CUDA_CHECK (b, cudaMemcpyAsync (dst, host_src, n * sizeof (float),
+                                         cudaMemcpyHostToDevice, st)))
+    FL_CUDA_CHECK (b, cudaStreamSynchronize (st));
+}
+
+static void
+cuda_download (FlBackend *b, float *host_dst, const float *src, size_t n)
+{
+  if (n == 0)
+    return;
+  cudaStream_t st = fl_cuda_stream (b);
+  if (FL_CUDA_CHECK (b, cudaMemcpyAsync (host_dst, src, n * sizeof (float),
+                                         cudaMemcpyDeviceToHost, st)))
+    FL_CUDA_CHECK (b, cudaStreamSynchronize (st));
+}
+
+static void
+cuda_copy (FlBackend *b, float *dst, const float *src, size_t n)
+{
+  if (n == 0 || dst == src)
+    return;
+  FL_CUDA_CHECK (b, cudaMemcpyAsync (dst, src, n * sizeof (float),
+                                     cudaMemcpyDeviceToDevice, fl_cuda_stream (b)));
+}
+
+static void
+cuda_synchronize (FlBackend *b)
+{
+  FL_CUDA_CHECK (b, cudaStreamSynchronize (fl_cuda_stream (b)));
+}
+
+static size_t
+cuda_memory_available (FlBackend *b)
+{
+  size_t free_b = 0, total_b = 0;
+  if (!FL_CUDA_CHECK (b, cudaMemGetInfo (&free_b, &total_b)))
+    return 0;
+  return free_b;
+}
+
+static void
+cuda_destroy (FlBackend *b)
+{
+  FlCudaState *s = fl_cuda_state (b);
+  if (s)
+    {
+      cudaSetDevice (s->device);
+      if (s->stream)
+        cudaStreamSynchronize (s->stream);
+      if (s->sizes)
+        {
+          GHashTableIter it;
+          gpointer key;
+          g_hash_table_iter_init (&it, s->sizes);
+          while (g_hash_table_iter_next (&it, &key, NULL))
+            cudaFree (key);
+          g_hash_table_unref (s->sizes);
+        }
+      if (s->scratch)
+        cudaFree (s->scratch);
+      if (s->cublas)
+        cublasDestroy (s->cublas);
+      if (s->stream)
+        cudaStreamDestroy (s->stream);
+      cudaGetLastError ();
+      g_free (s);
+    }
+  g_free (b);
+}
+
+static const FlBackendOps cuda_ops = {
+  /* .name */ "cuda",
+  /* .destroy */ cuda_destroy,
+  /* .alloc */ cuda_alloc,
+  /* .free */ cuda_free,
+  /* .upload */ cuda_upload,
+  /* .download */ cuda_download,
+  /* .copy */ cuda_copy,
+  /* .fill */ fl_cuda_fill,
+  /* .synchronize */ cuda_synchronize,
+  /* .memory_available */ cuda_memory_available,
+  /* .linear */ fl_cuda_linear,
+  /* .gemm_batched */ fl_cuda_gemm_batched,
+  /* .layer_norm */ fl_cuda_layer_norm,
+  /* .add */ fl_cuda_add,
+  /* .mul */ fl_cuda_mul,
+  /* .scale */ fl_cuda_scale,
+  /* .relu */ fl_cuda_relu,
+  /* .sigmoid_mul */ fl_cuda_sigmoid_mul,
+  /* .mul_rows */ fl_cuda_mul_rows,
+  /* .add_row_vector */ fl_cuda_add_row_vector,
+  /* .swap01 */ fl_cuda_swap01,
+  /* .to_channel_first */ fl_cuda_to_channel_first,
+  /* .from_channel_first */ fl_cuda_from_channel_first,
+  /* .attention */ fl_cuda_attention,
+  /* .global_attention */ fl_cuda_global_attention,
+  /* .masked_mean */ fl_cuda_masked_mean,
+  /* .mul_broadcast_rows */ fl_cuda_mul_broadcast_rows,
+};
+
+/* ---- construction ---- */
+
+gboolean
+fl_backend_cuda_available (void)
+{
+  int n = 0;
+  cudaError_t st = cudaGetDeviceCount (&n);
+  if (st != cudaSuccess)
+    {
+      cudaGetLastError ();
+      return FALSE;
+    }
+  return n > 0;
+}
+
+static gboolean
+set_error_cuda (GError **error, int code, cudaError_t st, const char *call, int line)
+{
+  g_set_error (error, FL_BACKEND_ERROR, code, "%s:%d: %s failed: %s (%s)", __FILE__, line,
+               call, cudaGetErrorString (st), cudaGetErrorName (st));
+  cudaGetLastError ();
+  return FALSE;
+}
+
+FlBackend *
+fl_backend_cuda_new (int device, FlPrecision precision, GError **error)
+{
+  int n = 0;
+  cudaError_t st = cudaGetDeviceCount (&n);
+  if (st != cudaSuccess || n == 0)
+    {
+      cudaGetLastError ();
+      g_set_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_NO_DEVICE,
+                   "No CUDA device is available (%s); use the CPU backend.",
+                   st != cudaSuccess ? cudaGetErrorString (st) : "0 devices");
+      return NULL;
+    }
+  if (device < 0 || device >= n)
+    {
+      g_set_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_NO_DEVICE,
+                   "CUDA device %d does not exist (this machine has %d: 0..%d).",
+                   device, n, n - 1);
+      return NULL;
+    }
+
+  FlCudaState *s = g_new0 (FlCudaState, 1);
+  FlBackend *b = g_new0 (FlBackend, 1);
+  b->ops = &cuda_ops;
+  b->impl = s;
+  b->precision = precision;
+  b->n_threads = 1;
+  s->device = device;
+  s->sizes = g_hash_table_new (g_direct_hash, g_direct_equal);
+
+  size_t free_b = 0, total_b = 0;
+  cublasStatus_t cs;
+  if ((st = cudaSetDevice (device)) != cudaSuccess)
+    {
+      set_error_cuda (error, FL_BACKEND_ERROR_NO_DEVICE, st, "cudaSetDevice", __LINE__);
+      goto fail;
+    }
+  if ((st = cudaGetDeviceProperties (&s->prop, device)) != cudaSuccess)
+    {
+      set_error_cuda (error, FL_BACKEND_ERROR_CUDA, st, "cudaGetDeviceProperties", __LINE__);
+      goto fail;
+    }
+  if ((st = cudaStreamCreateWithFlags (&s->stream, cudaStreamNonBlocking)) != cudaSuccess)
+    {
+      set_error_cuda (error, FL_BACKEND_ERROR_CUDA, st, "cudaStreamCreateWithFlags", __LINE__);
+      goto fail;
+    }
+  if ((cs = cublasCreate (&s->cublas)) != CUBLAS_STATUS_SUCCESS
+      || (cs = cublasSetStream (s->cublas, s->stream)) != CUBLAS_STATUS_SUCCESS
+      /* fp32 mode: no TF32 (CUBLAS_DEFAULT_MATH); faster modes choose the
+       * compute type per call (fl-cuda-gemm.cu). */
+      || (cs = cublasSetMathMode (s->cublas, CUBLAS_DEFAULT_MATH)) != CUBLAS_STATUS_SUCCESS)
+    {
+      g_set_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_CUDA,
+                   "%s:%d: creating the cuBLAS handle failed: %s (%d)", __FILE__, __LINE__,
+                   fl_cublas_status_name (cs), (int) cs);
+      goto fail;
+    }
+  switch (precision)
+    {
+    case FL_PRECISION_TF32: s->compute = CUBLAS_COMPUTE_32F_FAST_TF32; break;
+    case FL_PRECISION_BF16: s->compute = CUBLAS_COMPUTE_32F_FAST_16BF; break;
+    case FL_PRECISION_FP32:
+    default: s->compute = CUBLAS_COMPUTE_32F; break;   /* exact fp32 */
+    }
+  if ((st = cudaMemGetInfo (&free_b, &total_b)) != cudaSuccess)
+    {
+      set_error_cuda (error, FL_BACKEND_ERROR_CUDA, st, "cudaMemGetInfo", __LINE__);
+      goto fail;
+    }
+  g_snprintf (b->description, sizeof b->description, "%s, %.1f GiB free",
+              s->prop.name, free_b / 1073741824.0);
+  return b;
+
+fail:
+  cuda_destroy (b);
+  return NULL;
+}

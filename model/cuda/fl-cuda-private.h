@@ -1,0 +1,99 @@
+/* Private state and helpers of the CUDA backend (model/cuda/).
+ *
+ * Every CUDA runtime / cuBLAS status goes through FL_CUDA_CHECK /
+ * FL_CUBLAS_CHECK, which turn a failure into the backend's sticky error with
+ * the call site (file:line and the call). Kernel launches are followed by
+ * FL_CUDA_CHECK_LAUNCH. */
+#pragma once
+#include <cuda_runtime.h>
+#include <cublas_v2.h>
+#include <glib.h>
+#include "fl-backend.h"
+#include "fl-error.h"
+
+typedef struct {
+  int device;
+  cudaDeviceProp prop;
+  cudaStream_t stream;
+  cublasHandle_t cublas;
+  cublasComputeType_t compute;   /* from the precision mode */
+  GHashTable *sizes;             /* device pointer -> bytes (for bytes_in_use) */
+  void *scratch;                 /* grows on demand (attention statistics) */
+  size_t scratch_bytes;
+} FlCudaState;
+
+static inline FlCudaState *
+fl_cuda_state (FlBackend *b)
+{
+  return (FlCudaState *) b->impl;
+}
+
+static inline cudaStream_t
+fl_cuda_stream (FlBackend *b)
+{
+  return ((FlCudaState *) b->impl)->stream;
+}
+
+/* Record a failed status in b (keeps the first); TRUE when status is success. */
+gboolean fl_cuda_check_status (FlBackend *b, cudaError_t status, const char *call,
+                               const char *file, int line);
+gboolean fl_cublas_check_status (FlBackend *b, cublasStatus_t status, const char *call,
+                                 const char *file, int line);
+const char *fl_cublas_status_name (cublasStatus_t status);
+
+#define FL_CUDA_CHECK(b, call) fl_cuda_check_status ((b), (call), #call, __FILE__, __LINE__)
+#define FL_CUBLAS_CHECK(b, call) fl_cublas_check_status ((b), (call), #call, __FILE__, __LINE__)
+#define FL_CUDA_CHECK_LAUNCH(b, name) \
+  fl_cuda_check_status ((b), cudaGetLastError (), "launch of " name, __FILE__, __LINE__)
+
+/* Scratch device memory of at least `bytes` (valid until the next call). */
+void *fl_cuda_scratch (FlBackend *b, size_t bytes);
+
+/* Grid size for n elements with `threads` per block (capped, grid-stride loops). */
+static inline unsigned int
+fl_cuda_blocks (size_t n, unsigned int threads)
+{
+  size_t blocks = (n + threads - 1) / threads;
+  if (blocks > 65535u * 16u)
+    blocks = 65535u * 16u;
+  return blocks == 0 ? 1u : (unsigned int) blocks;
+}
+
+/* Op implementations, one file per family. */
+void fl_cuda_fill (FlBackend *b, float *dst, float value, size_t n);
+void fl_cuda_add (FlBackend *b, float *y, const float *x, size_t n);
+void fl_cuda_mul (FlBackend *b, float *y, const float *x, size_t n);
+void fl_cuda_scale (FlBackend *b, float *y, float alpha, size_t n);
+void fl_cuda_relu (FlBackend *b, float *y, size_t n);
+void fl_cuda_sigmoid_mul (FlBackend *b, float *y, const float *gate, size_t n);
+void fl_cuda_mul_rows (FlBackend *b, float *y, const float *m, int64_t M, int64_t C);
+void fl_cuda_add_row_vector (FlBackend *b, float *y, const float *x, int64_t M, int64_t C);
+void fl_cuda_set_rows (FlBackend *b, float *y, const float *x, int64_t M, int64_t C);
+void fl_cuda_swap01 (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C);
+void fl_cuda_to_channel_first (FlBackend *b, const float *x, float *y,
+                               int64_t A, int64_t B, int64_t C);
+void fl_cuda_from_channel_first (FlBackend *b, const float *x, float *y,
+                                 int64_t A, int64_t B, int64_t C);
+void fl_cuda_masked_mean (FlBackend *b, const float *x, const float *mask, float *y,
+                          int64_t N, int64_t S, int64_t C, float eps);
+void fl_cuda_mul_broadcast_rows (FlBackend *b, float *y, const float *x,
+                                 int64_t N, int64_t S, int64_t C);
+
+void fl_cuda_layer_norm (FlBackend *b, const float *x, const float *scale,
+                         const float *offset, float *y, int64_t M, int64_t C);
+
+void fl_cuda_linear (FlBackend *b, const float *x, const float *w, const float *bias,
+                     float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate);
+void fl_cuda_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
+                           int64_t M, int64_t N, int64_t K, float alpha,
+                           const float *A, int64_t lda, int64_t stride_a,
+                           const float *B, int64_t ldb, int64_t stride_b, float beta,
+                           float *C, int64_t ldc, int64_t stride_c, int64_t batch);
+
+void fl_cuda_attention (FlBackend *b, const float *q, const float *k, const float *v,
+                        const float *key_mask, const float *bias, float *out,
+                        int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
+                        float *probs_mean);
+void fl_cuda_global_attention (FlBackend *b, const float *q, const float *k, const float *v,
+                               const float *mask, float *out,
+                               int64_t N, int64_t S, int64_t H, int64_t D);

@@ -1,0 +1,642 @@
+/* The CPU backend: every op of fl-backend.h as plain loops.
+ *
+ * This file is the readable specification of the op table; the CUDA backend
+ * is checked against it op by op. Dense products go through cblas_sgemm
+ * (OpenBLAS, FL_HAVE_BLAS) or a plain blocked loop; row-wise ops use OpenMP
+ * across rows. Attention is computed one (batch row, head) at a time with a
+ * scratch tile of Lq x Lk floats per thread, so memory stays O(L^2) per
+ * thread and never B*H*Lq*Lk at once. */
+#include "fl-backend.h"
+#include "fl-error.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#ifdef FL_HAVE_BLAS
+#include <cblas.h>
+#endif
+
+/* Ops on fewer elements than this run on one thread (thread start-up costs more). */
+#define PARALLEL_MIN 32768
+
+/* Every allocation carries a 64-byte header with its size (for the counters). */
+#define HEADER_FLOATS 16
+
+typedef struct {
+  int n_threads;
+} CpuImpl;
+
+/* ------------------------------------------------------------------ memory */
+
+static float *
+cpu_alloc (FlBackend *b, size_t n)
+{
+  void *p = NULL;
+  size_t bytes = (n + HEADER_FLOATS) * sizeof (float);
+  if (n > (SIZE_MAX / sizeof (float)) - HEADER_FLOATS || posix_memalign (&p, 64, bytes) != 0)
+    {
+      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
+                       "Out of memory allocating %.1f MiB on the CPU.",
+                       (double) n * sizeof (float) / (1024.0 * 1024.0));
+      return NULL;
+    }
+  *(size_t *) p = n;
+  b->bytes_in_use += n * sizeof (float);
+  if (b->bytes_in_use > b->bytes_peak)
+    b->bytes_peak = b->bytes_in_use;
+  return (float *) p + HEADER_FLOATS;
+}
+
+static void
+cpu_free (FlBackend *b, float *p)
+{
+  if (!p)
+    return;
+  float *base = p - HEADER_FLOATS;
+  size_t n = *(size_t *) base;
+  b->bytes_in_use -= n * sizeof (float);
+  free (base);
+}
+
+static void
+cpu_upload (FlBackend *b, float *dst, const float *host_src, size_t n)
+{
+  if (n)
+    memcpy (dst, host_src, n * sizeof (float));
+}
+
+static void
+cpu_download (FlBackend *b, float *host_dst, const float *src, size_t n)
+{
+  if (n)
+    memcpy (host_dst, src, n * sizeof (float));
+}
+
+static void
+cpu_copy (FlBackend *b, float *dst, const float *src, size_t n)
+{
+  if (n && dst != src)
+    memmove (dst, src, n * sizeof (float));
+}
+
+static void
+cpu_fill (FlBackend *b, float *dst, float value, size_t n)
+{
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+  for (size_t i = 0; i < n; i++)
+    dst[i] = value;
+}
+
+static void
+cpu_synchronize (FlBackend *b)
+{
+}
+
+static size_t
+cpu_memory_available (FlBackend *b)
+{
+  /* MemAvailable from /proc/meminfo; physical pages as a fallback. */
+  g_autofree char *text = NULL;
+  if (g_file_get_contents ("/proc/meminfo", &text, NULL, NULL))
+    {
+      const char *line = strstr (text, "MemAvailable:");
+      if (line)
+        {
+          unsigned long long kib = g_ascii_strtoull (line + strlen ("MemAvailable:"), NULL, 10);
+          if (kib > 0)
+            return (size_t) kib * 1024;
+        }
+    }
+  long pages = sysconf (_SC_AVPHYS_PAGES);
+  long page = sysconf (_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? (size_t) pages * (size_t) page : (size_t) 1 << 32;
+}
+
+/* ------------------------------------------------------------ dense algebra */
+
+/* C (M,N) = alpha * op(A) @ op(B) + beta * C for one matrix, plain loops in
+ * blocks (used without BLAS). op(A)[m,k] = trans_a ? A[k*lda+m] : A[m*lda+k]. */
+static void
+gemm_plain (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
+            float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+            float beta, float *C, int64_t ldc)
+{
+  enum { BK = 64, BN = 256 };
+#pragma omp parallel for if (M * N * K > 262144) schedule (static)
+  for (int64_t m = 0; m < M; m++)
+    {
+      float acc[BN];
+      for (int64_t n0 = 0; n0 < N; n0 += BN)
+        {
+          int64_t nn = MIN (BN, N - n0);
+          for (int64_t n = 0; n < nn; n++)
+            acc[n] = 0.f;
+          for (int64_t k0 = 0; k0 < K; k0 += BK)
+            {
+              int64_t kk = MIN (BK, K - k0);
+              for (int64_t k = k0; k < k0 + kk; k++)
+                {
+                  float a = trans_a ? A[k * lda + m] : A[m * lda + k];
+                  if (!trans_b)
+                    {
+                      const float *brow = B + k * ldb + n0;
+                      for (int64_t n = 0; n < nn; n++)
+                        acc[n] += a * brow[n];
+                    }
+                  else
+                    for (int64_t n = 0; n < nn; n++)
+                      acc[n] += a * B[(n0 + n) * ldb + k];
+                }
+            }
+          float *crow = C + m * ldc + n0;
+          for (int64_t n = 0; n < nn; n++)
+            crow[n] = alpha * acc[n] + (beta == 0.f ? 0.f : beta * crow[n]);
+        }
+    }
+}
+
+static void
+gemm_one (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
+          float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+          float beta, float *C, int64_t ldc)
+{
+  if (M <= 0 || N <= 0)
+    return;
+  if (K <= 0)
+    {
+      for (int64_t m = 0; m < M; m++)
+        for (int64_t n = 0; n < N; n++)
+          C[m * ldc + n] = beta == 0.f ? 0.f : beta * C[m * ldc + n];
+      return;
+    }
+#ifdef FL_HAVE_BLAS
+  if (M <= INT32_MAX && N <= INT32_MAX && K <= INT32_MAX
+      && lda <= INT32_MAX && ldb <= INT32_MAX && ldc <= INT32_MAX)
+    {
+      cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                   trans_b ? CblasTrans : CblasNoTrans,
+                   (int) M, (int) N, (int) K, alpha, A, (int) lda, B, (int) ldb,
+                   beta, C, (int) ldc);
+      return;
+    }
+#endif
+  gemm_plain (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+static void
+cpu_linear (FlBackend *b, const float *x, const float *w, const float *bias,
+            float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate)
+{
+  /* x (M,K) @ w (K,N) [+ bias (N)] into / onto y (M,N). */
+  gemm_one (FALSE, FALSE, M, N, K, 1.f, x, K, w, N, accumulate ? 1.f : 0.f, y, N);
+  if (bias)
+    {
+#pragma omp parallel for if (M * N > PARALLEL_MIN) schedule (static)
+      for (int64_t m = 0; m < M; m++)
+        for (int64_t n = 0; n < N; n++)
+          y[m * N + n] += bias[n];
+    }
+}
+
+static void
+cpu_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
+                  int64_t M, int64_t N, int64_t K, float alpha,
+                  const float *A, int64_t lda, int64_t stride_a,
+                  const float *B, int64_t ldb, int64_t stride_b, float beta,
+                  float *C, int64_t ldc, int64_t stride_c, int64_t batch)
+{
+  for (int64_t p = 0; p < batch; p++)
+    gemm_one (trans_a, trans_b, M, N, K, alpha, A + p * stride_a, lda,
+              B + p * stride_b, ldb, beta, C + p * stride_c, ldc);
+}
+
+/* --------------------------------------------- normalisation and elementwise */
+
+static void
+cpu_layer_norm (FlBackend *b, const float *x, const float *scale, const float *offset,
+                float *y, int64_t M, int64_t C)
+{
+  /* Per row: mean, then variance of (x - mean) (two passes), eps 1e-5. */
+#pragma omp parallel for if (M * C > PARALLEL_MIN) schedule (static)
+  for (int64_t m = 0; m < M; m++)
+    {
+      const float *xr = x + m * C;
+      float *yr = y + m * C;
+      double sum = 0.0;
+      for (int64_t c = 0; c < C; c++)
+        sum += xr[c];
+      float mean = (float) (sum / (double) C);
+      double sq = 0.0;
+      for (int64_t c = 0; c < C; c++)
+        {
+          float d = xr[c] - mean;
+          sq += (double) d * d;
+        }
+      float var = (float) (sq / (double) C);
+      float inv = 1.f / sqrtf (var + 1e-5f);
+      for (int64_t c = 0; c < C; c++)
+        {
+          float s = scale ? scale[c] : 1.f;
+          float o = offset ? offset[c] : 0.f;
+          yr[c] = (xr[c] - mean) * (inv * s) + o;
+        }
+    }
+}
+
+static void
+cpu_add (FlBackend *b, float *y, const float *x, size_t n)
+{
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+  for (size_t i = 0; i < n; i++)
+    y[i] += x[i];
+}
+
+static void
+cpu_mul (FlBackend *b, float *y, const float *x, size_t n)
+{
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+  for (size_t i = 0; i < n; i++)
+    y[i] *= x[i];
+}
+
+static void
+cpu_scale (FlBackend *b, float *y, float alpha, size_t n)
+{
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+  for (size_t i = 0; i < n; i++)
+    y[i] *= alpha;
+}
+
+static void
+cpu_relu (FlBackend *b, float *y, size_t n)
+{
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+  for (size_t i = 0; i < n; i++)
+    y[i] = y[i] > 0.f ? y[i] : 0.f;
+}
+
+static void
+cpu_sigmoid_mul (FlBackend *b, float *y, const float *gate, size_t n)
+{
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+  for (size_t i = 0; i < n; i++)
+    y[i] *= 1.f / (1.f + expf (-gate[i]));
+}
+
+static void
+cpu_mul_rows (FlBackend *b, float *y, const float *m, int64_t M, int64_t C)
+{
+#pragma omp parallel for if (M * C > PARALLEL_MIN) schedule (static)
+  for (int64_t r = 0; r < M; r++)
+    for (int64_t c = 0; c < C; c++)
+      y[r * C + c] *= m[r];
+}
+
+static void
+cpu_add_row_vector (FlBackend *b, float *y, const float *x, int64_t M, int64_t C)
+{
+#pragma omp parallel for if (M * C > PARALLEL_MIN) schedule (static)
+  for (int64_t r = 0; r < M; r++)
+    for (int64_t c = 0; c < C; c++)
+      y[r * C + c] += x[c];
+}
+
+/* ------------------------------------------------------------------ layout */
+
+static void
+cpu_swap01 (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C)
+{
+  /* x (A,B,C) -> y (B,A,C) */
+#pragma omp parallel for if (A * B * C > PARALLEL_MIN) schedule (static)
+  for (int64_t j = 0; j < B; j++)
+    for (int64_t i = 0; i < A; i++)
+      memcpy (y + (j * A + i) * C, x + (i * B + j) * C, (size_t) C * sizeof (float));
+}
+
+static void
+cpu_to_channel_first (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C)
+{
+  /* x (A,B,C) -> y (C,A,B) */
+  int64_t AB = A * B;
+#pragma omp parallel for if (AB * C > PARALLEL_MIN) schedule (static)
+  for (int64_t ab = 0; ab < AB; ab++)
+    for (int64_t c = 0; c < C; c++)
+      y[c * AB + ab] = x[ab * C + c];
+}
+
+static void
+cpu_from_channel_first (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C)
+{
+  /* x (C,A,B) -> y (A,B,C) */
+  int64_t AB = A * B;
+#pragma omp parallel for if (AB * C > PARALLEL_MIN) schedule (static)
+  for (int64_t ab = 0; ab < AB; ab++)
+    for (int64_t c = 0; c < C; c++)
+      y[ab * C + c] = x[c * AB + ab];
+}
+
+/* --------------------------------------------------------------- attention */
+
+static int
+cpu_threads (void)
+{
+#ifdef _OPENMP
+  return omp_get_max_threads ();
+#else
+  return 1;
+#endif
+}
+
+static int
+cpu_thread_id (void)
+{
+#ifdef _OPENMP
+  return omp_get_thread_num ();
+#else
+  return 0;
+#endif
+}
+
+/* Softmax of one row of n logits, in place: exp(x - max) / sum. */
+static void
+softmax_row (float *row, int64_t n)
+{
+  float mx = -INFINITY;
+  for (int64_t j = 0; j < n; j++)
+    mx = row[j] > mx ? row[j] : mx;
+  float sum = 0.f;
+  for (int64_t j = 0; j < n; j++)
+    {
+      row[j] = expf (row[j] - mx);
+      sum += row[j];
+    }
+  float inv = 1.f / sum;
+  for (int64_t j = 0; j < n; j++)
+    row[j] *= inv;
+}
+
+static void
+cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
+               const float *key_mask, const float *bias, float *out,
+               int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
+               float *probs_mean)
+{
+  /* q (B,Lq,H,D), k,v (B,Lk,H,D), key_mask (B,Lk), bias (H,Lq,Lk),
+   * out (B,Lq,H,D), probs_mean (H,Lq,Lk). One (b,h) pair per iteration. */
+  if (B <= 0 || Lq <= 0 || H <= 0)
+    return;
+  const float qscale = 1.f / sqrtf ((float) D);
+  const int64_t row = H * D;     /* stride between positions */
+  int n_threads = cpu_threads ();
+  size_t tile = (size_t) Lq * Lk + (size_t) D * (Lk + 1) + (size_t) D;
+  float *scratch = g_try_malloc ((size_t) n_threads * tile * sizeof (float));
+  float *mean_acc = NULL;
+  if (probs_mean)
+    mean_acc = g_try_malloc0 ((size_t) n_threads * H * Lq * Lk * sizeof (float));
+  if (!scratch || (probs_mean && !mean_acc))
+    {
+      g_free (scratch);
+      g_free (mean_acc);
+      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
+                       "Out of memory for the attention scratch tiles.");
+      return;
+    }
+
+#pragma omp parallel
+  {
+    int t = cpu_thread_id ();
+    float *logits = scratch + (size_t) t * tile;      /* (Lq, Lk) */
+    float *kt = logits + (size_t) Lq * Lk;            /* (D, Lk): k transposed */
+    float *qs = kt + (size_t) D * Lk;                 /* (D): one scaled query */
+    float *acc = mean_acc ? mean_acc + (size_t) t * H * Lq * Lk : NULL;
+
+#pragma omp for schedule (dynamic, 1)
+    for (int64_t bh = 0; bh < B * H; bh++)
+      {
+        int64_t bi = bh / H, h = bh % H;
+        const float *qb = q + bi * Lq * row + h * D;
+        const float *kb = k + bi * Lk * row + h * D;
+        const float *vb = v + bi * Lk * row + h * D;
+        float *ob = out + bi * Lq * row + h * D;
+        const float *mask = key_mask ? key_mask + bi * Lk : NULL;
+
+        for (int64_t j = 0; j < Lk; j++)
+          for (int64_t d = 0; d < D; d++)
+            kt[d * Lk + j] = kb[j * row + d];
+
+        for (int64_t i = 0; i < Lq; i++)
+          {
+            float *lr = logits + i * Lk;
+            /* AlphaFold scales q by D^-0.5 before the dot product. */
+            for (int64_t d = 0; d < D; d++)
+              qs[d] = qb[i * row + d] * qscale;
+            for (int64_t j = 0; j < Lk; j++)
+              lr[j] = 0.f;
+            for (int64_t d = 0; d < D; d++)
+              {
+                float qd = qs[d];
+                const float *kd = kt + d * Lk;
+                for (int64_t j = 0; j < Lk; j++)
+                  lr[j] += qd * kd[j];
+              }
+            if (mask)
+              for (int64_t j = 0; j < Lk; j++)
+                lr[j] += mask[j] > 0.f ? 0.f : -1e9f;
+            if (bias)
+              {
+                const float *br = bias + (h * Lq + i) * Lk;
+                for (int64_t j = 0; j < Lk; j++)
+                  lr[j] += br[j];
+              }
+            softmax_row (lr, Lk);
+            if (acc)
+              {
+                float *ar = acc + (h * Lq + i) * Lk;
+                for (int64_t j = 0; j < Lk; j++)
+                  ar[j] += lr[j];
+              }
+            float *orow = ob + i * row;
+            for (int64_t d = 0; d < D; d++)
+              orow[d] = 0.f;
+            for (int64_t j = 0; j < Lk; j++)
+              {
+                float p = lr[j];
+                const float *vr = vb + j * row;
+                for (int64_t d = 0; d < D; d++)
+                  orow[d] += p * vr[d];
+              }
+          }
+      }
+  }
+
+  if (probs_mean)
+    {
+      size_t n = (size_t) H * Lq * Lk;
+      float inv = 1.f / (float) B;
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+      for (size_t i = 0; i < n; i++)
+        {
+          float s = 0.f;
+          for (int t = 0; t < n_threads; t++)
+            s += mean_acc[(size_t) t * n + i];
+          probs_mean[i] = s * inv;
+        }
+    }
+  g_free (scratch);
+  g_free (mean_acc);
+}
+
+static void
+cpu_global_attention (FlBackend *b, const float *q, const float *k, const float *v,
+                      const float *mask, float *out,
+                      int64_t N, int64_t S, int64_t H, int64_t D)
+{
+  /* q (N,H,D) pre-scaled, k,v (N,S,D), mask (N,S), out (N,H,D). */
+  int n_threads = cpu_threads ();
+  float *scratch = g_try_malloc ((size_t) n_threads * MAX (S, 1) * sizeof (float));
+  if (!scratch)
+    {
+      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
+                       "Out of memory for the global attention scratch.");
+      return;
+    }
+#pragma omp parallel
+  {
+    float *w = scratch + (size_t) cpu_thread_id () * MAX (S, 1);
+#pragma omp for schedule (static)
+    for (int64_t nh = 0; nh < N * H; nh++)
+      {
+        int64_t n = nh / H, h = nh % H;
+        const float *qv = q + (n * H + h) * D;
+        const float *kn = k + n * S * D;
+        const float *vn = v + n * S * D;
+        const float *mn = mask + n * S;
+        for (int64_t s = 0; s < S; s++)
+          {
+            float dot = 0.f;
+            for (int64_t d = 0; d < D; d++)
+              dot += qv[d] * kn[s * D + d];
+            w[s] = dot + 1e9f * (mn[s] - 1.f);
+          }
+        softmax_row (w, S);
+        float *o = out + (n * H + h) * D;
+        for (int64_t d = 0; d < D; d++)
+          o[d] = 0.f;
+        for (int64_t s = 0; s < S; s++)
+          for (int64_t d = 0; d < D; d++)
+            o[d] += w[s] * vn[s * D + d];
+      }
+  }
+  g_free (scratch);
+}
+
+static void
+cpu_masked_mean (FlBackend *b, const float *x, const float *mask, float *y,
+                 int64_t N, int64_t S, int64_t C, float eps)
+{
+  /* x (N,S,C), mask (N,S) -> y (N,C) */
+#pragma omp parallel for if (N * S * C > PARALLEL_MIN) schedule (static)
+  for (int64_t n = 0; n < N; n++)
+    {
+      float *yn = y + n * C;
+      float msum = 0.f;
+      for (int64_t c = 0; c < C; c++)
+        yn[c] = 0.f;
+      for (int64_t s = 0; s < S; s++)
+        {
+          float m = mask[n * S + s];
+          msum += m;
+          const float *xs = x + (n * S + s) * C;
+          for (int64_t c = 0; c < C; c++)
+            yn[c] += m * xs[c];
+        }
+      float inv = 1.f / (msum + eps);
+      for (int64_t c = 0; c < C; c++)
+        yn[c] *= inv;
+    }
+}
+
+static void
+cpu_mul_broadcast_rows (FlBackend *b, float *y, const float *x,
+                        int64_t N, int64_t S, int64_t C)
+{
+  /* y (N,S,C) *= x (N,C) */
+#pragma omp parallel for if (N * S * C > PARALLEL_MIN) schedule (static)
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t s = 0; s < S; s++)
+      for (int64_t c = 0; c < C; c++)
+        y[(n * S + s) * C + c] *= x[n * C + c];
+}
+
+/* ------------------------------------------------------------------- table */
+
+static void
+cpu_destroy (FlBackend *b)
+{
+  g_free (b->impl);
+  g_free (b);
+}
+
+static const FlBackendOps cpu_ops = {
+  .name = "cpu",
+  .destroy = cpu_destroy,
+  .alloc = cpu_alloc,
+  .free = cpu_free,
+  .upload = cpu_upload,
+  .download = cpu_download,
+  .copy = cpu_copy,
+  .fill = cpu_fill,
+  .synchronize = cpu_synchronize,
+  .memory_available = cpu_memory_available,
+  .linear = cpu_linear,
+  .gemm_batched = cpu_gemm_batched,
+  .layer_norm = cpu_layer_norm,
+  .add = cpu_add,
+  .mul = cpu_mul,
+  .scale = cpu_scale,
+  .relu = cpu_relu,
+  .sigmoid_mul = cpu_sigmoid_mul,
+  .mul_rows = cpu_mul_rows,
+  .add_row_vector = cpu_add_row_vector,
+  .swap01 = cpu_swap01,
+  .to_channel_first = cpu_to_channel_first,
+  .from_channel_first = cpu_from_channel_first,
+  .attention = cpu_attention,
+  .global_attention = cpu_global_attention,
+  .masked_mean = cpu_masked_mean,
+  .mul_broadcast_rows = cpu_mul_broadcast_rows,
+};
+
+FlBackend *
+fl_backend_cpu_new (int n_threads, GError **error)
+{
+  int n = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
+  if (n < 1)
+    n = 1;
+#ifdef _OPENMP
+  omp_set_num_threads (n);
+#endif
+#ifdef FL_HAVE_BLAS
+  openblas_set_num_threads (n);
+#endif
+  FlBackend *b = g_new0 (FlBackend, 1);
+  CpuImpl *impl = g_new0 (CpuImpl, 1);
+  impl->n_threads = n;
+  b->ops = &cpu_ops;
+  b->impl = impl;
+  b->precision = FL_PRECISION_FP32;
+  b->n_threads = n;
+  g_snprintf (b->description, sizeof b->description, "CPU, %d thread%s (%s)", n,
+              n == 1 ? "" : "s",
+#ifdef FL_HAVE_BLAS
+              "OpenBLAS"
+#else
+              "plain loops"
+#endif
+              );
+  return b;
+}

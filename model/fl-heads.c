@@ -1,0 +1,150 @@
+/* AlphaFold2's output heads, written in the op table (fl-heads.h). */
+#include "fl-heads.h"
+#include "fl-error.h"
+
+/* Backend scratch freed on every exit path. */
+typedef struct {
+  FlBackend *b;
+  float *p[4];
+} Scratch;
+
+static float *
+scratch_alloc (Scratch *s, int slot, size_t n)
+{
+  s->p[slot] = s->b->ops->alloc (s->b, n ? n : 1);
+  return s->p[slot];
+}
+
+static void
+scratch_clear (Scratch *s)
+{
+  for (int i = 0; i < 4; i++)
+    if (s->p[i])
+      s->b->ops->free (s->b, s->p[i]);
+}
+
+/* Linear head: y = x (M, K) @ W + b, downloaded to the host (M, N). */
+static float *
+linear_head (FlWeights *w, const char *scope, const float *x, int64_t M, int64_t K,
+             int64_t N, GError **error)
+{
+  FlBackend *b = fl_weights_backend (w);
+  g_autofree char *wn = g_strconcat (scope, "//weights", NULL);
+  g_autofree char *bn = g_strconcat (scope, "//bias", NULL);
+  const float *W = fl_weights_get (w, wn), *B = fl_weights_get (w, bn);
+  if (!fl_backend_check (b, error))
+    return NULL;
+  Scratch s = { b, { NULL } };
+  float *y = scratch_alloc (&s, 0, (size_t) M * N);
+  FL_OP (b, linear, x, W, B, y, M, K, N, FALSE);
+  float *host = g_new (float, MAX ((size_t) M * N, 1));
+  FL_OP (b, download, host, y, (size_t) M * N);
+  scratch_clear (&s);
+  if (!fl_backend_check (b, error))
+    {
+      g_free (host);
+      return NULL;
+    }
+  return host;
+}
+
+float *
+fl_heads_distogram (FlWeights *w, const FlModelConfig *cfg,
+                    const float *pair, int L, GError **error)
+{
+  FlBackend *b = fl_weights_backend (w);
+  const int64_t n = (int64_t) L * L, C = cfg->c_z, bins = cfg->distogram_bins;
+  const float *W = fl_weights_get (w, "distogram_head/half_logits//weights");
+  const float *B = fl_weights_get (w, "distogram_head/half_logits//bias");
+  if (!fl_backend_check (b, error))
+    return NULL;
+  Scratch s = { b, { NULL } };
+  float *half = scratch_alloc (&s, 0, (size_t) n * bins);   /* (L, L, bins) */
+  float *swapped = scratch_alloc (&s, 1, (size_t) n * bins);
+  FL_OP (b, linear, pair, W, B, half, n, C, bins, FALSE);
+  FL_OP (b, swap01, half, swapped, L, L, bins);
+  FL_OP (b, add, half, swapped, (size_t) n * bins);
+  float *host = g_new (float, MAX ((size_t) n * bins, 1));
+  FL_OP (b, download, host, half, (size_t) n * bins);
+  scratch_clear (&s);
+  if (!fl_backend_check (b, error))
+    {
+      g_free (host);
+      return NULL;
+    }
+  return host;
+}
+
+float *
+fl_heads_masked_msa (FlWeights *w, const FlModelConfig *cfg,
+                     const float *msa, int n_clust, int L, GError **error)
+{
+  return linear_head (w, "masked_msa_head/logits", msa, (int64_t) n_clust * L,
+                      cfg->c_m, cfg->masked_msa_outputs, error);
+}
+
+float *
+fl_heads_experimentally_resolved (FlWeights *w, const FlModelConfig *cfg,
+                                  const float *single, int L, GError **error)
+{
+  return linear_head (w, "experimentally_resolved_head/logits", single, L,
+                      cfg->c_s, 37, error);
+}
+
+float *
+fl_heads_pae_logits (FlWeights *w, const FlModelConfig *cfg,
+                     const float *pair, int L, GError **error)
+{
+  if (!cfg->has_pae)
+    {
+      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
+                   "This model has no predicted-aligned-error head.");
+      return NULL;
+    }
+  return linear_head (w, "predicted_aligned_error_head/logits", pair,
+                      (int64_t) L * L, cfg->c_z, cfg->pae_bins, error);
+}
+
+float *
+fl_heads_plddt_logits (FlWeights *w, const FlModelConfig *cfg,
+                       const float *act, int L, GError **error)
+{
+  FlBackend *b = fl_weights_backend (w);
+  const int64_t C = cfg->c_s, H = cfg->plddt_channels, bins = cfg->plddt_bins;
+  const char *scope = "predicted_lddt_head/";
+  g_autofree char *ln_s = g_strconcat (scope, "input_layer_norm//scale", NULL);
+  g_autofree char *ln_o = g_strconcat (scope, "input_layer_norm//offset", NULL);
+  g_autofree char *w0 = g_strconcat (scope, "act_0//weights", NULL);
+  g_autofree char *b0 = g_strconcat (scope, "act_0//bias", NULL);
+  g_autofree char *w1 = g_strconcat (scope, "act_1//weights", NULL);
+  g_autofree char *b1 = g_strconcat (scope, "act_1//bias", NULL);
+  g_autofree char *w2 = g_strconcat (scope, "logits//weights", NULL);
+  g_autofree char *b2 = g_strconcat (scope, "logits//bias", NULL);
+  const float *LS = fl_weights_get (w, ln_s), *LO = fl_weights_get (w, ln_o);
+  const float *W0 = fl_weights_get (w, w0), *B0 = fl_weights_get (w, b0);
+  const float *W1 = fl_weights_get (w, w1), *B1 = fl_weights_get (w, b1);
+  const float *W2 = fl_weights_get (w, w2), *B2 = fl_weights_get (w, b2);
+  if (!fl_backend_check (b, error))
+    return NULL;
+
+  Scratch s = { b, { NULL } };
+  float *x = scratch_alloc (&s, 0, (size_t) L * C);       /* (L, c_s) */
+  float *h0 = scratch_alloc (&s, 1, (size_t) L * H);      /* (L, H) */
+  float *h1 = scratch_alloc (&s, 2, (size_t) L * H);      /* (L, H) */
+  float *y = scratch_alloc (&s, 3, (size_t) L * bins);    /* (L, bins) */
+  FL_OP (b, layer_norm, act, LS, LO, x, L, C);
+  FL_OP (b, linear, x, W0, B0, h0, L, C, H, FALSE);
+  FL_OP (b, relu, h0, (size_t) L * H);
+  FL_OP (b, linear, h0, W1, B1, h1, L, H, H, FALSE);
+  FL_OP (b, relu, h1, (size_t) L * H);
+  FL_OP (b, linear, h1, W2, B2, y, L, H, bins, FALSE);
+  float *host = g_new (float, MAX ((size_t) L * bins, 1));
+  FL_OP (b, download, host, y, (size_t) L * bins);
+  scratch_clear (&s);
+  if (!fl_backend_check (b, error))
+    {
+      g_free (host);
+      return NULL;
+    }
+  return host;
+}

@@ -1,0 +1,40 @@
+/* The output heads of AlphaFold2 (AlphaFoldIteration's "heads"): distogram,
+ * masked MSA, experimentally resolved, predicted LDDT and predicted aligned
+ * error. Inputs are backend buffers; outputs are new host arrays (g_free).
+ * Each call allocates its own backend scratch and frees it before returning. */
+#pragma once
+#include <glib.h>
+#include "fl-backend.h"
+#include "fl-config.h"
+#include "fl-weights.h"
+
+G_BEGIN_DECLS
+
+/* Symmetrised distogram logits (L, L, distogram_bins):
+ * half = Linear(pair); logits[i,j] = half[i,j] + half[j,i].
+ * pair: backend (L, L, c_z). */
+float *fl_heads_distogram (FlWeights *w, const FlModelConfig *cfg,
+                           const float *pair, int L, GError **error);
+
+/* Masked-MSA (BERT) logits (n_clust, L, masked_msa_outputs) = Linear(msa).
+ * msa: backend (n_clust, L, c_m). */
+float *fl_heads_masked_msa (FlWeights *w, const FlModelConfig *cfg,
+                            const float *msa, int n_clust, int L, GError **error);
+
+/* Experimentally-resolved logits (L, 37) = Linear(single).
+ * single: backend (L, c_s), the Evoformer's single representation. */
+float *fl_heads_experimentally_resolved (FlWeights *w, const FlModelConfig *cfg,
+                                         const float *single, int L, GError **error);
+
+/* Predicted-LDDT logits (L, plddt_bins): LayerNorm, act_0, relu, act_1, relu,
+ * logits. act: backend (L, c_s), structure-module single activations (the
+ * output of any layer: the readout of the last layer is the real pLDDT). */
+float *fl_heads_plddt_logits (FlWeights *w, const FlModelConfig *cfg,
+                              const float *act, int L, GError **error);
+
+/* Predicted-aligned-error logits (L, L, pae_bins) = Linear(pair).
+ * Only for models with a PAE head (cfg->has_pae). */
+float *fl_heads_pae_logits (FlWeights *w, const FlModelConfig *cfg,
+                            const float *pair, int L, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,272 @@
+/* MSA attention modules of the trunk: AlphaFold's gated Attention core,
+ * MSARowAttentionWithPairBias, MSAColumnAttention and (extra-MSA stack)
+ * MSAColumnGlobalAttention, written in the op table only. */
+#include "fl-trunk-private.h"
+#include <math.h>
+
+static const float *
+scoped (FlTrunkCtx *t, const char *scope, const char *name)
+{
+  char key[256];
+  g_snprintf (key, sizeof key, "%s//%s", scope, name);
+  return fl_trunk_weight (t, key);
+}
+
+/* ------------------------------------------------------ gated attention */
+
+static int64_t
+attention_chunk (const FlStackDims *d, int64_t B, int64_t Lq, int H, int D)
+{
+  return fl_trunk_chunk_rows (d, B, (size_t) 5 * Lq * H * D);
+}
+
+size_t
+fl_trunk_gated_attention_scratch (const FlStackDims *d, int64_t B, int64_t Lq,
+                                  int H, int D, gboolean probs)
+{
+  int64_t n = attention_chunk (d, B, Lq, H, D);
+  return (size_t) n * 5 * Lq * H * D + (probs ? (size_t) H * Lq * Lq : 0);
+}
+
+void
+fl_trunk_gated_attention (FlTrunkCtx *t, const char *scope, const float *x,
+                          int64_t B, int64_t Lq, int c, int H, int D,
+                          const float *key_mask, const float *bias,
+                          float *y, gboolean accumulate, float *probs_mean)
+{
+  /* x (B,Lq,c), key_mask (B,Lq), bias (H,Lq,Lq), y (B,Lq,c), probs_mean (H,Lq,Lq) */
+  FlBackend *b = t->b;
+  const int64_t hd = (int64_t) H * D;
+  const float *wq = scoped (t, scope, "query_w");     /* (c, H, D) */
+  const float *wk = scoped (t, scope, "key_w");       /* (c, H, D) */
+  const float *wv = scoped (t, scope, "value_w");     /* (c, H, D) */
+  const float *wg = scoped (t, scope, "gating_w");    /* (c, H, D) */
+  const float *bg = scoped (t, scope, "gating_b");    /* (H, D) */
+  const float *wo = scoped (t, scope, "output_w");    /* (H, D, c) */
+  const float *bo = scoped (t, scope, "output_b");    /* (c) */
+  if (b->error || B <= 0)
+    return;
+
+  int64_t chunk = attention_chunk (t->d, B, Lq, H, D);
+  size_t mark = fl_scratch_mark (t->scratch);
+  float *q = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);   /* (n, Lq, H, D) */
+  float *k = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);
+  float *v = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);
+  float *g = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);
+  float *o = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);
+  float *probs_tmp = NULL;
+  if (probs_mean && chunk < B)
+    probs_tmp = fl_scratch_take (t->scratch, (size_t) H * Lq * Lq);
+
+  for (int64_t b0 = 0; b0 < B; b0 += chunk)
+    {
+      int64_t n = MIN (chunk, B - b0);
+      int64_t rows = n * Lq;
+      const float *xc = x + b0 * Lq * c;
+      FL_OP (b, linear, xc, wq, NULL, q, rows, c, hd, FALSE);
+      FL_OP (b, linear, xc, wk, NULL, k, rows, c, hd, FALSE);
+      FL_OP (b, linear, xc, wv, NULL, v, rows, c, hd, FALSE);
+      FL_OP (b, linear, xc, wg, bg, g, rows, c, hd, FALSE);
+
+      float *pm = NULL;
+      if (probs_mean)
+        pm = (b0 == 0 || !probs_tmp) ? probs_mean : probs_tmp;
+      FL_OP (b, attention, q, k, v, key_mask ? key_mask + b0 * Lq : NULL, bias, o,
+             n, Lq, Lq, H, D, pm);
+      if (pm && n < B)
+        {
+          /* mean over all B = sum of the chunk means weighted by n / B */
+          FL_OP (b, scale, pm, (float) n / (float) B, (size_t) H * Lq * Lq);
+          if (pm != probs_mean)
+            FL_OP (b, add, probs_mean, pm, (size_t) H * Lq * Lq);
+        }
+      FL_OP (b, sigmoid_mul, o, g, (size_t) rows * hd);
+      FL_OP (b, linear, o, wo, bo, y + b0 * Lq * c, rows, hd, c, accumulate);
+    }
+  fl_scratch_release (t->scratch, mark);
+}
+
+/* ------------------------------------------- row attention with pair bias */
+
+size_t
+fl_trunk_msa_row_attention_scratch (const FlStackDims *d)
+{
+  size_t LL = (size_t) d->L * d->L;
+  size_t bias = (size_t) d->row_heads * LL;
+  size_t prep = LL * d->c_z + LL * d->row_heads;
+  size_t attn = (size_t) d->S * d->L * d->c_m + (size_t) d->row_heads * LL
+                + fl_trunk_gated_attention_scratch (d, d->S, d->L, d->row_heads,
+                                                    d->row_dim, TRUE);
+  return bias + MAX (prep, attn);
+}
+
+void
+fl_trunk_msa_row_attention (FlTrunkCtx *t, float *msa, const float *msa_mask,
+                            const float *pair, const FlRowAttentionCapture *capture)
+{
+  /* msa (S,L,c_m), msa_mask (S,L), pair (L,L,c_z) */
+  FlBackend *b = t->b;
+  const FlStackDims *d = t->d;
+  const int64_t S = d->S, L = d->L;
+  const int c = d->c_m, cz = d->c_z, H = d->row_heads, D = d->row_dim;
+  const size_t LL = (size_t) L * L;
+
+  size_t mark = fl_scratch_mark (t->scratch);
+  float *bias = fl_scratch_take (t->scratch, (size_t) H * LL);          /* (H, L, L) */
+  {
+    size_t m2 = fl_scratch_mark (t->scratch);
+    float *pln = fl_scratch_take (t->scratch, LL * cz);                 /* (L, L, c_z) */
+    float *bt = fl_scratch_take (t->scratch, LL * H);                   /* (L, L, H) */
+    FL_OP (b, layer_norm, pair,
+           fl_trunk_weight (t, "msa_row_attention_with_pair_bias/feat_2d_norm//scale"),
+           fl_trunk_weight (t, "msa_row_attention_with_pair_bias/feat_2d_norm//offset"),
+           pln, (int64_t) LL, cz);
+    FL_OP (b, linear, pln,
+           fl_trunk_weight (t, "msa_row_attention_with_pair_bias//feat_2d_weights"),
+           NULL, bt, (int64_t) LL, cz, H, FALSE);
+    FL_OP (b, to_channel_first, bt, bias, L, L, H);
+    fl_scratch_release (t->scratch, m2);
+  }
+  float *x = fl_scratch_take (t->scratch, (size_t) S * L * c);          /* (S, L, c_m) */
+  FL_OP (b, layer_norm, msa,
+         fl_trunk_weight (t, "msa_row_attention_with_pair_bias/query_norm//scale"),
+         fl_trunk_weight (t, "msa_row_attention_with_pair_bias/query_norm//offset"),
+         x, S * L, c);
+
+  if (capture && capture->pair_bias)
+    FL_OP (b, download, capture->pair_bias, bias, (size_t) H * LL);
+
+  const char *scope = "msa_row_attention_with_pair_bias/attention";
+  int64_t n_mean = capture && capture->probs ? CLAMP (capture->n_rows_mean, 0, S) : 0;
+  if (n_mean > 0)
+    {
+      float *probs = fl_scratch_take (t->scratch, (size_t) H * LL);
+      fl_trunk_gated_attention (t, scope, x, n_mean, L, c, H, D, msa_mask, bias,
+                                msa, TRUE, probs);
+      FL_OP (b, download, capture->probs, probs, (size_t) H * LL);
+    }
+  if (n_mean < S)
+    fl_trunk_gated_attention (t, scope, x + n_mean * L * c, S - n_mean, L, c, H, D,
+                              msa_mask + n_mean * L, bias, msa + n_mean * L * c,
+                              TRUE, NULL);
+  fl_scratch_release (t->scratch, mark);
+}
+
+/* ------------------------------------------------------- column attention */
+
+size_t
+fl_trunk_msa_column_attention_scratch (const FlStackDims *d)
+{
+  size_t SL = (size_t) d->S * d->L;
+  return 2 * SL * d->c_m + SL
+         + fl_trunk_gated_attention_scratch (d, d->L, d->S, d->col_heads, d->col_dim, FALSE);
+}
+
+void
+fl_trunk_msa_column_attention (FlTrunkCtx *t, float *msa, const float *msa_mask)
+{
+  /* msa (S,L,c_m), msa_mask (S,L); attention along S within each column. */
+  FlBackend *b = t->b;
+  const FlStackDims *d = t->d;
+  const int64_t S = d->S, L = d->L;
+  const int c = d->c_m;
+  const size_t SL = (size_t) S * L;
+
+  size_t mark = fl_scratch_mark (t->scratch);
+  float *xt = fl_scratch_take (t->scratch, SL * c);     /* (L, S, c_m) */
+  float *mt = fl_scratch_take (t->scratch, SL);         /* (L, S) */
+  float *u = fl_scratch_take (t->scratch, SL * c);      /* (L, S, c_m) */
+  FL_OP (b, swap01, msa, xt, S, L, c);
+  FL_OP (b, layer_norm, xt,
+         fl_trunk_weight (t, "msa_column_attention/query_norm//scale"),
+         fl_trunk_weight (t, "msa_column_attention/query_norm//offset"),
+         xt, (int64_t) SL, c);
+  FL_OP (b, swap01, msa_mask, mt, S, L, 1);
+  fl_trunk_gated_attention (t, "msa_column_attention/attention", xt, L, S, c,
+                            d->col_heads, d->col_dim, mt, NULL, u, FALSE, NULL);
+  FL_OP (b, swap01, u, xt, L, S, c);                    /* back to (S, L, c_m) */
+  FL_OP (b, add, msa, xt, SL * c);
+  fl_scratch_release (t->scratch, mark);
+}
+
+/* ------------------------------------------------ global column attention */
+
+static size_t
+global_per_column (const FlStackDims *d)
+{
+  size_t S = d->S, c = d->c_m, hd = (size_t) d->col_heads * d->col_dim, D = d->col_dim;
+  /* q_avg, q, o; k, v; gate, broadcast output */
+  return c + 2 * hd + 2 * S * D + 2 * S * hd;
+}
+
+size_t
+fl_trunk_msa_column_global_attention_scratch (const FlStackDims *d)
+{
+  size_t SL = (size_t) d->S * d->L;
+  int64_t n = fl_trunk_chunk_rows (d, d->L, global_per_column (d));
+  return 2 * SL * d->c_m + SL + (size_t) n * global_per_column (d);
+}
+
+void
+fl_trunk_msa_column_global_attention (FlTrunkCtx *t, float *msa, const float *msa_mask)
+{
+  /* msa (S,L,c_m), msa_mask (S,L): AlphaFold's GlobalAttention per column,
+   * the query being the masked mean over the column's rows. */
+  FlBackend *b = t->b;
+  const FlStackDims *d = t->d;
+  const int64_t S = d->S, L = d->L;
+  const int c = d->c_m, H = d->col_heads, D = d->col_dim;
+  const int64_t hd = (int64_t) H * D;
+  const size_t SL = (size_t) S * L;
+  const char *sc = "msa_column_global_attention/attention";
+  const float *wq = scoped (t, sc, "query_w");    /* (c, H, D) */
+  const float *wk = scoped (t, sc, "key_w");      /* (c, D) */
+  const float *wv = scoped (t, sc, "value_w");    /* (c, D) */
+  const float *wg = scoped (t, sc, "gating_w");   /* (c, H, D) */
+  const float *bg = scoped (t, sc, "gating_b");   /* (H, D) */
+  const float *wo = scoped (t, sc, "output_w");   /* (H, D, c) */
+  const float *bo = scoped (t, sc, "output_b");   /* (c) */
+
+  size_t mark = fl_scratch_mark (t->scratch);
+  float *xt = fl_scratch_take (t->scratch, SL * c);     /* (L, S, c) */
+  float *mt = fl_scratch_take (t->scratch, SL);         /* (L, S) */
+  float *u = fl_scratch_take (t->scratch, SL * c);      /* (L, S, c) */
+  FL_OP (b, swap01, msa, xt, S, L, c);
+  FL_OP (b, layer_norm, xt,
+         fl_trunk_weight (t, "msa_column_global_attention/query_norm//scale"),
+         fl_trunk_weight (t, "msa_column_global_attention/query_norm//offset"),
+         xt, (int64_t) SL, c);
+  FL_OP (b, swap01, msa_mask, mt, S, L, 1);
+
+  int64_t chunk = fl_trunk_chunk_rows (d, L, global_per_column (d));
+  float *qa = fl_scratch_take (t->scratch, (size_t) chunk * c);        /* (n, c) */
+  float *q = fl_scratch_take (t->scratch, (size_t) chunk * hd);        /* (n, H, D) */
+  float *o = fl_scratch_take (t->scratch, (size_t) chunk * hd);        /* (n, H, D) */
+  float *k = fl_scratch_take (t->scratch, (size_t) chunk * S * D);     /* (n, S, D) */
+  float *v = fl_scratch_take (t->scratch, (size_t) chunk * S * D);     /* (n, S, D) */
+  float *g = fl_scratch_take (t->scratch, (size_t) chunk * S * hd);    /* (n, S, H, D) */
+  float *go = fl_scratch_take (t->scratch, (size_t) chunk * S * hd);   /* (n, S, H, D) */
+  const float qscale = 1.0f / sqrtf ((float) D);
+
+  for (int64_t n0 = 0; n0 < L; n0 += chunk)
+    {
+      int64_t n = MIN (chunk, L - n0);
+      const float *xc = xt + n0 * S * c;
+      const float *mc = mt + n0 * S;
+      FL_OP (b, masked_mean, xc, mc, qa, n, S, c, 1e-10f);
+      FL_OP (b, linear, qa, wq, NULL, q, n, c, hd, FALSE);
+      FL_OP (b, scale, q, qscale, (size_t) n * hd);
+      FL_OP (b, linear, xc, wk, NULL, k, n * S, c, D, FALSE);
+      FL_OP (b, linear, xc, wv, NULL, v, n * S, c, D, FALSE);
+      FL_OP (b, global_attention, q, k, v, mc, o, n, S, H, D);
+      FL_OP (b, linear, xc, wg, bg, g, n * S, c, hd, FALSE);
+      /* go[n,s,:] = o[n,:] * sigmoid(g[n,s,:]) */
+      FL_OP (b, fill, go, 1.0f, (size_t) n * S * hd);
+      FL_OP (b, mul_broadcast_rows, go, o, n, S, hd);
+      FL_OP (b, sigmoid_mul, go, g, (size_t) n * S * hd);
+      FL_OP (b, linear, go, wo, bo, u + n0 * S * c, n * S, hd, c, FALSE);
+    }
+  FL_OP (b, swap01, u, xt, L, S, c);                   /* back to (S, L, c) */
+  FL_OP (b, add, msa, xt, SL * c);
+  fl_scratch_release (t->scratch, mark);
+}

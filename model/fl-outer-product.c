@@ -1,0 +1,81 @@
+/* OuterProductMean of the trunk:
+ * pair[i,j,:] += (sum_s sum_{c,e} l[s,i,c] r[s,j,e] W[c,e,:] + b) / (1e-3 + sum_s m_si m_sj)
+ * with l, r = mask * Linear(LayerNorm(msa)). The (i, c, j, e) outer products
+ * are built for a chunk of rows i at a time, so the temporary stays within
+ * the stack's budget. */
+#include "fl-trunk-private.h"
+
+static size_t
+opm_per_row (const FlStackDims *d)
+{
+  return (size_t) d->L * d->opm_c * d->opm_c + (size_t) d->L * d->c_z;
+}
+
+size_t
+fl_trunk_outer_product_mean_scratch (const FlStackDims *d)
+{
+  size_t SL = (size_t) d->S * d->L;
+  size_t lr = 2 * SL * d->opm_c;
+  size_t proj = SL * d->c_m;
+  size_t chunk = (size_t) fl_trunk_chunk_rows (d, d->L, opm_per_row (d)) * opm_per_row (d);
+  return lr + MAX (proj, chunk);
+}
+
+void
+fl_trunk_outer_product_mean (FlTrunkCtx *t, const float *msa, const float *msa_mask,
+                             const float *inv_norm, float *pair)
+{
+  /* msa (S,L,c_m), msa_mask (S,L), inv_norm (L,L), pair (L,L,c_z) */
+  FlBackend *b = t->b;
+  const FlStackDims *d = t->d;
+  const int64_t S = d->S, L = d->L;
+  const int c = d->c_m, oc = d->opm_c, cz = d->c_z;
+  const size_t SL = (size_t) S * L;
+  const float *w_out = fl_trunk_weight (t, "outer_product_mean//output_w");   /* (oc, oc, c_z) */
+  const float *b_out = fl_trunk_weight (t, "outer_product_mean//output_b");   /* (c_z) */
+
+  size_t mark = fl_scratch_mark (t->scratch);
+  float *left = fl_scratch_take (t->scratch, SL * oc);    /* (S, L, oc) */
+  float *right = fl_scratch_take (t->scratch, SL * oc);   /* (S, L, oc) */
+  {
+    size_t m2 = fl_scratch_mark (t->scratch);
+    float *x = fl_scratch_take (t->scratch, SL * c);      /* (S, L, c_m) */
+    FL_OP (b, layer_norm, msa,
+           fl_trunk_weight (t, "outer_product_mean/layer_norm_input//scale"),
+           fl_trunk_weight (t, "outer_product_mean/layer_norm_input//offset"),
+           x, (int64_t) SL, c);
+    FL_OP (b, linear, x, fl_trunk_weight (t, "outer_product_mean/left_projection//weights"),
+           fl_trunk_weight (t, "outer_product_mean/left_projection//bias"),
+           left, (int64_t) SL, c, oc, FALSE);
+    FL_OP (b, mul_rows, left, msa_mask, (int64_t) SL, oc);
+    FL_OP (b, linear, x, fl_trunk_weight (t, "outer_product_mean/right_projection//weights"),
+           fl_trunk_weight (t, "outer_product_mean/right_projection//bias"),
+           right, (int64_t) SL, c, oc, FALSE);
+    FL_OP (b, mul_rows, right, msa_mask, (int64_t) SL, oc);
+    fl_scratch_release (t->scratch, m2);
+  }
+
+  int64_t chunk = fl_trunk_chunk_rows (d, L, opm_per_row (d));
+  const int64_t row_x = (int64_t) oc * L * oc;            /* one i of X */
+  float *xo = fl_scratch_take (t->scratch, (size_t) chunk * row_x);   /* (n, oc, L, oc) */
+  float *y = fl_scratch_take (t->scratch, (size_t) chunk * L * cz);   /* (n, L, c_z) */
+  for (int64_t i0 = 0; i0 < L; i0 += chunk)
+    {
+      int64_t n = MIN (chunk, L - i0);
+      /* X_i (oc, L*oc) = left[:, i, :]^T @ right (S, L*oc), one batch item per i */
+      FL_OP (b, gemm_batched, TRUE, FALSE, oc, L * oc, S, 1.0f,
+             left + i0 * oc, L * oc, oc,
+             right, L * oc, 0, 0.0f,
+             xo, L * oc, row_x, n);
+      /* Y_i (L, c_z) = sum_c X_i[c] (L, oc) @ W[c] (oc, c_z) */
+      for (int c1 = 0; c1 < oc; c1++)
+        FL_OP (b, gemm_batched, FALSE, FALSE, L, cz, oc, 1.0f,
+               xo + (int64_t) c1 * L * oc, oc, row_x,
+               w_out + (int64_t) c1 * oc * cz, cz, 0, c1 ? 1.0f : 0.0f,
+               y, cz, L * cz, n);
+      FL_OP (b, add_row_vector, y, b_out, n * L, cz);
+      FL_OP (b, mul_rows, y, inv_norm + i0 * L, n * L, cz);
+      FL_OP (b, add, pair + i0 * L * cz, y, (size_t) n * L * cz);
+    }
+  fl_scratch_release (t->scratch, mark);
+}

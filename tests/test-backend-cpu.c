@@ -1,0 +1,508 @@
+/* The CPU backend, op by op, against naive double-precision references on
+ * random inputs at several shapes (including 1, 7 and 33). Every output
+ * buffer has guard values after its end that must stay untouched. */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+#include "fl-backend.h"
+#include "fl-error.h"
+#include "fl-test-util.h"
+
+#define GUARD 16
+#define GUARD_VALUE 12345.678f
+
+static FlBackend *backend;
+
+/* A backend buffer of n floats plus GUARD guard values. */
+static float *
+buf_new (int64_t n)
+{
+  float *p = backend->ops->alloc (backend, (size_t) n + GUARD);
+  g_assert_nonnull (p);
+  for (int i = 0; i < GUARD; i++)
+    p[n + i] = GUARD_VALUE;
+  return p;
+}
+
+static float *
+buf_random (int64_t n, guint64 seed)
+{
+  float *p = buf_new (n);
+  fl_test_fill_random (p, n, seed);
+  return p;
+}
+
+static void
+buf_check_guard (const float *p, int64_t n)
+{
+  for (int i = 0; i < GUARD; i++)
+    g_assert_cmpfloat (p[n + i], ==, GUARD_VALUE);
+}
+
+static void
+buf_free (float *p)
+{
+  backend->ops->free (backend, p);
+}
+
+/* Compare against a double reference with a tolerance relative to max|want|. */
+static void
+check_close (const char *label, const float *got, const double *want, int64_t n, double tol)
+{
+  double scale = 1e-30, max_err = 0;
+  for (int64_t i = 0; i < n; i++)
+    scale = MAX (scale, fabs (want[i]));
+  for (int64_t i = 0; i < n; i++)
+    {
+      g_assert_false (isnan (got[i]));
+      max_err = MAX (max_err, fabs ((double) got[i] - want[i]));
+    }
+  if (max_err / scale > tol)
+    g_error ("%s: max error %.3g relative %.3g > %.3g", label, max_err, max_err / scale, tol);
+  g_assert_no_error (backend->error);
+}
+
+static const int64_t dims[] = { 1, 7, 33 };
+
+static void
+test_linear (void)
+{
+  for (guint a = 0; a < 3; a++)
+    for (guint c = 0; c < 3; c++)
+      for (guint d = 0; d < 3; d++)
+        for (int acc = 0; acc < 2; acc++)
+          for (int with_bias = 0; with_bias < 2; with_bias++)
+            {
+              int64_t M = dims[a] * 3, K = dims[c] + 2, N = dims[d];
+              float *x = buf_random (M * K, 1 + a), *w = buf_random (K * N, 2 + c);
+              float *bias = buf_random (N, 3 + d), *y = buf_random (M * N, 4);
+              g_autofree double *ref = g_new (double, M * N);
+              for (int64_t m = 0; m < M; m++)
+                for (int64_t n = 0; n < N; n++)
+                  {
+                    double s = acc ? y[m * N + n] : 0.0;
+                    for (int64_t k = 0; k < K; k++)
+                      s += (double) x[m * K + k] * w[k * N + n];
+                    ref[m * N + n] = s + (with_bias ? bias[n] : 0.0);
+                  }
+              FL_OP (backend, linear, x, w, with_bias ? bias : NULL, y, M, K, N, acc);
+              check_close ("linear", y, ref, M * N, 1e-5);
+              buf_check_guard (y, M * N);
+              buf_free (x); buf_free (w); buf_free (bias); buf_free (y);
+            }
+}
+
+static void
+test_gemm_batched (void)
+{
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++)
+      for (guint s = 0; s < 3; s++)
+        {
+          int64_t M = dims[s], N = dims[(s + 1) % 3], K = dims[(s + 2) % 3], batch = 3;
+          /* Padded leading dimensions and strides to check they are honoured. */
+          int64_t lda = (ta ? M : K) + 2, ldb = (tb ? K : N) + 1, ldc = N + 3;
+          int64_t sa = (ta ? K : M) * lda + 5, sb = (tb ? N : K) * ldb + 1, sc = M * ldc + 2;
+          float alpha = 0.7f, beta = 0.3f;
+          float *A = buf_random (sa * batch, 10), *B = buf_random (sb * batch, 11);
+          float *C = buf_random (sc * batch, 12);
+          g_autofree double *ref = g_new (double, sc * batch);
+          for (int64_t i = 0; i < sc * batch; i++)
+            ref[i] = C[i];
+          for (int64_t p = 0; p < batch; p++)
+            for (int64_t m = 0; m < M; m++)
+              for (int64_t n = 0; n < N; n++)
+                {
+                  double s2 = 0;
+                  for (int64_t k = 0; k < K; k++)
+                    {
+                      double av = ta ? A[p * sa + k * lda + m] : A[p * sa + m * lda + k];
+                      double bv = tb ? B[p * sb + n * ldb + k] : B[p * sb + k * ldb + n];
+                      s2 += av * bv;
+                    }
+                  ref[p * sc + m * ldc + n] = alpha * s2 + beta * C[p * sc + m * ldc + n];
+                }
+          FL_OP (backend, gemm_batched, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb,
+                 beta, C, ldc, sc, batch);
+          check_close ("gemm_batched", C, ref, sc * batch, 1e-5);
+          buf_check_guard (C, sc * batch);
+          buf_free (A); buf_free (B); buf_free (C);
+        }
+}
+
+static void
+test_layer_norm (void)
+{
+  for (guint a = 0; a < 3; a++)
+    for (guint c = 0; c < 3; c++)
+      for (int in_place = 0; in_place < 2; in_place++)
+        {
+          int64_t M = dims[a] + 1, C = dims[c] * 4;
+          float *x = buf_random (M * C, 20), *scale = buf_random (C, 21), *offset = buf_random (C, 22);
+          /* An offset mean checks the two-pass variance. */
+          for (int64_t i = 0; i < M * C; i++)
+            x[i] = 3.f * x[i] + 100.f;
+          float *y = in_place ? x : buf_new (M * C);
+          g_autofree double *ref = g_new (double, M * C);
+          for (int64_t m = 0; m < M; m++)
+            {
+              double mean = 0, var = 0;
+              for (int64_t k = 0; k < C; k++)
+                mean += x[m * C + k];
+              mean /= C;
+              for (int64_t k = 0; k < C; k++)
+                var += (x[m * C + k] - mean) * (x[m * C + k] - mean);
+              var /= C;
+              for (int64_t k = 0; k < C; k++)
+                ref[m * C + k] = (x[m * C + k] - mean) / sqrt (var + 1e-5) * scale[k] + offset[k];
+            }
+          FL_OP (backend, layer_norm, x, scale, offset, y, M, C);
+          check_close ("layer_norm", y, ref, M * C, 2e-5);
+          buf_check_guard (y, M * C);
+          if (!in_place)
+            buf_free (y);
+          buf_free (x); buf_free (scale); buf_free (offset);
+        }
+}
+
+static void
+test_elementwise (void)
+{
+  for (guint a = 0; a < 3; a++)
+    {
+      int64_t n = dims[a] * 5000 + 3;   /* large enough to take the threaded path too */
+      float *x = buf_random (n, 30), *y = buf_random (n, 31);
+      g_autofree double *ref = g_new (double, n);
+      g_autofree float *y0 = g_memdup2 (y, n * sizeof (float));
+
+      for (int64_t i = 0; i < n; i++) ref[i] = (double) y0[i] + x[i];
+      FL_OP (backend, add, y, x, n);
+      check_close ("add", y, ref, n, 1e-6);
+
+      memcpy (y, y0, n * sizeof (float));
+      for (int64_t i = 0; i < n; i++) ref[i] = (double) y0[i] * x[i];
+      FL_OP (backend, mul, y, x, n);
+      check_close ("mul", y, ref, n, 1e-6);
+
+      memcpy (y, y0, n * sizeof (float));
+      for (int64_t i = 0; i < n; i++) ref[i] = (double) y0[i] * -0.37;
+      FL_OP (backend, scale, y, -0.37f, n);
+      check_close ("scale", y, ref, n, 1e-6);
+
+      memcpy (y, y0, n * sizeof (float));
+      for (int64_t i = 0; i < n; i++) ref[i] = y0[i] > 0 ? y0[i] : 0;
+      FL_OP (backend, relu, y, n);
+      check_close ("relu", y, ref, n, 0);
+
+      memcpy (y, y0, n * sizeof (float));
+      for (int64_t i = 0; i < n; i++) ref[i] = (double) y0[i] / (1.0 + exp (-(double) x[i]));
+      FL_OP (backend, sigmoid_mul, y, x, n);
+      check_close ("sigmoid_mul", y, ref, n, 1e-6);
+
+      FL_OP (backend, fill, y, 2.5f, n);
+      for (int64_t i = 0; i < n; i++) ref[i] = 2.5;
+      check_close ("fill", y, ref, n, 0);
+
+      FL_OP (backend, copy, y, x, n);
+      for (int64_t i = 0; i < n; i++) ref[i] = x[i];
+      check_close ("copy", y, ref, n, 0);
+
+      g_autofree float *host = g_new (float, n);
+      backend->ops->download (backend, host, x, n);
+      backend->ops->upload (backend, y, host, n);
+      check_close ("download/upload", y, ref, n, 0);
+
+      buf_check_guard (y, n);
+      buf_free (x); buf_free (y);
+    }
+}
+
+static void
+test_rows (void)
+{
+  for (guint a = 0; a < 3; a++)
+    for (guint c = 0; c < 3; c++)
+      {
+        int64_t M = dims[a] * 2, C = dims[c];
+        float *y = buf_random (M * C, 40), *m = buf_random (M, 41), *x = buf_random (C, 42);
+        g_autofree double *ref = g_new (double, M * C);
+        g_autofree float *y0 = g_memdup2 (y, M * C * sizeof (float));
+        for (int64_t r = 0; r < M; r++)
+          for (int64_t k = 0; k < C; k++)
+            ref[r * C + k] = (double) y0[r * C + k] * m[r];
+        FL_OP (backend, mul_rows, y, m, M, C);
+        check_close ("mul_rows", y, ref, M * C, 1e-6);
+        memcpy (y, y0, M * C * sizeof (float));
+        for (int64_t r = 0; r < M; r++)
+          for (int64_t k = 0; k < C; k++)
+            ref[r * C + k] = (double) y0[r * C + k] + x[k];
+        FL_OP (backend, add_row_vector, y, x, M, C);
+        check_close ("add_row_vector", y, ref, M * C, 1e-6);
+        buf_check_guard (y, M * C);
+        buf_free (y); buf_free (m); buf_free (x);
+      }
+}
+
+static void
+test_layout (void)
+{
+  for (guint a = 0; a < 3; a++)
+    for (guint bb = 0; bb < 3; bb++)
+      for (guint c = 0; c < 3; c++)
+        {
+          int64_t A = dims[a], B = dims[bb] + 1, C = dims[c];
+          int64_t n = A * B * C;
+          float *x = buf_random (n, 50), *y = buf_new (n), *z = buf_new (n);
+          g_autofree double *ref = g_new (double, n);
+          for (int64_t i = 0; i < A; i++)
+            for (int64_t j = 0; j < B; j++)
+              for (int64_t k = 0; k < C; k++)
+                ref[(j * A + i) * C + k] = x[(i * B + j) * C + k];
+          FL_OP (backend, swap01, x, y, A, B, C);
+          check_close ("swap01", y, ref, n, 0);
+          for (int64_t i = 0; i < A; i++)
+            for (int64_t j = 0; j < B; j++)
+              for (int64_t k = 0; k < C; k++)
+                ref[(k * A + i) * B + j] = x[(i * B + j) * C + k];
+          FL_OP (backend, to_channel_first, x, y, A, B, C);
+          check_close ("to_channel_first", y, ref, n, 0);
+          for (int64_t i = 0; i < n; i++)
+            ref[i] = x[i];
+          FL_OP (backend, from_channel_first, y, z, A, B, C);
+          check_close ("from_channel_first", z, ref, n, 0);
+          buf_check_guard (y, n);
+          buf_check_guard (z, n);
+          buf_free (x); buf_free (y); buf_free (z);
+        }
+}
+
+/* Naive attention in double, including the mean of the weights over b. */
+static void
+attention_ref (const float *q, const float *k, const float *v, const float *mask,
+               const float *bias, double *out, double *mean,
+               int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D)
+{
+  g_autofree double *w = g_new (double, Lk);
+  memset (mean, 0, sizeof (double) * H * Lq * Lk);
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t h = 0; h < H; h++)
+      for (int64_t i = 0; i < Lq; i++)
+        {
+          double mx = -INFINITY, sum = 0;
+          for (int64_t j = 0; j < Lk; j++)
+            {
+              double s = 0;
+              for (int64_t d = 0; d < D; d++)
+                s += (double) q[((b * Lq + i) * H + h) * D + d] * k[((b * Lk + j) * H + h) * D + d];
+              s /= sqrt ((double) D);
+              if (mask)
+                s += mask[b * Lk + j] > 0 ? 0 : -1e9;
+              if (bias)
+                s += bias[(h * Lq + i) * Lk + j];
+              w[j] = s;
+              mx = MAX (mx, s);
+            }
+          for (int64_t j = 0; j < Lk; j++)
+            sum += (w[j] = exp (w[j] - mx));
+          for (int64_t d = 0; d < D; d++)
+            {
+              double o = 0;
+              for (int64_t j = 0; j < Lk; j++)
+                o += w[j] / sum * v[((b * Lk + j) * H + h) * D + d];
+              out[((b * Lq + i) * H + h) * D + d] = o;
+            }
+          for (int64_t j = 0; j < Lk; j++)
+            mean[(h * Lq + i) * Lk + j] += w[j] / sum / B;
+        }
+}
+
+static void
+test_attention (void)
+{
+  static const int64_t shapes[][5] = {
+    /* B, Lq, Lk, H, D */
+    { 1, 1, 1, 1, 1 },
+    { 3, 7, 7, 2, 8 },
+    { 2, 33, 33, 4, 16 },
+    { 5, 7, 33, 3, 7 },
+    { 33, 1, 7, 1, 32 },
+  };
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int variant = 0; variant < 4; variant++)
+      {
+        int64_t B = shapes[s][0], Lq = shapes[s][1], Lk = shapes[s][2], H = shapes[s][3], D = shapes[s][4];
+        gboolean use_mask = variant & 1, use_bias = variant & 2;
+        float *q = buf_random (B * Lq * H * D, 60), *k = buf_random (B * Lk * H * D, 61);
+        float *v = buf_random (B * Lk * H * D, 62), *bias = buf_random (H * Lq * Lk, 63);
+        float *mask = buf_new (B * Lk), *out = buf_new (B * Lq * H * D), *mean = buf_new (H * Lq * Lk);
+        for (int64_t i = 0; i < B * Lk; i++)
+          mask[i] = (i % 3 == 1) ? 0.f : 1.f;
+        for (int64_t i = 0; i < B * Lq * H * D; i++)
+          q[i] *= 2.f;    /* sharper softmax */
+        g_autofree double *ref = g_new (double, B * Lq * H * D);
+        g_autofree double *ref_mean = g_new (double, H * Lq * Lk);
+        attention_ref (q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL, ref, ref_mean,
+                       B, Lq, Lk, H, D);
+        FL_OP (backend, attention, q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL,
+               out, B, Lq, Lk, H, D, mean);
+        check_close ("attention", out, ref, B * Lq * H * D, 1e-5);
+        check_close ("attention probs_mean", mean, ref_mean, H * Lq * Lk, 1e-5);
+        buf_check_guard (out, B * Lq * H * D);
+        buf_check_guard (mean, H * Lq * Lk);
+        /* Without capture the output is the same. */
+        FL_OP (backend, attention, q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL,
+               out, B, Lq, Lk, H, D, NULL);
+        check_close ("attention (no capture)", out, ref, B * Lq * H * D, 1e-5);
+        buf_free (q); buf_free (k); buf_free (v); buf_free (bias);
+        buf_free (mask); buf_free (out); buf_free (mean);
+      }
+}
+
+static void
+test_global_attention (void)
+{
+  static const int64_t shapes[][4] = { { 1, 1, 1, 1 }, { 7, 33, 2, 8 }, { 33, 7, 4, 3 } };
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      int64_t N = shapes[s][0], S = shapes[s][1], H = shapes[s][2], D = shapes[s][3];
+      float *q = buf_random (N * H * D, 70), *k = buf_random (N * S * D, 71);
+      float *v = buf_random (N * S * D, 72), *mask = buf_new (N * S), *out = buf_new (N * H * D);
+      for (int64_t i = 0; i < N * S; i++)
+        mask[i] = (i % 4 == 2) ? 0.f : 1.f;
+      g_autofree double *ref = g_new (double, N * H * D);
+      g_autofree double *w = g_new (double, S);
+      for (int64_t n = 0; n < N; n++)
+        for (int64_t h = 0; h < H; h++)
+          {
+            double mx = -INFINITY, sum = 0;
+            for (int64_t t = 0; t < S; t++)
+              {
+                double dot = 0;
+                for (int64_t d = 0; d < D; d++)
+                  dot += (double) q[(n * H + h) * D + d] * k[(n * S + t) * D + d];
+                w[t] = dot + 1e9 * (mask[n * S + t] - 1.0);
+                mx = MAX (mx, w[t]);
+              }
+            for (int64_t t = 0; t < S; t++)
+              sum += (w[t] = exp (w[t] - mx));
+            for (int64_t d = 0; d < D; d++)
+              {
+                double o = 0;
+                for (int64_t t = 0; t < S; t++)
+                  o += w[t] / sum * v[(n * S + t) * D + d];
+                ref[(n * H + h) * D + d] = o;
+              }
+          }
+      FL_OP (backend, global_attention, q, k, v, mask, out, N, S, H, D);
+      check_close ("global_attention", out, ref, N * H * D, 1e-5);
+      buf_check_guard (out, N * H * D);
+      buf_free (q); buf_free (k); buf_free (v); buf_free (mask); buf_free (out);
+    }
+}
+
+static void
+test_masked_mean (void)
+{
+  for (guint a = 0; a < 3; a++)
+    for (guint c = 0; c < 3; c++)
+      {
+        int64_t N = dims[a], S = dims[c] + 2, C = dims[(a + c) % 3];
+        float *x = buf_random (N * S * C, 80), *mask = buf_new (N * S), *y = buf_new (N * C);
+        float *r = buf_random (N * C, 81), *z = buf_random (N * S * C, 82);
+        for (int64_t i = 0; i < N * S; i++)
+          mask[i] = (i % 3 == 0) ? 0.f : 1.f;
+        g_autofree double *ref = g_new (double, N * C);
+        for (int64_t n = 0; n < N; n++)
+          for (int64_t k = 0; k < C; k++)
+            {
+              double s = 0, m = 0;
+              for (int64_t t = 0; t < S; t++)
+                {
+                  s += (double) mask[n * S + t] * x[(n * S + t) * C + k];
+                  m += mask[n * S + t];
+                }
+              ref[n * C + k] = s / (m + 1e-10);
+            }
+        FL_OP (backend, masked_mean, x, mask, y, N, S, C, 1e-10f);
+        check_close ("masked_mean", y, ref, N * C, 1e-6);
+        buf_check_guard (y, N * C);
+
+        g_autofree double *ref2 = g_new (double, N * S * C);
+        for (int64_t n = 0; n < N; n++)
+          for (int64_t t = 0; t < S; t++)
+            for (int64_t k = 0; k < C; k++)
+              ref2[(n * S + t) * C + k] = (double) z[(n * S + t) * C + k] * r[n * C + k];
+        FL_OP (backend, mul_broadcast_rows, z, r, N, S, C);
+        check_close ("mul_broadcast_rows", z, ref2, N * S * C, 1e-6);
+        buf_check_guard (z, N * S * C);
+        buf_free (x); buf_free (mask); buf_free (y); buf_free (r); buf_free (z);
+      }
+}
+
+static void
+test_memory (void)
+{
+  gsize before = backend->bytes_in_use;
+  float *p = backend->ops->alloc (backend, 1000);
+  g_assert_nonnull (p);
+  g_assert_cmpuint (backend->bytes_in_use, ==, before + 4000);
+  g_assert_cmpuint (backend->bytes_peak, >=, backend->bytes_in_use);
+  backend->ops->free (backend, p);
+  g_assert_cmpuint (backend->bytes_in_use, ==, before);
+  g_assert_cmpuint (backend->ops->memory_available (backend), >, 0);
+
+  /* An impossible allocation is a sticky OUT_OF_MEMORY error, then no-ops. */
+  p = backend->ops->alloc (backend, (size_t) 1 << 60);
+  g_assert_null (p);
+  float x = 1.f;
+  FL_OP (backend, scale, &x, 2.f, 1);
+  g_assert_cmpfloat (x, ==, 1.f);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (fl_backend_check (backend, &error));
+  g_assert_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_OUT_OF_MEMORY);
+  g_assert_true (fl_backend_check (backend, NULL));
+}
+
+static void
+test_new (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlBackend) b = fl_backend_new (FL_BACKEND_KIND_AUTO, 0, FL_PRECISION_FP32, 1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (b->description, "auto"));
+  if (!fl_backend_cuda_available ())
+    {
+      g_assert_cmpstr (b->ops->name, ==, "cpu");
+      FlBackend *c = fl_backend_new (FL_BACKEND_KIND_CUDA, 0, FL_PRECISION_FP32, 1, &error);
+      g_assert_null (c);
+      g_assert_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_NO_DEVICE);
+    }
+  FlPrecision p;
+  g_assert_true (fl_precision_from_name ("bf16", &p));
+  g_assert_cmpint (p, ==, FL_PRECISION_BF16);
+  g_assert_cmpstr (fl_precision_name (FL_PRECISION_TF32), ==, "tf32");
+  g_assert_false (fl_precision_from_name ("fp8", &p));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_autoptr (GError) error = NULL;
+  backend = fl_backend_cpu_new (2, &error);
+  g_assert_no_error (error);
+  g_test_add_func ("/model/backend-cpu/new", test_new);
+  g_test_add_func ("/model/backend-cpu/memory", test_memory);
+  g_test_add_func ("/model/backend-cpu/linear", test_linear);
+  g_test_add_func ("/model/backend-cpu/gemm-batched", test_gemm_batched);
+  g_test_add_func ("/model/backend-cpu/layer-norm", test_layer_norm);
+  g_test_add_func ("/model/backend-cpu/elementwise", test_elementwise);
+  g_test_add_func ("/model/backend-cpu/rows", test_rows);
+  g_test_add_func ("/model/backend-cpu/layout", test_layout);
+  g_test_add_func ("/model/backend-cpu/attention", test_attention);
+  g_test_add_func ("/model/backend-cpu/global-attention", test_global_attention);
+  g_test_add_func ("/model/backend-cpu/masked-mean", test_masked_mean);
+  int rc = g_test_run ();
+  fl_backend_free (backend);
+  return rc;
+}

@@ -1,0 +1,504 @@
+/* The CUDA backend against the CPU backend (the specification), op by op, on
+ * fresh random inputs at several shapes including odd ones (1, 7, 33, odd
+ * MSA depths). Output buffers are poisoned with NaN before each op (unless
+ * the op reads them) and carry guard values past their end on both backends.
+ * Skips cleanly, with a message, when no CUDA device is present. */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+#include "fl-backend.h"
+#include "fl-error.h"
+#include "fl-test-util.h"
+
+#define GUARD 16
+#define GUARD_VALUE 12345.678f
+
+static FlBackend *cpu;
+static FlBackend *gpu;           /* fp32; NULL without a device */
+static guint64 seed_counter = 1000;
+
+static gboolean
+require_gpu (void)
+{
+  if (gpu)
+    return TRUE;
+  g_test_skip ("no CUDA device (or built without CUDA): GPU op tests skipped");
+  return FALSE;
+}
+
+/* The same n values on both backends, with guards after the end. */
+typedef struct {
+  float *c, *g;
+  int64_t n;
+  FlBackend *gb;
+} Pair;
+
+static Pair
+pair_from_host (FlBackend *gb, const float *host, int64_t n)
+{
+  Pair p = { NULL, NULL, n, gb };
+  p.c = cpu->ops->alloc (cpu, (size_t) n + GUARD);
+  p.g = gb->ops->alloc (gb, (size_t) n + GUARD);
+  g_assert_nonnull (p.c);
+  g_assert_nonnull (p.g);
+  g_autofree float *tmp = g_new (float, n + GUARD);
+  memcpy (tmp, host, n * sizeof (float));
+  for (int i = 0; i < GUARD; i++)
+    tmp[n + i] = GUARD_VALUE;
+  memcpy (p.c, tmp, (n + GUARD) * sizeof (float));
+  gb->ops->upload (gb, p.g, tmp, (size_t) n + GUARD);
+  g_assert_no_error (gb->error);
+  return p;
+}
+
+static Pair
+pair_random (FlBackend *gb, int64_t n)
+{
+  g_autofree float *h = g_new (float, MAX (n, 1));
+  fl_test_fill_random (h, n, seed_counter++);
+  return pair_from_host (gb, h, n);
+}
+
+/* An output buffer poisoned with NaN. */
+static Pair
+pair_poison (FlBackend *gb, int64_t n)
+{
+  g_autofree float *h = g_new (float, MAX (n, 1));
+  for (int64_t i = 0; i < n; i++)
+    h[i] = NAN;
+  return pair_from_host (gb, h, n);
+}
+
+/* A 0/1 mask with about a quarter zeros. */
+static Pair
+pair_mask (FlBackend *gb, int64_t n)
+{
+  g_autofree float *h = g_new (float, MAX (n, 1));
+  fl_test_fill_random (h, n, seed_counter++);
+  for (int64_t i = 0; i < n; i++)
+    h[i] = h[i] > -0.67f ? 1.0f : 0.0f;
+  return pair_from_host (gb, h, n);
+}
+
+static void
+pair_free (Pair *p)
+{
+  cpu->ops->free (cpu, p->c);
+  p->gb->ops->free (p->gb, p->g);
+}
+
+/* Download the GPU side, compare with the CPU side (relative to max|cpu|) and
+ * check both sets of guards. */
+static void
+pair_check (const char *label, Pair *p, double tol)
+{
+  FlBackend *gb = p->gb;
+  g_autofree float *h = g_new (float, p->n + GUARD);
+  gb->ops->download (gb, h, p->g, (size_t) p->n + GUARD);
+  g_assert_no_error (gb->error);
+  g_assert_no_error (cpu->error);
+  for (int i = 0; i < GUARD; i++)
+    {
+      g_assert_cmpfloat (h[p->n + i], ==, GUARD_VALUE);
+      g_assert_cmpfloat (p->c[p->n + i], ==, GUARD_VALUE);
+    }
+  for (int64_t i = 0; i < p->n; i++)
+    if (isnan (h[i]) && !isnan (p->c[i]))
+      g_error ("%s: element %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " not written (NaN)",
+               label, i, p->n);
+  fl_test_assert_close (label, h, p->c, p->n, tol);
+}
+
+static const int64_t odd[] = { 1, 7, 33 };
+
+/* ---------------------------------------------------------------- tests */
+
+static void
+test_available (void)
+{
+  /* Must answer without crashing, with or without a device. */
+  gboolean avail = fl_backend_cuda_available ();
+  g_autoptr (GError) error = NULL;
+  FlBackend *b = fl_backend_cuda_new (0, FL_PRECISION_FP32, &error);
+  if (avail)
+    {
+      g_assert_no_error (error);
+      g_assert_nonnull (b);
+      g_assert_cmpstr (b->ops->name, ==, "cuda");
+      g_test_message ("CUDA backend: %s", b->description);
+      g_assert_nonnull (strstr (b->description, "GiB free"));
+      fl_backend_free (b);
+      /* A device index that does not exist is a clear error. */
+      g_autoptr (GError) e2 = NULL;
+      g_assert_null (fl_backend_cuda_new (999, FL_PRECISION_FP32, &e2));
+      g_assert_error (e2, FL_BACKEND_ERROR, FL_BACKEND_ERROR_NO_DEVICE);
+    }
+  else
+    {
+      g_assert_null (b);
+      g_assert_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_NO_DEVICE);
+      g_test_message ("no CUDA device: %s", error->message);
+    }
+}
+
+static void
+test_memory (void)
+{
+  if (!require_gpu ())
+    return;
+  /* upload / copy / fill / download round trip, with guards. */
+  for (guint s = 0; s < 3; s++)
+    {
+      int64_t n = odd[s] * 129;
+      Pair a = pair_random (gpu, n), b = pair_poison (gpu, n);
+      FL_OP (cpu, copy, b.c, a.c, (size_t) n);
+      FL_OP (gpu, copy, b.g, a.g, (size_t) n);
+      pair_check ("copy", &b, 0.0);
+      FL_OP (cpu, fill, b.c, 0.25f * s - 1.0f, (size_t) n);
+      FL_OP (gpu, fill, b.g, 0.25f * s - 1.0f, (size_t) n);
+      pair_check ("fill", &b, 0.0);
+      pair_free (&a);
+      pair_free (&b);
+    }
+  gsize before = gpu->bytes_in_use;
+  float *p = gpu->ops->alloc (gpu, 1000);
+  g_assert_nonnull (p);
+  g_assert_cmpuint (gpu->bytes_in_use, >=, before + 4000);
+  g_assert_cmpuint (gpu->bytes_peak, >=, gpu->bytes_in_use);
+  gpu->ops->free (gpu, p);
+  g_assert_cmpuint (gpu->bytes_in_use, ==, before);
+  g_assert_cmpuint (gpu->ops->memory_available (gpu), >, 1 << 20);
+
+  /* A request far beyond the device is OUT_OF_MEMORY, and the backend goes on. */
+  float *huge = gpu->ops->alloc (gpu, (size_t) 1 << 42);
+  g_assert_null (huge);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (fl_backend_check (gpu, &error));
+  g_assert_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_OUT_OF_MEMORY);
+  g_test_message ("huge alloc: %s", error->message);
+  g_assert_nonnull (strstr (error->message, ".cu:"));   /* names the call site */
+  Pair a = pair_random (gpu, 77);
+  FL_OP (cpu, scale, a.c, 2.0f, 77);
+  FL_OP (gpu, scale, a.g, 2.0f, 77);
+  pair_check ("scale after OOM", &a, 0.0);
+  pair_free (&a);
+}
+
+static void
+check_linear (FlBackend *gb, const char *label, double tol)
+{
+  for (guint a = 0; a < 3; a++)
+    for (guint c = 0; c < 3; c++)
+      for (guint d = 0; d < 3; d++)
+        for (int acc = 0; acc < 2; acc++)
+          for (int with_bias = 0; with_bias < 2; with_bias++)
+            {
+              int64_t M = odd[a] * 5, K = odd[c] * 3 + 2, N = odd[d] * 4 + 1;
+              Pair x = pair_random (gb, M * K), w = pair_random (gb, K * N);
+              Pair bias = pair_random (gb, N);
+              Pair y = acc ? pair_random (gb, M * N) : pair_poison (gb, M * N);
+              FL_OP (cpu, linear, x.c, w.c, with_bias ? bias.c : NULL, y.c, M, K, N, acc);
+              FL_OP (gb, linear, x.g, w.g, with_bias ? bias.g : NULL, y.g, M, K, N, acc);
+              pair_check (label, &y, tol);
+              pair_free (&x); pair_free (&w); pair_free (&bias); pair_free (&y);
+            }
+  /* One product of model size. */
+  int64_t M = 2048, K = 256, N = 384;
+  Pair x = pair_random (gb, M * K), w = pair_random (gb, K * N), bias = pair_random (gb, N);
+  Pair y = pair_poison (gb, M * N);
+  FL_OP (cpu, linear, x.c, w.c, bias.c, y.c, M, K, N, FALSE);
+  FL_OP (gb, linear, x.g, w.g, bias.g, y.g, M, K, N, FALSE);
+  pair_check (label, &y, tol);
+  pair_free (&x); pair_free (&w); pair_free (&bias); pair_free (&y);
+}
+
+static void
+test_linear (void)
+{
+  if (!require_gpu ())
+    return;
+  check_linear (gpu, "linear fp32", 1e-5);
+}
+
+/* The faster precision modes: error of one product against exact fp32. */
+static void
+test_linear_precisions (void)
+{
+  if (!require_gpu ())
+    return;
+  static const struct { FlPrecision p; double tol; } modes[] = {
+    { FL_PRECISION_TF32, 4e-3 },   /* 10-bit mantissa inputs */
+    { FL_PRECISION_BF16, 3e-2 },   /* 7-bit mantissa inputs, fp32 accumulation */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FlBackend) gb = fl_backend_cuda_new (0, modes[i].p, &error);
+      g_assert_no_error (error);
+      g_autofree char *label = g_strdup_printf ("linear %s", fl_precision_name (modes[i].p));
+      check_linear (gb, label, modes[i].tol);
+    }
+}
+
+static void
+test_gemm_batched (void)
+{
+  if (!require_gpu ())
+    return;
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++)
+      for (guint s = 0; s < 3; s++)
+        for (int64_t batch = 1; batch <= 3; batch += 2)
+          {
+            int64_t M = odd[s], N = odd[(s + 1) % 3], K = odd[(s + 2) % 3] + 1;
+            int64_t lda = (ta ? M : K) + 2, ldb = (tb ? K : N) + 1, ldc = N + 3;
+            int64_t sa = (ta ? K : M) * lda + 5, sb = (tb ? N : K) * ldb + 1, sc = M * ldc + 2;
+            float alpha = 0.7f, beta = s == 0 ? 0.0f : 0.3f;
+            Pair A = pair_random (gpu, sa * batch), B = pair_random (gpu, sb * batch);
+            Pair C = pair_random (gpu, sc * batch);
+            FL_OP (cpu, gemm_batched, ta, tb, M, N, K, alpha, A.c, lda, sa, B.c, ldb, sb,
+                   beta, C.c, ldc, sc, batch);
+            FL_OP (gpu, gemm_batched, ta, tb, M, N, K, alpha, A.g, lda, sa, B.g, ldb, sb,
+                   beta, C.g, ldc, sc, batch);
+            pair_check ("gemm_batched", &C, 1e-5);
+            pair_free (&A); pair_free (&B); pair_free (&C);
+          }
+  /* Triangle-multiplication shape: (C, L, L) batched, A @ B^T. */
+  int64_t L = 65, Cc = 17;
+  Pair A = pair_random (gpu, Cc * L * L), B = pair_random (gpu, Cc * L * L);
+  Pair C = pair_poison (gpu, Cc * L * L);
+  FL_OP (cpu, gemm_batched, FALSE, TRUE, L, L, L, 1.0f, A.c, L, L * L, B.c, L, L * L, 0.0f,
+         C.c, L, L * L, Cc);
+  FL_OP (gpu, gemm_batched, FALSE, TRUE, L, L, L, 1.0f, A.g, L, L * L, B.g, L, L * L, 0.0f,
+         C.g, L, L * L, Cc);
+  pair_check ("gemm_batched triangle", &C, 1e-5);
+  pair_free (&A); pair_free (&B); pair_free (&C);
+}
+
+static void
+test_layer_norm (void)
+{
+  if (!require_gpu ())
+    return;
+  static const int64_t widths[] = { 1, 7, 33, 64, 128, 256, 384, 600 };
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+    for (guint r = 0; r < 3; r++)
+      for (int variant = 0; variant < 3; variant++)
+        {
+          int64_t M = odd[r] * 9, C = widths[w];
+          Pair x = pair_random (gpu, M * C), sc = pair_random (gpu, C), of = pair_random (gpu, C);
+          /* Shift the rows so that the two-pass variance matters. */
+          FL_OP (cpu, scale, x.c, 3.0f, (size_t) (M * C));
+          FL_OP (gpu, scale, x.g, 3.0f, (size_t) (M * C));
+          if (variant == 2)
+            {
+              /* In place, without scale / offset. */
+              FL_OP (cpu, layer_norm, x.c, NULL, NULL, x.c, M, C);
+              FL_OP (gpu, layer_norm, x.g, NULL, NULL, x.g, M, C);
+              pair_check ("layer_norm in place", &x, 1e-5);
+            }
+          else
+            {
+              Pair y = pair_poison (gpu, M * C);
+              FL_OP (cpu, layer_norm, x.c, sc.c, variant ? of.c : NULL, y.c, M, C);
+              FL_OP (gpu, layer_norm, x.g, sc.g, variant ? of.g : NULL, y.g, M, C);
+              pair_check ("layer_norm", &y, 1e-5);
+              pair_free (&y);
+            }
+          pair_free (&x); pair_free (&sc); pair_free (&of);
+        }
+}
+
+static void
+test_elementwise (void)
+{
+  if (!require_gpu ())
+    return;
+  for (guint s = 0; s < 3; s++)
+    {
+      int64_t M = odd[s] * 11, C = odd[(s + 1) % 3] + 2, n = M * C;
+      Pair y = pair_random (gpu, n), x = pair_random (gpu, n), m = pair_mask (gpu, M);
+      Pair rv = pair_random (gpu, C);
+      FL_OP (cpu, add, y.c, x.c, n);            FL_OP (gpu, add, y.g, x.g, n);
+      pair_check ("add", &y, 1e-6);
+      FL_OP (cpu, mul, y.c, x.c, n);            FL_OP (gpu, mul, y.g, x.g, n);
+      pair_check ("mul", &y, 1e-6);
+      FL_OP (cpu, scale, y.c, -0.37f, n);       FL_OP (gpu, scale, y.g, -0.37f, n);
+      pair_check ("scale", &y, 1e-6);
+      FL_OP (cpu, sigmoid_mul, y.c, x.c, n);    FL_OP (gpu, sigmoid_mul, y.g, x.g, n);
+      pair_check ("sigmoid_mul", &y, 1e-6);
+      FL_OP (cpu, relu, y.c, n);                FL_OP (gpu, relu, y.g, n);
+      pair_check ("relu", &y, 0.0);
+      FL_OP (cpu, add, y.c, x.c, n);            FL_OP (gpu, add, y.g, x.g, n);
+      FL_OP (cpu, mul_rows, y.c, m.c, M, C);    FL_OP (gpu, mul_rows, y.g, m.g, M, C);
+      pair_check ("mul_rows", &y, 1e-6);
+      FL_OP (cpu, add_row_vector, y.c, rv.c, M, C);
+      FL_OP (gpu, add_row_vector, y.g, rv.g, M, C);
+      pair_check ("add_row_vector", &y, 1e-6);
+      pair_free (&y); pair_free (&x); pair_free (&m); pair_free (&rv);
+    }
+}
+
+static void
+test_layout (void)
+{
+  if (!require_gpu ())
+    return;
+  static const int64_t shapes[][3] = {
+    { 1, 1, 1 }, { 7, 33, 1 }, { 33, 7, 5 }, { 1, 33, 128 }, { 65, 65, 16 }, { 5, 1, 33 },
+    { 130, 3, 40 },
+  };
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      int64_t A = shapes[s][0], B = shapes[s][1], C = shapes[s][2], n = A * B * C;
+      Pair x = pair_random (gpu, n), y = pair_poison (gpu, n), z = pair_poison (gpu, n);
+      FL_OP (cpu, swap01, x.c, y.c, A, B, C);
+      FL_OP (gpu, swap01, x.g, y.g, A, B, C);
+      pair_check ("swap01", &y, 0.0);
+      FL_OP (cpu, to_channel_first, x.c, y.c, A, B, C);
+      FL_OP (gpu, to_channel_first, x.g, y.g, A, B, C);
+      pair_check ("to_channel_first", &y, 0.0);
+      FL_OP (cpu, from_channel_first, y.c, z.c, A, B, C);
+      FL_OP (gpu, from_channel_first, y.g, z.g, A, B, C);
+      pair_check ("from_channel_first", &z, 0.0);
+      fl_test_assert_close ("channel-first round trip", z.c, x.c, n, 0.0);
+      pair_free (&x); pair_free (&y); pair_free (&z);
+    }
+}
+
+static void
+test_masked_mean (void)
+{
+  if (!require_gpu ())
+    return;
+  for (guint s = 0; s < 3; s++)
+    for (guint c = 0; c < 3; c++)
+      {
+        int64_t N = odd[s] + 2, S = odd[c] * 3 + 2, C = odd[(s + c) % 3] * 4;
+        Pair x = pair_random (gpu, N * S * C), m = pair_mask (gpu, N * S);
+        Pair y = pair_poison (gpu, N * C), r = pair_random (gpu, N * C);
+        FL_OP (cpu, masked_mean, x.c, m.c, y.c, N, S, C, 1e-3f);
+        FL_OP (gpu, masked_mean, x.g, m.g, y.g, N, S, C, 1e-3f);
+        pair_check ("masked_mean", &y, 1e-5);
+        FL_OP (cpu, mul_broadcast_rows, x.c, r.c, N, S, C);
+        FL_OP (gpu, mul_broadcast_rows, x.g, r.g, N, S, C);
+        pair_check ("mul_broadcast_rows", &x, 1e-6);
+        pair_free (&x); pair_free (&m); pair_free (&y); pair_free (&r);
+      }
+}
+
+static void
+check_attention (int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
+                 gboolean with_mask, gboolean with_bias, gboolean capture)
+{
+  Pair q = pair_random (gpu, B * Lq * H * D), k = pair_random (gpu, B * Lk * H * D);
+  Pair v = pair_random (gpu, B * Lk * H * D);
+  Pair mask = pair_mask (gpu, B * Lk), bias = pair_random (gpu, H * Lq * Lk);
+  Pair out = pair_poison (gpu, B * Lq * H * D);
+  Pair pm = pair_poison (gpu, H * Lq * Lk);
+  if (with_mask && B > 1)
+    {
+      /* One batch row with every key masked: softmax over -1e9 everywhere. */
+      FL_OP (cpu, fill, mask.c + Lk, 0.0f, (size_t) Lk);
+      FL_OP (gpu, fill, mask.g + Lk, 0.0f, (size_t) Lk);
+    }
+  /* Larger logits, as in a trained model. */
+  FL_OP (cpu, scale, q.c, 2.0f, (size_t) q.n);
+  FL_OP (gpu, scale, q.g, 2.0f, (size_t) q.n);
+  FL_OP (cpu, attention, q.c, k.c, v.c, with_mask ? mask.c : NULL, with_bias ? bias.c : NULL,
+         out.c, B, Lq, Lk, H, D, capture ? pm.c : NULL);
+  FL_OP (gpu, attention, q.g, k.g, v.g, with_mask ? mask.g : NULL, with_bias ? bias.g : NULL,
+         out.g, B, Lq, Lk, H, D, capture ? pm.g : NULL);
+  g_autofree char *label = g_strdup_printf ("attention B=%" G_GINT64_FORMAT " Lq=%" G_GINT64_FORMAT
+                                            " Lk=%" G_GINT64_FORMAT " H=%" G_GINT64_FORMAT
+                                            " D=%" G_GINT64_FORMAT " mask=%d bias=%d",
+                                            B, Lq, Lk, H, D, with_mask, with_bias);
+  pair_check (label, &out, 2e-5);
+  if (capture)
+    {
+      g_autofree char *l2 = g_strconcat (label, " probs_mean", NULL);
+      pair_check (l2, &pm, 2e-5);
+    }
+  pair_free (&q); pair_free (&k); pair_free (&v); pair_free (&mask); pair_free (&bias);
+  pair_free (&out); pair_free (&pm);
+}
+
+static void
+test_attention (void)
+{
+  if (!require_gpu ())
+    return;
+  static const int64_t Ds[] = { 4, 8, 16, 32, 24, 64, 100 };
+  for (guint d = 0; d < G_N_ELEMENTS (Ds); d++)
+    for (guint s = 0; s < 3; s++)
+      {
+        int64_t L = odd[s];
+        check_attention (3, L, L, 2, Ds[d], TRUE, TRUE, TRUE);
+        check_attention (2, L, odd[(s + 1) % 3], 3, Ds[d], TRUE, FALSE, FALSE);
+      }
+  /* Model-like shapes: MSA row attention with pair bias (odd depth), column
+   * attention (queries = MSA rows), triangle attention; capture on and off. */
+  check_attention (13, 70, 70, 8, 32, TRUE, TRUE, TRUE);
+  check_attention (70, 13, 13, 8, 32, TRUE, FALSE, FALSE);
+  check_attention (65, 65, 65, 4, 32, TRUE, TRUE, FALSE);
+  check_attention (9, 130, 130, 8, 8, TRUE, TRUE, TRUE);
+  check_attention (5, 33, 33, 4, 32, FALSE, FALSE, FALSE);
+}
+
+static void
+test_global_attention (void)
+{
+  if (!require_gpu ())
+    return;
+  static const int64_t Ds[] = { 4, 8, 16, 32, 64, 100 };
+  static const int64_t Ss[] = { 1, 7, 33, 129, 1025 };
+  for (guint d = 0; d < G_N_ELEMENTS (Ds); d++)
+    for (guint s = 0; s < G_N_ELEMENTS (Ss); s++)
+      {
+        int64_t N = odd[(d + s) % 3] + 1, S = Ss[s], H = 3, D = Ds[d];
+        Pair q = pair_random (gpu, N * H * D), k = pair_random (gpu, N * S * D);
+        Pair v = pair_random (gpu, N * S * D), m = pair_mask (gpu, N * S);
+        Pair out = pair_poison (gpu, N * H * D);
+        if (N > 1)
+          {
+            FL_OP (cpu, fill, m.c + S, 0.0f, (size_t) S);   /* a fully masked column */
+            FL_OP (gpu, fill, m.g + S, 0.0f, (size_t) S);
+          }
+        FL_OP (cpu, global_attention, q.c, k.c, v.c, m.c, out.c, N, S, H, D);
+        FL_OP (gpu, global_attention, q.g, k.g, v.g, m.g, out.g, N, S, H, D);
+        g_autofree char *label = g_strdup_printf ("global_attention N=%" G_GINT64_FORMAT
+                                                  " S=%" G_GINT64_FORMAT " D=%" G_GINT64_FORMAT,
+                                                  N, S, D);
+        pair_check (label, &out, 2e-5);
+        pair_free (&q); pair_free (&k); pair_free (&v); pair_free (&m); pair_free (&out);
+      }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_autoptr (GError) error = NULL;
+  cpu = fl_backend_cpu_new (2, &error);
+  g_assert_no_error (error);
+  if (fl_backend_cuda_available ())
+    {
+      gpu = fl_backend_cuda_new (0, FL_PRECISION_FP32, &error);
+      g_assert_no_error (error);
+    }
+  g_test_add_func ("/cuda/available", test_available);
+  g_test_add_func ("/cuda/ops/memory", test_memory);
+  g_test_add_func ("/cuda/ops/linear", test_linear);
+  g_test_add_func ("/cuda/ops/linear-precisions", test_linear_precisions);
+  g_test_add_func ("/cuda/ops/gemm-batched", test_gemm_batched);
+  g_test_add_func ("/cuda/ops/layer-norm", test_layer_norm);
+  g_test_add_func ("/cuda/ops/elementwise", test_elementwise);
+  g_test_add_func ("/cuda/ops/layout", test_layout);
+  g_test_add_func ("/cuda/ops/masked-mean", test_masked_mean);
+  g_test_add_func ("/cuda/ops/attention", test_attention);
+  g_test_add_func ("/cuda/ops/global-attention", test_global_attention);
+  int rc = g_test_run ();
+  fl_backend_free (gpu);
+  fl_backend_free (cpu);
+  return rc;
+}

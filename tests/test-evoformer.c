@@ -1,0 +1,696 @@
+/* The trunk (model/fl-evoformer.h) on the CPU backend against the golden
+ * activations of DeepMind's code (shared/golden/<case>/debug.npz):
+ * embeddings with and without recycling, every module of the extra-MSA and
+ * Evoformer blocks teacher-forced from the golden activation before it, whole
+ * blocks, the single representation, the attention capture against an
+ * independent host computation, and the memory count.
+ * test-evoformer (fast) runs tiny; test-evoformer-slow runs realdim and single. */
+#include <math.h>
+#include <string.h>
+#include "fl-backend.h"
+#include "fl-config.h"
+#include "fl-error.h"
+#include "fl-evoformer.h"
+#include "fl-npz.h"
+#include "fl-params.h"
+#include "fl-trunk-private.h"
+#include "fl-test-util.h"
+
+#define TOL 1e-4
+
+typedef struct {
+  const char *name;
+  FlParams *params;
+  FlModelConfig cfg;
+  FlArrays *feat, *debug, *recycles;
+  FlFeatures *features;
+  FlBackend *b;
+  FlWeights *w;
+  FlDeviceInputs *in;
+  FlEvoformer *evo;
+} Case;
+
+/* ------------------------------------------------------------ loading */
+
+static FlArray *
+need (FlArrays *a, const char *name)
+{
+  FlArray *arr = fl_arrays_lookup (a, name);
+  if (!arr)
+    g_error ("golden array %s is missing", name);
+  return arr;
+}
+
+static float *
+f32 (FlArrays *a, const char *name)
+{
+  return fl_array_to_f32 (need (a, name));
+}
+
+static int32_t *
+i32 (FlArrays *a, const char *name)
+{
+  FlArray *arr = need (a, name);
+  g_autofree float *f = fl_array_to_f32 (arr);
+  int64_t n = fl_array_numel (arr);
+  int32_t *out = g_new (int32_t, n);
+  for (int64_t i = 0; i < n; i++)
+    out[i] = (int32_t) lrintf (f[i]);
+  return out;
+}
+
+/* The model inputs of a golden features.npz (only what the trunk reads). */
+static FlFeatures *
+features_from_golden (FlArrays *a)
+{
+  FlFeatures *f = g_new0 (FlFeatures, 1);
+  FlArray *mf = need (a, "msa_feat");
+  f->n_clust = (int) mf->shape[0];
+  f->L = (int) mf->shape[1];
+  f->n_extra = (int) need (a, "extra_msa")->shape[0];
+  f->aatype = i32 (a, "aatype");
+  f->residue_index = i32 (a, "residue_index");
+  f->seq_mask = f32 (a, "seq_mask");
+  f->target_feat = f32 (a, "target_feat");
+  f->msa_feat = f32 (a, "msa_feat");
+  f->msa_mask = f32 (a, "msa_mask");
+  f->extra_msa = i32 (a, "extra_msa");
+  f->extra_msa_mask = f32 (a, "extra_msa_mask");
+  f->extra_has_deletion = f32 (a, "extra_has_deletion");
+  f->extra_deletion_value = f32 (a, "extra_deletion_value");
+  return f;
+}
+
+static void
+features_golden_free (FlFeatures *f)
+{
+  g_free (f->aatype);
+  g_free (f->residue_index);
+  g_free (f->seq_mask);
+  g_free (f->target_feat);
+  g_free (f->msa_feat);
+  g_free (f->msa_mask);
+  g_free (f->extra_msa);
+  g_free (f->extra_msa_mask);
+  g_free (f->extra_has_deletion);
+  g_free (f->extra_deletion_value);
+  g_free (f);
+}
+
+static gboolean
+case_open (Case *c, const char *name)
+{
+  memset (c, 0, sizeof *c);
+  c->name = name;
+  const char *pcase = g_str_equal (name, "single") ? "realdim" : name;
+  g_autofree char *pfile = g_strdup_printf ("params_%s.npz", pcase);
+  g_autofree char *pp = fl_test_golden_path (pcase, pfile);
+  g_autofree char *cp = fl_test_golden_path (name, "config.json");
+  g_autofree char *fp = fl_test_golden_path (name, "features.npz");
+  g_autofree char *dp = fl_test_golden_path (name, "debug.npz");
+  g_autofree char *rp = fl_test_golden_path (name, "recycles.npz");
+  if (!fl_test_require_file (pp) || !fl_test_require_file (cp) || !fl_test_require_file (fp)
+      || !fl_test_require_file (dp) || !fl_test_require_file (rp))
+    return FALSE;
+  GError *error = NULL;
+  c->params = fl_params_load (pp, &error);
+  g_assert_no_error (error);
+  g_assert_true (fl_model_config_from_preset ("model_3_ptm", &c->cfg, &error));
+  g_assert_true (fl_model_config_load_json (cp, &c->cfg, &error));
+  g_assert_true (fl_model_config_infer (&c->cfg, c->params, &error));
+  g_assert_no_error (error);
+  c->feat = fl_npz_load (fp, &error);
+  g_assert_no_error (error);
+  c->debug = fl_npz_load (dp, &error);
+  g_assert_no_error (error);
+  c->recycles = fl_npz_load (rp, &error);
+  g_assert_no_error (error);
+  c->features = features_from_golden (c->feat);
+  c->b = fl_backend_cpu_new (2, &error);
+  g_assert_no_error (error);
+  c->w = fl_weights_new (c->b, c->params, &error);
+  g_assert_no_error (error);
+  c->in = fl_device_inputs_new (c->b, &c->cfg, c->features, &error);
+  g_assert_no_error (error);
+  c->evo = fl_evoformer_new (c->b, c->w, &c->cfg, c->features->L, c->features->n_clust,
+                             c->features->n_extra, &error);
+  g_assert_no_error (error);
+  return TRUE;
+}
+
+static void
+case_close (Case *c)
+{
+  fl_evoformer_free (c->evo);
+  fl_device_inputs_free (c->b, c->in);
+  fl_weights_free (c->w);
+  fl_backend_free (c->b);
+  features_golden_free (c->features);
+  fl_arrays_unref (c->feat);
+  fl_arrays_unref (c->debug);
+  fl_arrays_unref (c->recycles);
+  fl_params_unref (c->params);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static int64_t
+msa_floats (Case *c, gboolean extra)
+{
+  FlStackDims *d = extra ? &c->evo->extra_dims : &c->evo->main_dims;
+  return d->S * d->L * d->c_m;
+}
+
+static int64_t
+pair_floats (Case *c)
+{
+  return (int64_t) c->evo->L * c->evo->L * c->evo->main_dims.c_z;
+}
+
+static void
+upload_golden (Case *c, FlArrays *a, const char *key, float *dev, int64_t n)
+{
+  FlArray *arr = need (a, key);
+  g_assert_cmpint (fl_array_numel (arr), ==, n);
+  g_autofree float *h = fl_array_to_f32 (arr);
+  c->b->ops->upload (c->b, dev, h, n);
+}
+
+static void
+compare_golden (Case *c, FlArrays *a, const char *key, const float *dev, int64_t n)
+{
+  FlArray *arr = need (a, key);
+  g_assert_cmpint (fl_array_numel (arr), ==, n);
+  g_autofree float *want = fl_array_to_f32 (arr);
+  g_autofree float *got = g_new (float, n);
+  c->b->ops->download (c->b, got, dev, n);
+  g_autofree char *label = g_strdup_printf ("%s %s", c->name, key);
+  fl_test_assert_close (label, got, want, n, TOL);
+}
+
+/* ------------------------------------------------------------ embed */
+
+static void
+check_embed (Case *c, int r, gboolean extra_msa_golden)
+{
+  GError *error = NULL;
+  FlBackend *b = c->b;
+  FlActivations *act = fl_evoformer_activations (c->evo);
+  g_autofree float *pos = NULL;
+  float *prev_row = NULL, *prev_pair = NULL;
+  if (r > 0)
+    {
+      g_autofree char *kp = g_strdup_printf ("r%d/structure_module/final_atom_positions", r - 1);
+      g_autofree char *km = g_strdup_printf ("r%d/representations/msa_first_row", r - 1);
+      g_autofree char *kz = g_strdup_printf ("r%d/representations/pair", r - 1);
+      pos = f32 (c->recycles, kp);
+      prev_row = b->ops->alloc (b, (size_t) c->evo->L * c->evo->main_dims.c_m);
+      prev_pair = b->ops->alloc (b, pair_floats (c));
+      upload_golden (c, c->recycles, km, prev_row, (int64_t) c->evo->L * c->evo->main_dims.c_m);
+      upload_golden (c, c->recycles, kz, prev_pair, pair_floats (c));
+    }
+  g_assert_true (fl_evoformer_embed (c->evo, c->in, c->features, pos, prev_row, prev_pair,
+                                     &error));
+  g_assert_no_error (error);
+  g_autofree char *k1 = g_strdup_printf ("r%d/extra0/in_pair", r);
+  g_autofree char *k2 = g_strdup_printf ("r%d/evo0/in_msa", r);
+  g_autofree char *k3 = g_strdup_printf ("r%d/extra0/in_msa", r);
+  compare_golden (c, c->debug, k1, act->pair, pair_floats (c));
+  compare_golden (c, c->debug, k2, act->msa, msa_floats (c, FALSE));
+  if (extra_msa_golden)
+    compare_golden (c, c->debug, k3, act->extra, msa_floats (c, TRUE));
+  if (prev_row)
+    {
+      b->ops->free (b, prev_row);
+      b->ops->free (b, prev_pair);
+    }
+}
+
+/* ------------------------------------------------------------ blocks */
+
+static const char *const step_keys[FL_TRUNK_BLOCK_STEPS] = {
+  "after_00_msa_row_attention_with_pair_bias", "after_01_msa_column_attention",
+  "after_02_msa_transition", "after_03_outer_product_mean",
+  "after_04_triangle_multiplication_outgoing", "after_05_triangle_multiplication_incoming",
+  "after_06_triangle_attention_starting_node", "after_07_triangle_attention_ending_node",
+  "after_08_pair_transition",
+};
+
+static char *
+step_key (const char *blk, int r, int step, gboolean extra)
+{
+  const char *k = step_keys[step];
+  if (step == 1 && extra)
+    k = "after_01_msa_column_global_attention";
+  return g_strdup_printf ("r%d/%s/%s", r, blk, k);
+}
+
+/* Each module alone, from the golden activation before it. */
+static void
+check_steps (Case *c, int r, const char *blk, int block, gboolean extra)
+{
+  GError *error = NULL;
+  FlActivations *act = fl_evoformer_activations (c->evo);
+  float *msa = extra ? act->extra : act->msa;
+  int64_t nm = msa_floats (c, extra), np = pair_floats (c);
+  for (int step = 0; step < FL_TRUNK_BLOCK_STEPS; step++)
+    {
+      /* msa before the step: in_msa, after_00, after_01, then after_02 */
+      g_autofree char *m_before = step == 0 ? g_strdup_printf ("r%d/%s/in_msa", r, blk)
+                                            : step_key (blk, r, MIN (step - 1, 2), extra);
+      g_autofree char *p_before = step <= 3 ? g_strdup_printf ("r%d/%s/in_pair", r, blk)
+                                            : step_key (blk, r, step - 1, extra);
+      upload_golden (c, c->debug, m_before, msa, nm);
+      upload_golden (c, c->debug, p_before, act->pair, np);
+      g_assert_true (fl_trunk_run_block (c->evo, extra, block, c->in, NULL, step, step + 1,
+                                         &error));
+      g_assert_no_error (error);
+      g_autofree char *after = step_key (blk, r, step, extra);
+      if (step <= 2)
+        compare_golden (c, c->debug, after, msa, nm);
+      else
+        compare_golden (c, c->debug, after, act->pair, np);
+    }
+}
+
+/* A whole block from its golden inputs. */
+static void
+check_block (Case *c, int r, const char *blk, int block, gboolean extra,
+             gboolean out_msa_golden, FlAttentionCapture *cap)
+{
+  GError *error = NULL;
+  FlActivations *act = fl_evoformer_activations (c->evo);
+  float *msa = extra ? act->extra : act->msa;
+  int64_t nm = msa_floats (c, extra), np = pair_floats (c);
+  g_autofree char *km = g_strdup_printf ("r%d/%s/in_msa", r, blk);
+  g_autofree char *kp = g_strdup_printf ("r%d/%s/in_pair", r, blk);
+  g_autofree char *om = g_strdup_printf ("r%d/%s/out_msa", r, blk);
+  g_autofree char *op = g_strdup_printf ("r%d/%s/out_pair", r, blk);
+  upload_golden (c, c->debug, km, msa, nm);
+  if (fl_arrays_lookup (c->debug, kp))
+    upload_golden (c, c->debug, kp, act->pair, np);
+  else    /* realdim: the first Evoformer block's pair input is the extra stack's output */
+    upload_golden (c, c->debug, "r0/extra0/out_pair", act->pair, np);
+  gboolean ok = extra ? fl_evoformer_extra_block (c->evo, block, c->in, &error)
+                      : fl_evoformer_block (c->evo, block, c->in, cap, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  if (out_msa_golden)
+    compare_golden (c, c->debug, om, msa, nm);
+  compare_golden (c, c->debug, op, act->pair, np);
+}
+
+/* ------------------------------------------------------------ host reference */
+
+static void
+ln_host (const float *x, int64_t M, int c, const float *scale, const float *offset, double *y)
+{
+  for (int64_t m = 0; m < M; m++)
+    {
+      double mean = 0, var = 0;
+      for (int i = 0; i < c; i++)
+        mean += x[m * c + i];
+      mean /= c;
+      for (int i = 0; i < c; i++)
+        var += (x[m * c + i] - mean) * (x[m * c + i] - mean);
+      var /= c;
+      double inv = 1.0 / sqrt (var + 1e-5);
+      for (int i = 0; i < c; i++)
+        y[m * c + i] = (x[m * c + i] - mean) * inv * scale[i] + offset[i];
+    }
+}
+
+static void
+proj_host (const double *x, int64_t M, int c, const float *w, int n, double *y)
+{
+  for (int64_t m = 0; m < M; m++)
+    for (int j = 0; j < n; j++)
+      {
+        double s = 0;
+        for (int i = 0; i < c; i++)
+          s += x[m * c + i] * w[(int64_t) i * n + j];
+        y[m * n + j] = s;
+      }
+}
+
+/* probs (H,L,L) += scale * softmax_k(q_j . k_k / sqrt(D) + bias[h,j,k], masked by mask[k])
+ * for one batch row: x (L, c) layer-normed queries/keys. */
+static void
+ref_attention_row (const double *x, int64_t L, int c, int H, int D, const float *wq,
+                   const float *wk, const double *bias, const float *mask, double scale,
+                   double *probs)
+{
+  g_autofree double *q = g_new (double, L * H * D);
+  g_autofree double *k = g_new (double, L * H * D);
+  g_autofree double *row = g_new (double, L);
+  proj_host (x, L, c, wq, H * D, q);
+  proj_host (x, L, c, wk, H * D, k);
+  for (int h = 0; h < H; h++)
+    for (int64_t j = 0; j < L; j++)
+      {
+        double mx = -INFINITY, sum = 0;
+        for (int64_t kk = 0; kk < L; kk++)
+          {
+            double s = 0;
+            for (int d = 0; d < D; d++)
+              s += q[(j * H + h) * D + d] * k[(kk * H + h) * D + d];
+            s = s / sqrt ((double) D) + bias[(h * L + j) * L + kk];
+            row[kk] = mask[kk] > 0 ? s : -1e9;
+            mx = MAX (mx, row[kk]);
+          }
+        for (int64_t kk = 0; kk < L; kk++)
+          sum += (row[kk] = exp (row[kk] - mx));
+        for (int64_t kk = 0; kk < L; kk++)
+          probs[(h * L + j) * L + kk] += scale * row[kk] / sum;
+      }
+}
+
+/* bias (H,L,L) = LN(pair) @ W, pair (L,L,cz) */
+static void
+ref_pair_bias (const float *pair, int64_t L, int cz, const float *s, const float *o,
+               const float *w, int H, double *ln, double *bias)
+{
+  ln_host (pair, L * L, cz, s, o, ln);
+  g_autofree double *bt = g_new (double, L * L * H);
+  proj_host (ln, L * L, cz, w, H, bt);
+  for (int64_t p = 0; p < L * L; p++)
+    for (int h = 0; h < H; h++)
+      bias[h * L * L + p] = bt[p * H + h];
+}
+
+static const float *
+hw (Case *c, const char *prefix, const char *name, int block)
+{
+  g_autofree char *key = g_strdup_printf ("%s/%s", prefix, name);
+  const float *p = fl_weights_host_block (c->w, key, block);
+  g_assert_nonnull (p);
+  return p;
+}
+
+static void
+assert_close_d (const char *label, const float *got, const double *want, int64_t n)
+{
+  g_autofree float *wf = g_new (float, n);
+  for (int64_t i = 0; i < n; i++)
+    wf[i] = (float) want[i];
+  fl_test_assert_close (label, got, wf, n, TOL);
+}
+
+/* Capture of block `block` (golden block r0/evo<block>) against the host reference. */
+static void
+check_capture (Case *c, int block, int residue)
+{
+  const char *pre = "evoformer/evoformer_iteration";
+  FlStackDims *d = &c->evo->main_dims;
+  const int64_t L = d->L, S = d->S;
+  const int cz = d->c_z, cm = d->c_m;
+  int Hr = d->row_heads, Hs = d->start_heads, He = d->end_heads;
+  FlAttentionCapture cap = { 0 };
+  cap.residue = residue;
+  cap.msa_row_attention = g_new0 (float, Hr * L * L);
+  cap.msa_row_pair_bias = g_new0 (float, Hr * L * L);
+  cap.tri_start_attention = g_new0 (float, Hs * L * L);
+  cap.tri_end_attention = g_new0 (float, He * L * L);
+  g_autofree char *blk = g_strdup_printf ("evo%d", block);
+  check_block (c, 0, blk, block, FALSE, TRUE, &cap);
+
+  /* MSA row attention: golden block input */
+  g_autofree char *km = g_strdup_printf ("r0/%s/in_msa", blk);
+  g_autofree char *kp = g_strdup_printf ("r0/%s/in_pair", blk);
+  g_autofree float *msa = f32 (c->debug, km);
+  g_autofree float *pair = f32 (c->debug, kp);
+  g_autofree double *ln = g_new (double, L * L * MAX (cz, cm) + S * L * cm);
+  g_autofree double *bias = g_new (double, MAX (MAX (Hr, Hs), He) * L * L);
+  g_autofree double *probs = g_new0 (double, MAX (MAX (Hr, Hs), He) * L * L);
+  ref_pair_bias (pair, L, cz, hw (c, pre, "msa_row_attention_with_pair_bias/feat_2d_norm//scale", block),
+                 hw (c, pre, "msa_row_attention_with_pair_bias/feat_2d_norm//offset", block),
+                 hw (c, pre, "msa_row_attention_with_pair_bias//feat_2d_weights", block), Hr,
+                 ln, bias);
+  assert_close_d ("capture msa_row_pair_bias", cap.msa_row_pair_bias, bias, Hr * L * L);
+  int64_t n_rows = 0;
+  for (int64_t s = 0; s < S; s++)
+    for (int64_t i = 0; i < L; i++)
+      if (c->features->msa_mask[s * L + i] > 0)
+        n_rows = s + 1;
+  ln_host (msa, S * L, cm, hw (c, pre, "msa_row_attention_with_pair_bias/query_norm//scale", block),
+           hw (c, pre, "msa_row_attention_with_pair_bias/query_norm//offset", block), ln);
+  for (int64_t s = 0; s < n_rows; s++)
+    ref_attention_row (ln + s * L * cm, L, cm, Hr, d->row_dim,
+                       hw (c, pre, "msa_row_attention_with_pair_bias/attention//query_w", block),
+                       hw (c, pre, "msa_row_attention_with_pair_bias/attention//key_w", block),
+                       bias, c->features->msa_mask + s * L, 1.0 / n_rows, probs);
+  assert_close_d ("capture msa_row_attention", cap.msa_row_attention, probs, Hr * L * L);
+
+  /* triangle attention: the pair entering each module (golden after_05 / after_06) */
+  g_autofree float *pair_mask = g_new (float, L * L);
+  for (int64_t i = 0; i < L; i++)
+    for (int64_t j = 0; j < L; j++)
+      pair_mask[i * L + j] = c->features->seq_mask[i] * c->features->seq_mask[j];
+  for (int ending = 0; ending <= 1; ending++)
+    {
+      const char *m = ending ? "triangle_attention_ending_node" : "triangle_attention_starting_node";
+      int H = ending ? He : Hs, D = ending ? d->end_dim : d->start_dim;
+      g_autofree char *kin = g_strdup_printf ("r0/%s/%s", blk,
+                                              ending ? step_keys[6] : step_keys[5]);
+      g_autofree float *p = f32 (c->debug, kin);
+      g_autofree float *pt = g_new (float, L * L * cz);
+      g_autofree float *mrow = g_new (float, L);
+      for (int64_t i = 0; i < L; i++)
+        for (int64_t j = 0; j < L; j++)
+          memcpy (pt + (i * L + j) * cz,
+                  p + (ending ? (j * L + i) : (i * L + j)) * cz, cz * sizeof (float));
+      for (int64_t k = 0; k < L; k++)
+        mrow[k] = ending ? pair_mask[k * L + residue] : pair_mask[residue * L + k];
+      g_autofree char *s1 = g_strdup_printf ("%s/query_norm//scale", m);
+      g_autofree char *s2 = g_strdup_printf ("%s/query_norm//offset", m);
+      g_autofree char *s3 = g_strdup_printf ("%s//feat_2d_weights", m);
+      g_autofree char *s4 = g_strdup_printf ("%s/attention//query_w", m);
+      g_autofree char *s5 = g_strdup_printf ("%s/attention//key_w", m);
+      ref_pair_bias (pt, L, cz, hw (c, pre, s1, block), hw (c, pre, s2, block),
+                     hw (c, pre, s3, block), H, ln, bias);
+      memset (probs, 0, sizeof (double) * H * L * L);
+      ref_attention_row (ln + residue * L * cz, L, cz, H, D, hw (c, pre, s4, block),
+                         hw (c, pre, s5, block), bias, mrow, 1.0, probs);
+      assert_close_d (ending ? "capture tri_end_attention" : "capture tri_start_attention",
+                      ending ? cap.tri_end_attention : cap.tri_start_attention, probs, H * L * L);
+    }
+  g_free (cap.msa_row_attention);
+  g_free (cap.msa_row_pair_bias);
+  g_free (cap.tri_start_attention);
+  g_free (cap.tri_end_attention);
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void
+check_single (Case *c, int r)
+{
+  GError *error = NULL;
+  FlBackend *b = c->b;
+  FlActivations *act = fl_evoformer_activations (c->evo);
+  int64_t L = c->evo->L;
+  g_autofree char *km = g_strdup_printf ("r%d/representations/msa_first_row", r);
+  g_autofree char *ks = g_strdup_printf ("r%d/representations/single", r);
+  upload_golden (c, c->recycles, km, act->msa, L * c->evo->main_dims.c_m);
+  float *single = b->ops->alloc (b, (size_t) L * c->cfg.c_s);
+  g_assert_true (fl_evoformer_single (c->evo, single, &error));
+  g_assert_no_error (error);
+  compare_golden (c, c->recycles, ks, single, L * c->cfg.c_s);
+  b->ops->free (b, single);
+}
+
+static void
+test_tiny_embed (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  for (int r = 0; r < 3; r++)
+    check_embed (&c, r, TRUE);
+  case_close (&c);
+}
+
+static void
+test_tiny_extra_block (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  for (int r = 0; r < 3; r++)
+    check_steps (&c, r, "extra0", 0, TRUE);
+  for (int r = 0; r < 3; r++)
+    check_block (&c, r, "extra0", 0, TRUE, TRUE, NULL);
+  case_close (&c);
+}
+
+static void
+test_tiny_evoformer_blocks (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  for (int blk = 0; blk < 2; blk++)
+    {
+      g_autofree char *name = g_strdup_printf ("evo%d", blk);
+      check_steps (&c, 0, name, blk, FALSE);
+      for (int r = 0; r < 3; r++)
+        check_block (&c, r, name, blk, FALSE, TRUE, NULL);
+    }
+  case_close (&c);
+}
+
+static void
+test_tiny_capture (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  check_capture (&c, 1, 5);
+  check_capture (&c, 0, 0);
+  case_close (&c);
+}
+
+static void
+test_tiny_single (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  for (int r = 0; r < 3; r++)
+    check_single (&c, r);
+  case_close (&c);
+}
+
+/* A whole pass: embed, extra stack, Evoformer, from the features only. */
+static void
+test_tiny_chain (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  GError *error = NULL;
+  FlActivations *act = fl_evoformer_activations (c.evo);
+  g_assert_true (fl_evoformer_embed (c.evo, c.in, c.features, NULL, NULL, NULL, &error));
+  for (int k = 0; k < c.cfg.n_extra_blocks; k++)
+    g_assert_true (fl_evoformer_extra_block (c.evo, k, c.in, &error));
+  for (int k = 0; k < c.cfg.n_evoformer_blocks; k++)
+    g_assert_true (fl_evoformer_block (c.evo, k, c.in, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *ko = g_strdup_printf ("r0/evo%d/out_pair", c.cfg.n_evoformer_blocks - 1);
+  g_autofree char *km = g_strdup_printf ("r0/evo%d/out_msa", c.cfg.n_evoformer_blocks - 1);
+  compare_golden (&c, c.debug, ko, act->pair, pair_floats (&c));
+  compare_golden (&c, c.debug, km, act->msa, msa_floats (&c, FALSE));
+  case_close (&c);
+}
+
+/* fl_evoformer_bytes_needed / fl_device_inputs_bytes_needed count what is allocated. */
+static void
+test_tiny_memory (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  GError *error = NULL;
+  const FlFeatures *f = c.features;
+  gsize before = c.b->bytes_in_use;
+  FlDeviceInputs *in = fl_device_inputs_new (c.b, &c.cfg, f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (c.b->bytes_in_use - before, >=,
+                    fl_device_inputs_bytes_needed (&c.cfg, f->L, f->n_clust, f->n_extra));
+  gsize mid = c.b->bytes_in_use;
+  FlEvoformer *evo = fl_evoformer_new (c.b, c.w, &c.cfg, f->L, f->n_clust, f->n_extra, &error);
+  g_assert_no_error (error);
+  gsize need = fl_evoformer_bytes_needed (&c.cfg, f->L, f->n_clust, f->n_extra);
+  g_test_message ("trunk bytes: allocated %zu, predicted %zu", c.b->bytes_in_use - mid, need);
+  g_assert_cmpuint (c.b->bytes_in_use - mid, >=, need);
+  g_assert_cmpuint (c.b->bytes_in_use - mid, <=, need + 4096);
+  /* larger sizes grow as O(L^2 c + S L c) */
+  gsize big = fl_evoformer_bytes_needed (&c.cfg, 1000, 512, 5120);
+  g_assert_cmpuint (big, >, need);
+  fl_evoformer_free (evo);
+  fl_device_inputs_free (c.b, in);
+  case_close (&c);
+}
+
+static void
+test_tiny_bad_input (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  GError *error = NULL;
+  /* a block that does not exist */
+  g_assert_false (fl_evoformer_block (c.evo, c.cfg.n_evoformer_blocks, c.in, NULL, &error));
+  g_assert_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
+  /* an extra-MSA token outside 0..22 */
+  int32_t saved = c.features->extra_msa[3];
+  c.features->extra_msa[3] = 23;
+  g_assert_null (fl_device_inputs_new (c.b, &c.cfg, c.features, &error));
+  g_assert_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "23"));
+  g_clear_error (&error);
+  c.features->extra_msa[3] = saved;
+  /* inputs of another size */
+  FlEvoformer *other = fl_evoformer_new (c.b, c.w, &c.cfg, c.features->L + 1, c.features->n_clust,
+                                         c.features->n_extra, &error);
+  g_assert_no_error (error);
+  g_assert_false (fl_evoformer_block (other, 0, c.in, NULL, &error));
+  g_assert_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
+  fl_evoformer_free (other);
+  /* the backend is still usable */
+  g_assert_true (fl_evoformer_block (c.evo, 0, c.in, NULL, &error));
+  g_assert_no_error (error);
+  case_close (&c);
+}
+
+static void
+test_realdim (void)
+{
+  Case c;
+  if (!case_open (&c, "realdim"))
+    return;
+  check_embed (&c, 0, TRUE);
+  check_embed (&c, 1, FALSE);
+  check_embed (&c, 2, FALSE);
+  check_block (&c, 0, "extra0", 0, TRUE, FALSE, NULL);
+  check_block (&c, 0, "evo0", 0, FALSE, TRUE, NULL);
+  check_single (&c, 0);
+  case_close (&c);
+}
+
+static void
+test_single (void)
+{
+  Case c;
+  if (!case_open (&c, "single"))
+    return;
+  check_embed (&c, 0, TRUE);
+  check_block (&c, 0, "extra0", 0, TRUE, FALSE, NULL);
+  check_single (&c, 0);
+  case_close (&c);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (g_str_has_suffix (argv[0], "-slow"))
+    {
+      g_test_add_func ("/model/evoformer/realdim", test_realdim);
+      g_test_add_func ("/model/evoformer/single", test_single);
+    }
+  else
+    {
+      g_test_add_func ("/model/evoformer/tiny/embed", test_tiny_embed);
+      g_test_add_func ("/model/evoformer/tiny/extra-block", test_tiny_extra_block);
+      g_test_add_func ("/model/evoformer/tiny/evoformer-blocks", test_tiny_evoformer_blocks);
+      g_test_add_func ("/model/evoformer/tiny/capture", test_tiny_capture);
+      g_test_add_func ("/model/evoformer/tiny/single", test_tiny_single);
+      g_test_add_func ("/model/evoformer/tiny/chain", test_tiny_chain);
+      g_test_add_func ("/model/evoformer/tiny/memory", test_tiny_memory);
+      g_test_add_func ("/model/evoformer/tiny/bad-input", test_tiny_bad_input);
+    }
+  return g_test_run ();
+}

@@ -1,0 +1,188 @@
+#include "fl-heatmap.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+gboolean
+fl_heatmap_value_range (const float *values, gsize n, float *vmin, float *vmax)
+{
+  float lo = INFINITY, hi = -INFINITY;
+  for (gsize i = 0; i < n; i++)
+    {
+      float v = values[i];
+      if (isfinite (v))
+        {
+          lo = v < lo ? v : lo;
+          hi = v > hi ? v : hi;
+        }
+    }
+  gboolean ok = lo <= hi;
+  if (vmin)
+    *vmin = ok ? lo : 0.f;
+  if (vmax)
+    *vmax = ok ? hi : 0.f;
+  return ok;
+}
+
+gboolean
+fl_heatmap_recolor (cairo_surface_t *surface, const float *values, int rows, int cols,
+                    const FlPalette *palette, float vmin, float vmax)
+{
+  if (!surface || !values || rows < 1 || cols < 1 ||
+      cairo_surface_get_type (surface) != CAIRO_SURFACE_TYPE_IMAGE)
+    return FALSE;
+  cairo_format_t fmt = cairo_image_surface_get_format (surface);
+  if ((fmt != CAIRO_FORMAT_ARGB32 && fmt != CAIRO_FORMAT_RGB24) ||
+      cairo_image_surface_get_width (surface) < cols ||
+      cairo_image_surface_get_height (surface) < rows)
+    return FALSE;
+  cairo_surface_flush (surface);
+  unsigned char *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  /* LUT index = (v - vmin) * scale, clamped */
+  float range = vmax - vmin;
+  float scale = range != 0.f ? (FL_PALETTE_LUT_SIZE - 1) / range : 0.f;
+  const uint32_t *lut = palette->lut;
+  uint32_t nan_argb = palette->nan_argb;
+  for (int i = 0; i < rows; i++)
+    {
+      uint32_t *px = (uint32_t *) (data + (gsize) i * stride);
+      const float *row = values + (gsize) i * cols;
+      for (int j = 0; j < cols; j++)
+        {
+          float v = row[j];
+          if (v != v)
+            {
+              px[j] = nan_argb;
+              continue;
+            }
+          float u = (v - vmin) * scale + 0.5f;
+          u = u < 0.f ? 0.f : (u > FL_PALETTE_LUT_SIZE - 1 ? FL_PALETTE_LUT_SIZE - 1 : u);
+          px[j] = lut[(int) u];
+        }
+    }
+  cairo_surface_mark_dirty (surface);
+  return TRUE;
+}
+
+cairo_surface_t *
+fl_heatmap_render (const float *values, int rows, int cols,
+                   const FlPalette *palette, float vmin, float vmax)
+{
+  if (!values || rows < 1 || cols < 1 || rows > 32767 || cols > 32767)
+    return NULL;
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, cols, rows);
+  if (cairo_surface_status (s) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (s);
+      return NULL;
+    }
+  fl_heatmap_recolor (s, values, rows, cols, palette, vmin, vmax);
+  return s;
+}
+
+void
+fl_heatmap_paint (cairo_t *cr, cairo_surface_t *image, double x, double y, double w, double h)
+{
+  if (!image || w <= 0 || h <= 0)
+    return;
+  int iw = cairo_image_surface_get_width (image);
+  int ih = cairo_image_surface_get_height (image);
+  if (iw < 1 || ih < 1)
+    return;
+  cairo_save (cr);
+  cairo_translate (cr, x, y);
+  cairo_scale (cr, w / iw, h / ih);
+  cairo_set_source_surface (cr, image, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_rectangle (cr, 0, 0, iw, ih);
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
+
+void
+fl_heatmap_draw_legend (cairo_t *cr, const FlPalette *palette, float vmin, float vmax,
+                        double x, double y, double w, double h, const char *title)
+{
+  double text_h = 14;
+  fl_palette_draw_colorbar (cr, palette, vmin, vmax, x, y, w, MAX (h - text_h, 1), title);
+  char buf[96];
+  snprintf (buf, sizeof buf, "range %.4g .. %.4g", MIN (vmin, vmax), MAX (vmin, vmax));
+  cairo_save (cr);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 9.5);
+  cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
+  cairo_move_to (cr, x, y + h - 3);
+  cairo_show_text (cr, buf);
+  cairo_restore (cr);
+}
+
+static void
+append_value (GString *s, float v, gboolean json)
+{
+  if (isnan (v))
+    g_string_append (s, json ? "null" : "nan");
+  else if (isinf (v))
+    g_string_append (s, json ? "null" : (v > 0 ? "inf" : "-inf"));
+  else
+    g_string_append_printf (s, "%.6g", v);
+}
+
+char *
+fl_heatmap_to_csv (const float *values, int rows, int cols)
+{
+  if (!values || rows < 1 || cols < 1)
+    return NULL;
+  GString *s = g_string_sized_new ((gsize) rows * cols * 8 + 64);
+  g_string_append (s, "row");
+  for (int j = 0; j < cols; j++)
+    g_string_append_printf (s, ",%d", j);
+  g_string_append_c (s, '\n');
+  for (int i = 0; i < rows; i++)
+    {
+      g_string_append_printf (s, "%d", i);
+      for (int j = 0; j < cols; j++)
+        {
+          g_string_append_c (s, ',');
+          append_value (s, values[(gsize) i * cols + j], FALSE);
+        }
+      g_string_append_c (s, '\n');
+    }
+  return g_string_free (s, FALSE);
+}
+
+char *
+fl_heatmap_to_json (const float *values, int rows, int cols, float vmin, float vmax,
+                    const char *title)
+{
+  if (!values || rows < 1 || cols < 1)
+    return NULL;
+  GString *s = g_string_sized_new ((gsize) rows * cols * 8 + 128);
+  g_string_append_printf (s, "{\"rows\":%d,\"cols\":%d,\"vmin\":", rows, cols);
+  append_value (s, vmin, TRUE);
+  g_string_append (s, ",\"vmax\":");
+  append_value (s, vmax, TRUE);
+  g_string_append (s, ",\"title\":\"");
+  for (const char *c = title ? title : ""; *c; c++)
+    {
+      if (*c == '"' || *c == '\\')
+        g_string_append_c (s, '\\');
+      if ((unsigned char) *c >= 0x20)
+        g_string_append_c (s, *c);
+    }
+  g_string_append (s, "\",\"values\":[");
+  for (int i = 0; i < rows; i++)
+    {
+      g_string_append (s, i ? ",[" : "[");
+      for (int j = 0; j < cols; j++)
+        {
+          if (j)
+            g_string_append_c (s, ',');
+          append_value (s, values[(gsize) i * cols + j], TRUE);
+        }
+      g_string_append_c (s, ']');
+    }
+  g_string_append (s, "]}\n");
+  return g_string_free (s, FALSE);
+}

@@ -1,0 +1,41 @@
+/* FlMsaView: the MSA panel widget. The alignment as a heatmap (rows sorted
+ * by identity to the query, coloured by amino-acid class or identity), the
+ * coverage strip above, row marks (query / cluster centre / extra / unused)
+ * and an optional per-row weight strip from MSA column attention.
+ *
+ * Zoom (Ctrl + wheel, or the +/- buttons) and scroll (wheel, scroll bars)
+ * through thousands of rows: the map is cut in 256 x 256-cell tiles rendered
+ * on worker threads (GTask) into image surfaces, cached, and swapped in as
+ * they arrive; a frame only paints cached tiles.
+ *
+ * Signals: "residues-hovered" (int column, -1), "residue-selected" (int),
+ * "residues-brushed" (int first, int last): columns = residues, 0-based. */
+#pragma once
+#include <gtk/gtk.h>
+#include "fl-msa-render.h"
+#include "fl-export.h"
+
+G_BEGIN_DECLS
+
+#define FL_TYPE_MSA_VIEW (fl_msa_view_get_type ())
+G_DECLARE_FINAL_TYPE (FlMsaView, fl_msa_view, FL, MSA_VIEW, GtkWidget)
+
+GtkWidget *fl_msa_view_new (void);
+void fl_msa_view_set_msa (FlMsaView *self, const FlMsa *msa, const FlFeatures *features);
+/* Borrowed model (NULL while no alignment is set). */
+FlMsaModel *fl_msa_view_get_model (FlMsaView *self);
+/* Weights overlay from data->msa_col_attention (NULL or no attention: off). */
+void fl_msa_view_set_recycle_data (FlMsaView *self, FlRecycleData *data);
+void fl_msa_view_set_color_mode (FlMsaView *self, FlMsaColorMode mode);
+void fl_msa_view_select_residue (FlMsaView *self, int residue);
+/* Zoom: cells per pixel factors relative to "fit everything" (1 = fit). */
+void fl_msa_view_set_zoom (FlMsaView *self, double zoom_columns, double zoom_rows);
+/* Scroll so that display row / column is the first visible one. */
+void fl_msa_view_scroll_to (FlMsaView *self, double first_row, double first_column);
+/* Tiles cached and tiles still being rendered (for tests and benchmarks). */
+void fl_msa_view_get_tile_stats (FlMsaView *self, guint *ready, guint *pending);
+
+gboolean fl_msa_view_export (FlMsaView *self, FlExportFormat format, const char *path,
+                             GError **error);
+
+G_END_DECLS

@@ -1,0 +1,68 @@
+/* FlStructureView: the 3D view of one structure (a GtkGLArea, GL 3.3 core
+ * through libepoxy; runs on Mesa's software renderer too).
+ *
+ * Shows a cartoon built by render/ from the backbone of an FlFrame, coloured
+ * per residue by pLDDT (AlphaFold DB bands or a continuous scale) through a
+ * small colour texture, so recolouring and highlighting never rebuild
+ * geometry. Side chains as sticks on request. Orbit (primary drag, arrow
+ * keys), pan (secondary / middle drag, Shift+drag, Shift+arrows), zoom
+ * (scroll, pinch, +/-), reset (Home). Hovering picks the residue under the
+ * pointer (ray against CA spheres); a click selects it.
+ *
+ * GL objects exist between realize and unrealize; every call is main-thread.
+ *
+ * Signals:
+ *   "residue-hovered"  (int residue)  residue under the pointer, -1 none
+ *   "residue-selected" (int residue)  clicked residue, -1 cleared */
+#pragma once
+#include <gtk/gtk.h>
+#include "fl-snapshot.h"
+
+G_BEGIN_DECLS
+
+#define FL_TYPE_STRUCTURE_VIEW (fl_structure_view_get_type ())
+G_DECLARE_FINAL_TYPE (FlStructureView, fl_structure_view, FL, STRUCTURE_VIEW, GtkGLArea)
+
+typedef enum {
+  FL_COLOR_SCALE_BANDS,       /* AlphaFold DB bands */
+  FL_COLOR_SCALE_CONTINUOUS,  /* continuous through the band colours */
+} FlColorScale;
+
+GtkWidget *fl_structure_view_new (void);
+
+/* Show a structure. `sequence` (L one-letter codes, may be NULL) names the
+ * residues and their side chains. The view keeps a reference to the frame.
+ * keep_camera: FALSE fits the camera to the new structure. */
+void fl_structure_view_set_frame (FlStructureView *self, FlFrame *frame,
+                                  const char *sequence, gboolean keep_camera);
+FlFrame *fl_structure_view_get_frame (FlStructureView *self);   /* borrowed, nullable */
+
+void fl_structure_view_set_color_scale (FlStructureView *self, FlColorScale scale);
+void fl_structure_view_set_side_chains (FlStructureView *self, gboolean show);
+gboolean fl_structure_view_get_side_chains (FlStructureView *self);
+void fl_structure_view_reset_camera (FlStructureView *self);
+/* Rotate the model by angles (degrees) about the screen's y and x axes. */
+void fl_structure_view_rotate (FlStructureView *self, double degrees_y, double degrees_x);
+
+/* Residues highlighted from elsewhere (hover in a map): up to two, -1 none. */
+void fl_structure_view_set_highlight (FlStructureView *self, int i, int j);
+void fl_structure_view_set_selected (FlStructureView *self, int residue);
+int fl_structure_view_get_selected (FlStructureView *self);
+
+/* The residue under widget point (x, y), or -1. */
+int fl_structure_view_pick (FlStructureView *self, double x, double y);
+
+/* Render the current view offscreen at width x height (any size; large
+ * images are drawn in tiles) and return RGBA8 pixels, top row first.
+ * Needs the widget realized. */
+GBytes *fl_structure_view_render_pixels (FlStructureView *self, int width, int height,
+                                         GError **error);
+gboolean fl_structure_view_export_png (FlStructureView *self, const char *path,
+                                       int width, int height, GError **error);
+
+/* Frames drawn on screen since the widget was created (benchmarks). */
+guint64 fl_structure_view_get_n_draws (FlStructureView *self);
+/* Milliseconds spent building geometry for the last structure. */
+double fl_structure_view_get_last_build_ms (FlStructureView *self);
+
+G_END_DECLS

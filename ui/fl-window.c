@@ -1,0 +1,684 @@
+/* FlWindow: the main window. */
+#include "fl-window.h"
+#include "fl-residue-constants.h"
+#ifdef FL_HAVE_ANALYSIS_PANELS
+#include "fl-analysis-panels.h"
+#endif
+#include <math.h>
+#include <string.h>
+
+struct _FlWindow {
+  GtkApplicationWindow parent_instance;
+
+  /* template children */
+  GtkWidget *header_bar;
+  GtkWidget *run_button;
+  GtkWidget *cancel_button;
+  GtkWidget *subtitle_label;
+  GtkWidget *model_button;
+  GtkWidget *params_label;
+  GtkWidget *preset_dropdown;
+  GtkWidget *error_bar;
+  GtkWidget *error_label;
+  GtkWidget *demo_params_bar;
+  GtkWidget *sequence_entry;
+  GtkWidget *input_label;
+  GtkWidget *recycles_spin;
+  GtkWidget *tolerance_spin;
+  GtkWidget *view_overlay;
+  FlStructureView *structure_view;
+  GtkWidget *hover_label;
+  GtkWidget *view_note_label;
+  GtkWidget *legend_box;
+  FlTimeline *timeline;
+  GtkWidget *analysis_area;
+  GtkWidget *progress_bar;
+  GtkWidget *backend_label;
+  GtkWidget *panels;   /* FlAnalysisPanels or NULL */
+
+  /* input */
+  char *input_name;
+  char *input_text;
+  char *input_query;    /* query of the loaded input (entry shows it) */
+
+  /* what is shown */
+  char *shown_name;
+  char *sequence;
+  GPtrArray *recycles;  /* FlRecycleData* */
+  FlMsa *msa;
+  FlFeatures *features;
+  gboolean running;
+  gboolean setting_entry;
+};
+
+G_DEFINE_FINAL_TYPE (FlWindow, fl_window, GTK_TYPE_APPLICATION_WINDOW)
+
+/* ------------------------------------------------------------ helpers */
+
+static char *
+clean_sequence (const char *text)
+{
+  GString *s = g_string_new (NULL);
+  for (const char *p = text; p && *p; p++)
+    if (g_ascii_isalpha (*p))
+      g_string_append_c (s, g_ascii_toupper (*p));
+  return g_string_free (s, FALSE);
+}
+
+static void
+update_subtitle (FlWindow *self)
+{
+  gtk_label_set_text (GTK_LABEL (self->subtitle_label), self->shown_name ? self->shown_name : "");
+}
+
+static void
+set_entry_text (FlWindow *self, const char *text)
+{
+  self->setting_entry = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->sequence_entry), text ? text : "");
+  self->setting_entry = FALSE;
+}
+
+static void
+update_panels_recycles (FlWindow *self, int current)
+{
+#ifdef FL_HAVE_ANALYSIS_PANELS
+  if (self->panels)
+    fl_analysis_panels_set_recycles (FL_ANALYSIS_PANELS (self->panels), self->recycles, current);
+#endif
+}
+
+static void
+update_panels_msa (FlWindow *self)
+{
+#ifdef FL_HAVE_ANALYSIS_PANELS
+  if (self->panels && self->msa)
+    fl_analysis_panels_set_msa (FL_ANALYSIS_PANELS (self->panels), self->msa, self->features);
+#endif
+}
+
+/* ------------------------------------------------------------ input */
+
+void
+fl_window_set_input (FlWindow *self, const char *name, const char *text, FlMsa *msa)
+{
+  g_return_if_fail (FL_IS_WINDOW (self));
+  g_free (self->input_name);
+  g_free (self->input_text);
+  g_free (self->input_query);
+  self->input_name = g_strdup (name);
+  self->input_text = g_strdup (text);
+  self->input_query = msa ? g_strdup (msa->query) : clean_sequence (text);
+  set_entry_text (self, self->input_query);
+  g_autofree char *label = NULL;
+  if (msa)
+    label = g_strdup_printf ("%s · %d sequence%s · %d residues", name, msa->n_rows,
+                             msa->n_rows == 1 ? "" : "s", msa->L);
+  else
+    label = g_strdup_printf ("%s", name ? name : "");
+  gtk_label_set_text (GTK_LABEL (self->input_label), label);
+  gtk_widget_set_tooltip_text (self->input_label, label);
+  if (msa)
+    {
+      g_clear_pointer (&self->msa, fl_msa_free);
+      g_clear_pointer (&self->features, fl_features_free);
+      self->msa = msa;
+      update_panels_msa (self);
+    }
+}
+
+char *
+fl_window_dup_input_text (FlWindow *self, const char **name_out)
+{
+  g_autofree char *entry = clean_sequence (gtk_editable_get_text (GTK_EDITABLE (self->sequence_entry)));
+  if (self->input_text && self->input_query && g_strcmp0 (entry, self->input_query) == 0)
+    {
+      if (name_out)
+        *name_out = self->input_name;
+      return g_strdup (self->input_text);
+    }
+  if (name_out)
+    *name_out = "pasted sequence";
+  if (!*entry)
+    return NULL;
+  /* Keep what the user typed (the parser reports bad letters). */
+  return g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->sequence_entry)));
+}
+
+static void
+on_entry_changed (GtkEditable *editable, FlWindow *self)
+{
+  if (self->setting_entry)
+    return;
+  g_autofree char *entry = clean_sequence (gtk_editable_get_text (editable));
+  if (self->input_query && g_strcmp0 (entry, self->input_query) == 0)
+    {
+      gtk_label_set_text (GTK_LABEL (self->input_label), gtk_widget_get_tooltip_text (self->input_label));
+      return;
+    }
+  g_autofree char *label = *entry ? g_strdup_printf ("pasted sequence · %zu residues", strlen (entry))
+                                  : g_strdup ("");
+  gtk_label_set_text (GTK_LABEL (self->input_label), label);
+}
+
+static void
+on_entry_activate (GtkEntry *entry, FlWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "app.run", NULL);
+}
+
+int
+fl_window_get_num_recycle (FlWindow *self)
+{
+  return gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (self->recycles_spin));
+}
+
+double
+fl_window_get_tolerance (FlWindow *self)
+{
+  return gtk_spin_button_get_value (GTK_SPIN_BUTTON (self->tolerance_spin));
+}
+
+char *
+fl_window_dup_preset (FlWindow *self)
+{
+  GObject *item = gtk_drop_down_get_selected_item (GTK_DROP_DOWN (self->preset_dropdown));
+  return item ? g_strdup (gtk_string_object_get_string (GTK_STRING_OBJECT (item))) : g_strdup ("model_1_ptm");
+}
+
+void
+fl_window_set_preset (FlWindow *self, const char *preset)
+{
+  GListModel *model = gtk_drop_down_get_model (GTK_DROP_DOWN (self->preset_dropdown));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (GtkStringObject) s = g_list_model_get_item (model, i);
+      if (g_strcmp0 (gtk_string_object_get_string (s), preset) == 0)
+        {
+          gtk_drop_down_set_selected (GTK_DROP_DOWN (self->preset_dropdown), i);
+          return;
+        }
+    }
+}
+
+static gboolean
+preset_to_index (GValue *value, GVariant *variant, gpointer user_data)
+{
+  FlWindow *self = user_data;
+  const char *preset = g_variant_get_string (variant, NULL);
+  GListModel *model = gtk_drop_down_get_model (GTK_DROP_DOWN (self->preset_dropdown));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (GtkStringObject) s = g_list_model_get_item (model, i);
+      if (g_strcmp0 (gtk_string_object_get_string (s), preset) == 0)
+        {
+          g_value_set_uint (value, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static GVariant *
+index_to_preset (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  FlWindow *self = user_data;
+  GListModel *model = gtk_drop_down_get_model (GTK_DROP_DOWN (self->preset_dropdown));
+  g_autoptr (GtkStringObject) s = g_list_model_get_item (model, g_value_get_uint (value));
+  return s ? g_variant_new_string (gtk_string_object_get_string (s)) : NULL;
+}
+
+void
+fl_window_bind_settings (FlWindow *self, GSettings *settings)
+{
+  if (!settings)
+    return;
+  g_settings_bind (settings, "num-recycle", self->recycles_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "recycle-tolerance", self->tolerance_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (settings, "preset", self->preset_dropdown, "selected",
+                                G_SETTINGS_BIND_DEFAULT, preset_to_index, index_to_preset,
+                                self, NULL);
+  g_autofree char *scale = g_settings_get_string (settings, "color-scale");
+  if (g_strcmp0 (scale, "continuous") == 0)
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "continuous-colors",
+                                        g_variant_new_boolean (TRUE));
+  g_object_set_data_full (G_OBJECT (self), "fl-settings", g_object_ref (settings), g_object_unref);
+}
+
+void
+fl_window_set_params (FlWindow *self, const char *path)
+{
+  if (path)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *text = g_strdup_printf ("Official parameters: %s", base);
+      gtk_label_set_text (GTK_LABEL (self->params_label), text);
+      gtk_widget_set_tooltip_text (self->params_label, path);
+      gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), base);
+    }
+  else
+    {
+      gtk_label_set_text (GTK_LABEL (self->params_label),
+                          "Untrained demo parameters (random weights made on the spot): "
+                          "runs show the engine at work, not predictions.");
+      gtk_widget_set_tooltip_text (self->params_label, NULL);
+      gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), "Demo parameters");
+    }
+  gtk_widget_set_sensitive (self->preset_dropdown, path != NULL);
+  gtk_info_bar_set_revealed (GTK_INFO_BAR (self->demo_params_bar), path == NULL);
+}
+
+/* ------------------------------------------------------------ messages */
+
+void
+fl_window_show_error (FlWindow *self, const char *what, const GError *error)
+{
+  g_autofree char *text = g_markup_printf_escaped ("<b>%s</b>\n%s", what ? what : "Error",
+                                                   error ? error->message : "");
+  gtk_label_set_markup (GTK_LABEL (self->error_label), text);
+  gtk_info_bar_set_revealed (GTK_INFO_BAR (self->error_bar), TRUE);
+}
+
+void
+fl_window_clear_error (FlWindow *self)
+{
+  gtk_info_bar_set_revealed (GTK_INFO_BAR (self->error_bar), FALSE);
+}
+
+static void
+on_error_bar_response (GtkInfoBar *bar, int response, FlWindow *self)
+{
+  gtk_info_bar_set_revealed (bar, FALSE);
+}
+
+void
+fl_window_set_view_note (FlWindow *self, const char *note)
+{
+  gtk_label_set_text (GTK_LABEL (self->view_note_label), note ? note : "");
+  gtk_widget_set_visible (self->view_note_label, note != NULL && *note);
+}
+
+/* ------------------------------------------------------------ runs */
+
+void
+fl_window_set_running (FlWindow *self, gboolean running)
+{
+  self->running = running;
+  gtk_widget_set_visible (self->cancel_button, running);
+  gtk_widget_set_sensitive (self->recycles_spin, !running);
+  gtk_widget_set_sensitive (self->tolerance_spin, !running);
+}
+
+void
+fl_window_begin_run (FlWindow *self, const char *name, const char *sequence, int n_passes_expected)
+{
+  g_free (self->shown_name);
+  self->shown_name = g_strdup_printf ("%s — run", name ? name : "input");
+  g_free (self->sequence);
+  self->sequence = g_strdup (sequence);
+  update_subtitle (self);
+  g_ptr_array_set_size (self->recycles, 0);
+  update_panels_recycles (self, -1);
+  fl_timeline_clear (self->timeline, n_passes_expected);
+  fl_timeline_set_follow_live (self->timeline, TRUE);
+  fl_structure_view_set_frame (self->structure_view, NULL, NULL, FALSE);
+  fl_window_clear_error (self);
+  fl_window_set_progress (self, 0, "Starting…");
+}
+
+void
+fl_window_set_progress (FlWindow *self, double fraction, const char *text)
+{
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), CLAMP (fraction, 0, 1));
+  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), text);
+}
+
+const char *
+fl_window_get_progress_text (FlWindow *self)
+{
+  return gtk_progress_bar_get_text (GTK_PROGRESS_BAR (self->progress_bar));
+}
+
+void
+fl_window_set_backend (FlWindow *self, const char *description)
+{
+  gtk_label_set_text (GTK_LABEL (self->backend_label), description ? description : "");
+}
+
+void
+fl_window_set_run_inputs (FlWindow *self, FlMsa *msa, FlFeatures *features)
+{
+  if (msa)
+    {
+      g_clear_pointer (&self->msa, fl_msa_free);
+      self->msa = msa;
+    }
+  g_clear_pointer (&self->features, fl_features_free);
+  self->features = features;
+  update_panels_msa (self);
+}
+
+void
+fl_window_add_frame (FlWindow *self, FlFrame *frame)
+{
+  fl_timeline_add_frame (self->timeline, frame);
+}
+
+void
+fl_window_add_recycle (FlWindow *self, FlRecycleData *data)
+{
+  g_ptr_array_add (self->recycles, fl_recycle_data_ref (data));
+  fl_timeline_set_recycle_scores (self->timeline, data->recycle, data->mean_plddt, data->ptm);
+  update_panels_recycles (self, -1);
+}
+
+void
+fl_window_show_prediction (FlWindow *self, const char *name, FlFrame *frame,
+                           const char *sequence, FlRecycleData *scores, FlMsa *msa)
+{
+  g_free (self->shown_name);
+  self->shown_name = g_strdup (name);
+  g_free (self->sequence);
+  self->sequence = g_strdup (sequence);
+  update_subtitle (self);
+  g_ptr_array_set_size (self->recycles, 0);
+  if (scores)
+    g_ptr_array_add (self->recycles, fl_recycle_data_ref (scores));
+  if (msa)
+    {
+      g_clear_pointer (&self->msa, fl_msa_free);
+      g_clear_pointer (&self->features, fl_features_free);
+      self->msa = msa;
+      update_panels_msa (self);
+    }
+  fl_timeline_clear (self->timeline, 0);
+  fl_structure_view_set_frame (self->structure_view, NULL, NULL, FALSE);
+  fl_timeline_add_frame (self->timeline, frame);
+  if (scores)
+    fl_timeline_set_recycle_scores (self->timeline, frame->recycle, scores->mean_plddt, scores->ptm);
+  update_panels_recycles (self, -1);
+  fl_structure_view_reset_camera (self->structure_view);
+}
+
+/* ------------------------------------------------------------ frames */
+
+static void
+on_frame_shown (FlTimeline *timeline, FlFrame *display, int index, FlWindow *self)
+{
+  FlStructureView *view = self->structure_view;
+  gboolean first = fl_structure_view_get_frame (view) == NULL;
+  fl_structure_view_set_frame (view, display, self->sequence, !first);
+#ifdef FL_HAVE_ANALYSIS_PANELS
+  if (self->panels)
+    {
+      FlFrame *real = fl_timeline_get_frame (timeline, index);
+      fl_analysis_panels_set_frame (FL_ANALYSIS_PANELS (self->panels), real);
+      if (real)
+        {
+          int current = -1;
+          for (guint k = 0; k < self->recycles->len; k++)
+            if (((FlRecycleData *) g_ptr_array_index (self->recycles, k))->recycle == real->recycle)
+              current = k;
+          if (current >= 0)
+            update_panels_recycles (self, current);
+        }
+    }
+#endif
+}
+
+static void
+show_hover (FlWindow *self, int residue)
+{
+  FlFrame *f = fl_structure_view_get_frame (self->structure_view);
+  if (residue < 0 || !f || residue >= f->L)
+    {
+      gtk_widget_set_visible (self->hover_label, FALSE);
+      return;
+    }
+  char letter = self->sequence && residue < (int) strlen (self->sequence) ? self->sequence[residue] : 'X';
+  const char *fl_name = fl_restype_3 (fl_aatype_from_letter (letter));
+  g_autofree char *text = g_strdup_printf ("%s %d · pLDDT %.1f", fl_name, residue + 1, f->plddt[residue]);
+  gtk_label_set_text (GTK_LABEL (self->hover_label), text);
+  gtk_widget_set_visible (self->hover_label, TRUE);
+}
+
+static void
+on_residue_hovered (FlStructureView *view, int residue, FlWindow *self)
+{
+  show_hover (self, residue);
+}
+
+static void
+on_residue_selected (FlStructureView *view, int residue, FlWindow *self)
+{
+#ifdef FL_HAVE_ANALYSIS_PANELS
+  if (self->panels)
+    fl_analysis_panels_select_residue (FL_ANALYSIS_PANELS (self->panels), residue);
+#endif
+  if (residue >= 0)
+    show_hover (self, residue);
+}
+
+#ifdef FL_HAVE_ANALYSIS_PANELS
+static void
+on_panels_hovered (FlAnalysisPanels *panels, int i, int j, FlWindow *self)
+{
+  fl_structure_view_set_highlight (self->structure_view, i, j);
+  show_hover (self, i);
+}
+
+static void
+on_panels_selected (FlAnalysisPanels *panels, int i, FlWindow *self)
+{
+  fl_structure_view_set_selected (self->structure_view, i);
+  show_hover (self, i);
+}
+#endif
+
+/* ------------------------------------------------------------ drag and drop */
+
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y, FlWindow *self)
+{
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  GSList *files = g_value_get_boxed (value);
+  if (!files)
+    return FALSE;
+  /* Several files may come together (structure + scores JSON + A3M). */
+  GVariantBuilder b;
+  g_variant_builder_init (&b, G_VARIANT_TYPE_STRING_ARRAY);
+  for (GSList *l = files; l; l = l->next)
+    {
+      g_autofree char *uri = g_file_get_uri (l->data);
+      g_variant_builder_add (&b, "s", uri);
+    }
+  gtk_widget_activate_action_variant (GTK_WIDGET (self), "app.open-uris", g_variant_builder_end (&b));
+  return TRUE;
+}
+
+/* ------------------------------------------------------------ window actions */
+
+static void
+reset_view_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fl_structure_view_reset_camera (FL_WINDOW (user_data)->structure_view);
+}
+
+static void
+side_chains_changed (GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+  g_simple_action_set_state (action, state);
+  fl_structure_view_set_side_chains (FL_WINDOW (user_data)->structure_view, g_variant_get_boolean (state));
+}
+
+static void
+continuous_colors_changed (GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+  FlWindow *self = user_data;
+  g_simple_action_set_state (action, state);
+  gboolean cont = g_variant_get_boolean (state);
+  fl_structure_view_set_color_scale (self->structure_view,
+                                     cont ? FL_COLOR_SCALE_CONTINUOUS : FL_COLOR_SCALE_BANDS);
+  GSettings *settings = g_object_get_data (G_OBJECT (self), "fl-settings");
+  if (settings)
+    g_settings_set_string (settings, "color-scale", cont ? "continuous" : "bands");
+}
+
+static const GActionEntry win_actions[] = {
+  { "reset-view", reset_view_activated, NULL, NULL, NULL, { 0 } },
+  { "side-chains", NULL, NULL, "false", side_chains_changed, { 0 } },
+  { "continuous-colors", NULL, NULL, "false", continuous_colors_changed, { 0 } },
+};
+
+/* ------------------------------------------------------------ accessors */
+
+FlStructureView *
+fl_window_get_structure_view (FlWindow *self)
+{
+  return self->structure_view;
+}
+
+FlTimeline *
+fl_window_get_timeline (FlWindow *self)
+{
+  return self->timeline;
+}
+
+const char *
+fl_window_get_sequence (FlWindow *self)
+{
+  return self->sequence;
+}
+
+const char *
+fl_window_get_title_name (FlWindow *self)
+{
+  return self->shown_name;
+}
+
+FlFrame *
+fl_window_get_current_frame (FlWindow *self)
+{
+  int i = fl_timeline_get_current_index (self->timeline);
+  return i >= 0 ? fl_timeline_get_frame (self->timeline, i) : NULL;
+}
+
+GPtrArray *
+fl_window_get_recycles (FlWindow *self)
+{
+  return self->recycles;
+}
+
+GtkWidget *
+fl_window_get_analysis_area (FlWindow *self)
+{
+  return self->analysis_area;
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+FlWindow *
+fl_window_new (GtkApplication *app)
+{
+  return g_object_new (FL_TYPE_WINDOW, "application", app, NULL);
+}
+
+static void
+fl_window_dispose (GObject *object)
+{
+  FlWindow *self = FL_WINDOW (object);
+  gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_WINDOW);
+  G_OBJECT_CLASS (fl_window_parent_class)->dispose (object);
+}
+
+static void
+fl_window_finalize (GObject *object)
+{
+  FlWindow *self = FL_WINDOW (object);
+  g_free (self->input_name);
+  g_free (self->input_text);
+  g_free (self->input_query);
+  g_free (self->shown_name);
+  g_free (self->sequence);
+  g_ptr_array_unref (self->recycles);
+  g_clear_pointer (&self->msa, fl_msa_free);
+  g_clear_pointer (&self->features, fl_features_free);
+  G_OBJECT_CLASS (fl_window_parent_class)->finalize (object);
+}
+
+static void
+fl_window_class_init (FlWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->dispose = fl_window_dispose;
+  object_class->finalize = fl_window_finalize;
+
+  g_type_ensure (FL_TYPE_STRUCTURE_VIEW);
+  g_type_ensure (FL_TYPE_TIMELINE);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/foldlight/Foldlight/fl-window.ui");
+#define BIND(name) gtk_widget_class_bind_template_child (widget_class, FlWindow, name)
+  BIND (header_bar);
+  BIND (run_button);
+  BIND (cancel_button);
+  BIND (subtitle_label);
+  BIND (model_button);
+  BIND (params_label);
+  BIND (preset_dropdown);
+  BIND (error_bar);
+  BIND (error_label);
+  BIND (demo_params_bar);
+  BIND (sequence_entry);
+  BIND (input_label);
+  BIND (recycles_spin);
+  BIND (tolerance_spin);
+  BIND (view_overlay);
+  BIND (structure_view);
+  BIND (hover_label);
+  BIND (view_note_label);
+  BIND (legend_box);
+  BIND (timeline);
+  BIND (analysis_area);
+  BIND (progress_bar);
+  BIND (backend_label);
+#undef BIND
+}
+
+static void
+fl_window_init (FlWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->recycles = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_recycle_data_unref);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
+
+  g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_bar_response), self);
+  g_signal_connect (self->sequence_entry, "changed", G_CALLBACK (on_entry_changed), self);
+  g_signal_connect (self->sequence_entry, "activate", G_CALLBACK (on_entry_activate), self);
+  g_signal_connect (self->timeline, "frame-shown", G_CALLBACK (on_frame_shown), self);
+  g_signal_connect (self->structure_view, "residue-hovered", G_CALLBACK (on_residue_hovered), self);
+  g_signal_connect (self->structure_view, "residue-selected", G_CALLBACK (on_residue_selected), self);
+
+  GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+
+#ifdef FL_HAVE_ANALYSIS_PANELS
+  self->panels = fl_analysis_panels_new ();
+  gtk_stack_add_named (GTK_STACK (self->analysis_area), self->panels, "panels");
+  gtk_stack_set_visible_child (GTK_STACK (self->analysis_area), self->panels);
+  g_signal_connect (self->panels, "residues-hovered", G_CALLBACK (on_panels_hovered), self);
+  g_signal_connect (self->panels, "residue-selected", G_CALLBACK (on_panels_selected), self);
+#endif
+
+  GtkCssProvider *css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/org/foldlight/Foldlight/style.css");
+  gtk_style_context_add_provider_for_display (gtk_widget_get_display (GTK_WIDGET (self)),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_unref (css);
+
+  fl_window_set_running (self, FALSE);
+  fl_window_set_params (self, NULL);
+  fl_window_set_view_note (self, NULL);
+}
