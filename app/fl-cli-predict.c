@@ -53,10 +53,10 @@ on_run_started (const FlRunInfo *info, gpointer user_data)
   p->n_evo = info->n_evoformer_blocks;
   p->n_extra = info->n_extra_blocks;
   g_printerr ("foldlight-cli: %d residues, %d cluster + %d extra MSA rows, %d pass%s, %s "
-              "(memory plan %.2f GiB)\n",
+              "(memory plan %.1f MiB)\n",
               info->L, info->n_clust, info->n_extra, info->n_passes,
               info->n_passes == 1 ? "" : "es", info->backend_description,
-              info->planned_bytes / (1024.0 * 1024.0 * 1024.0));
+              info->planned_bytes / (1024.0 * 1024.0));
 }
 
 static FlObserveAction
@@ -68,7 +68,7 @@ on_block (const FlBlockEvent *e, gpointer user_data)
   gboolean last = e->block + 1 == e->n_blocks;
   /* On a terminal every block rewrites one line; otherwise one line per stage. */
   if (p->tty || last)
-    g_printerr ("%srecycle %d/%d \302\267 %s block %d/%d%s",
+    fprintf (stderr, "%srecycle %d/%d \302\267 %s block %d/%d%s",
                 p->tty ? "\r\033[K" : "", e->recycle, MAX (p->n_passes - 1, 0),
                 fl_stage_name (e->stage), e->block + 1, e->n_blocks,
                 p->tty ? "" : "\n");
@@ -98,8 +98,8 @@ on_recycle (const FlRecycleEvent *e, gpointer user_data)
   g_autofree char *ptm = isfinite (e->ptm) ? g_strdup_printf (" pTM=%.3f", e->ptm) : g_strdup ("");
   g_autofree char *tol = isfinite (e->tolerance) ? g_strdup_printf (" tol=%.3g", e->tolerance)
                                                  : g_strdup ("");
-  g_printerr ("%srecycle=%d pLDDT=%.1f%s%s\n", p->tty ? "\r\033[K" : "", e->recycle,
-              e->mean_plddt, ptm, tol);
+  fprintf (stderr, "%srecycle=%d pLDDT=%.1f%s%s\n", p->tty ? "\r\033[K" : "", e->recycle,
+           e->mean_plddt, ptm, tol);
   return FL_OBSERVE_CONTINUE;
 }
 

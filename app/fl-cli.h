@@ -19,4 +19,7 @@ extern const FlCliCommand fl_cli_commands[];
 int fl_cli_fail (GError *error);                         /* prints, frees, returns 1 */
 int fl_cli_usage_error (GOptionContext *ctx, const char *message); /* returns 2 */
 
+/* foldlight-cli features: alignment -> features .npz (app/fl-cli-features.c). */
+int fl_cli_features_main (int argc, char **argv);
+
 G_END_DECLS

@@ -36,6 +36,7 @@ struct _FlRunController {
   GPtrArray *jobs;         /* every job whose thread is not joined yet (refs) */
   double first_frame_seconds;
   gboolean first_frame_seen;
+  guint n_frames;
 };
 
 G_DEFINE_FINAL_TYPE (FlRunController, fl_run_controller, G_TYPE_OBJECT)
@@ -151,6 +152,7 @@ dispatch (gpointer data)
             self->first_frame_seen = TRUE;
             self->first_frame_seconds = (g_get_monotonic_time () - job->start_us) / 1e6;
           }
+        self->n_frames++;
         if (l->frame)
           l->frame (m->frame, self->user_data);
         break;
@@ -190,6 +192,9 @@ msg_new (RunJob *job, MsgKind kind)
 static void
 msg_send (Msg *m)
 {
+  /* The worker has its own thread-default context pushed (see run_thread),
+   * so g_main_context_invoke_full never runs `dispatch` on the worker: it
+   * always queues it on the UI context, in order. */
   g_main_context_invoke_full (m->job->context, G_PRIORITY_DEFAULT, dispatch, m, msg_free);
 }
 
@@ -343,6 +348,10 @@ static gpointer
 run_thread (gpointer data)
 {
   RunJob *job = data;
+  /* Without a thread-default context of its own, g_main_context_invoke_full
+   * could acquire the (free) default context and call back on this thread. */
+  GMainContext *own = g_main_context_new ();
+  g_main_context_push_thread_default (own);
   GError *error = NULL;
   FlFeatures *features = NULL;
   FlResult *result = run_job (job, &features, &error);
@@ -353,6 +362,8 @@ run_thread (gpointer data)
   if (result)
     g_clear_error (&error);
   msg_send (m);
+  g_main_context_pop_thread_default (own);
+  g_main_context_unref (own);
   run_job_unref (job);   /* the thread's reference */
   return NULL;
 }
@@ -389,6 +400,7 @@ fl_run_controller_start (FlRunController *self, const FlRunRequest *req, GError 
   job->start_us = g_get_monotonic_time ();
   self->first_frame_seen = FALSE;
   self->first_frame_seconds = NAN;
+  self->n_frames = 0;
 
   g_autofree char *thread_name = g_strdup_printf ("fl-run-%u", job->generation);
   /* The thread's reference; the controller keeps one too (current + jobs). */
@@ -425,6 +437,12 @@ guint
 fl_run_controller_get_generation (FlRunController *self)
 {
   return self->generation;
+}
+
+guint
+fl_run_controller_get_n_frames (FlRunController *self)
+{
+  return self->n_frames;
 }
 
 double

@@ -58,6 +58,8 @@ gboolean fl_run_controller_start (FlRunController *self, const FlRunRequest *req
 void fl_run_controller_cancel (FlRunController *self);
 gboolean fl_run_controller_is_running (FlRunController *self);
 guint fl_run_controller_get_generation (FlRunController *self);
+/* Frames delivered to the listener by the current / last run. */
+guint fl_run_controller_get_n_frames (FlRunController *self);
 /* Seconds from start to the first frame of the current / last run (NAN before). */
 double fl_run_controller_get_first_frame_seconds (FlRunController *self);
 

@@ -23,12 +23,62 @@
 /* Ops on fewer elements than this run on one thread (thread start-up costs more). */
 #define PARALLEL_MIN 32768
 
+/* exp(x) for float x in a form the compiler vectorises (no libm call):
+ * x = n ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2), e^r from the
+ * Cephes degree-6 polynomial, times 2^n built in the exponent bits.
+ * Relative error about 2e-7 (1-2 ulp); 0 below -87 (where expf is
+ * denormal or 0), the largest float region kept finite above 88. */
+static inline __attribute__ ((always_inline)) float
+fast_expf (float x)
+{
+  float xc = x < -87.f ? -87.f : (x > 88.f ? 88.f : x);
+  float n = floorf (xc * 1.44269504088896341f + 0.5f);
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.f;
+  union { int32_t i; float f; } scale = { .i = ((int32_t) n + 127) << 23 };
+  float e = p * scale.f;
+  return x < -87.f ? 0.f : e;
+}
+
 /* Every allocation carries a 64-byte header with its size (for the counters). */
 #define HEADER_FLOATS 16
 
 typedef struct {
   int n_threads;
+  float *scratch;         /* reused between op calls (ops run on one thread) */
+  size_t scratch_cap;     /* floats */
 } CpuImpl;
+
+/* A scratch buffer of n floats, kept between calls so that large temporaries
+ * are not mapped and faulted in again by every op. NULL + error on failure. */
+static float *
+cpu_scratch (FlBackend *b, size_t n)
+{
+  CpuImpl *impl = b->impl;
+  if (n <= impl->scratch_cap)
+    return impl->scratch;
+  free (impl->scratch);
+  impl->scratch = NULL;
+  impl->scratch_cap = 0;
+  void *p = NULL;
+  if (posix_memalign (&p, 64, MAX (n, 1) * sizeof (float)) != 0)
+    {
+      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
+                       "Out of memory for %.1f MiB of CPU scratch.",
+                       (double) n * sizeof (float) / (1024.0 * 1024.0));
+      return NULL;
+    }
+  impl->scratch = p;
+  impl->scratch_cap = n;
+  return impl->scratch;
+}
 
 /* ------------------------------------------------------------------ memory */
 
@@ -118,51 +168,50 @@ cpu_memory_available (FlBackend *b)
 
 /* ------------------------------------------------------------ dense algebra */
 
-/* C (M,N) = alpha * op(A) @ op(B) + beta * C for one matrix, plain loops in
- * blocks (used without BLAS). op(A)[m,k] = trans_a ? A[k*lda+m] : A[m*lda+k]. */
+/* Dense products. OpenBLAS runs single-threaded (set in fl_backend_cpu_new):
+ * all threading is OpenMP, splitting the rows of the output, so that two
+ * thread pools never compete for the cores. */
+
+/* C (M,N) = alpha * op(A) @ op(B) + beta * C for one matrix on one thread,
+ * plain loops in blocks (used without BLAS).
+ * op(A)[m,k] = trans_a ? A[k*lda+m] : A[m*lda+k]. */
 static void
 gemm_plain (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
             float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
             float beta, float *C, int64_t ldc)
 {
-  enum { BK = 64, BN = 256 };
-#pragma omp parallel for if (M * N * K > 262144) schedule (static)
+  enum { BN = 256 };
+  float acc[BN];
   for (int64_t m = 0; m < M; m++)
-    {
-      float acc[BN];
-      for (int64_t n0 = 0; n0 < N; n0 += BN)
-        {
-          int64_t nn = MIN (BN, N - n0);
-          for (int64_t n = 0; n < nn; n++)
-            acc[n] = 0.f;
-          for (int64_t k0 = 0; k0 < K; k0 += BK)
-            {
-              int64_t kk = MIN (BK, K - k0);
-              for (int64_t k = k0; k < k0 + kk; k++)
-                {
-                  float a = trans_a ? A[k * lda + m] : A[m * lda + k];
-                  if (!trans_b)
-                    {
-                      const float *brow = B + k * ldb + n0;
-                      for (int64_t n = 0; n < nn; n++)
-                        acc[n] += a * brow[n];
-                    }
-                  else
-                    for (int64_t n = 0; n < nn; n++)
-                      acc[n] += a * B[(n0 + n) * ldb + k];
-                }
-            }
-          float *crow = C + m * ldc + n0;
-          for (int64_t n = 0; n < nn; n++)
-            crow[n] = alpha * acc[n] + (beta == 0.f ? 0.f : beta * crow[n]);
-        }
-    }
+    for (int64_t n0 = 0; n0 < N; n0 += BN)
+      {
+        int64_t nn = MIN (BN, N - n0);
+        for (int64_t n = 0; n < nn; n++)
+          acc[n] = 0.f;
+        for (int64_t k = 0; k < K; k++)
+          {
+            float a = trans_a ? A[k * lda + m] : A[m * lda + k];
+            if (!trans_b)
+              {
+                const float *brow = B + k * ldb + n0;
+                for (int64_t n = 0; n < nn; n++)
+                  acc[n] += a * brow[n];
+              }
+            else
+              for (int64_t n = 0; n < nn; n++)
+                acc[n] += a * B[(n0 + n) * ldb + k];
+          }
+        float *crow = C + m * ldc + n0;
+        for (int64_t n = 0; n < nn; n++)
+          crow[n] = alpha * acc[n] + (beta == 0.f ? 0.f : beta * crow[n]);
+      }
 }
 
+/* One product on the calling thread. */
 static void
-gemm_one (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
-          float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
-          float beta, float *C, int64_t ldc)
+gemm_serial (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
+             float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+             float beta, float *C, int64_t ldc)
 {
   if (M <= 0 || N <= 0)
     return;
@@ -187,12 +236,44 @@ gemm_one (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
   gemm_plain (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+/* Products smaller than this (multiply-adds) run on one thread. */
+#define GEMM_PARALLEL_MIN 65536
+
+/* One product with its output rows split across the OpenMP threads. */
+static void
+gemm_rows_parallel (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
+                    float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                    float beta, float *C, int64_t ldc)
+{
+  if (M * N * MAX (K, 1) < GEMM_PARALLEL_MIN || M < 2)
+    {
+      gemm_serial (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      return;
+    }
+#pragma omp parallel
+  {
+    int nt = 1, t = 0;
+#ifdef _OPENMP
+    nt = omp_get_num_threads ();
+    t = omp_get_thread_num ();
+#endif
+    /* Chunks of whole rows, multiples of 8 where possible (kernel friendly). */
+    int64_t per = (M + nt - 1) / nt;
+    if (per > 8)
+      per = (per + 7) / 8 * 8;
+    int64_t m0 = MIN (M, per * t), m1 = MIN (M, m0 + per);
+    if (m1 > m0)
+      gemm_serial (trans_a, trans_b, m1 - m0, N, K, alpha,
+                   trans_a ? A + m0 : A + m0 * lda, lda, B, ldb, beta, C + m0 * ldc, ldc);
+  }
+}
+
 static void
 cpu_linear (FlBackend *b, const float *x, const float *w, const float *bias,
             float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate)
 {
   /* x (M,K) @ w (K,N) [+ bias (N)] into / onto y (M,N). */
-  gemm_one (FALSE, FALSE, M, N, K, 1.f, x, K, w, N, accumulate ? 1.f : 0.f, y, N);
+  gemm_rows_parallel (FALSE, FALSE, M, N, K, 1.f, x, K, w, N, accumulate ? 1.f : 0.f, y, N);
   if (bias)
     {
 #pragma omp parallel for if (M * N > PARALLEL_MIN) schedule (static)
@@ -202,6 +283,8 @@ cpu_linear (FlBackend *b, const float *x, const float *w, const float *bias,
     }
 }
 
+static int cpu_threads (void);
+
 static void
 cpu_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
                   int64_t M, int64_t N, int64_t K, float alpha,
@@ -209,9 +292,18 @@ cpu_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
                   const float *B, int64_t ldb, int64_t stride_b, float beta,
                   float *C, int64_t ldc, int64_t stride_c, int64_t batch)
 {
-  for (int64_t p = 0; p < batch; p++)
-    gemm_one (trans_a, trans_b, M, N, K, alpha, A + p * stride_a, lda,
-              B + p * stride_b, ldb, beta, C + p * stride_c, ldc);
+  if (batch >= cpu_threads () && batch * M * N * MAX (K, 1) >= GEMM_PARALLEL_MIN)
+    {
+      /* Whole products per thread. */
+#pragma omp parallel for schedule (static)
+      for (int64_t p = 0; p < batch; p++)
+        gemm_serial (trans_a, trans_b, M, N, K, alpha, A + p * stride_a, lda,
+                     B + p * stride_b, ldb, beta, C + p * stride_c, ldc);
+    }
+  else
+    for (int64_t p = 0; p < batch; p++)
+      gemm_rows_parallel (trans_a, trans_b, M, N, K, alpha, A + p * stride_a, lda,
+                          B + p * stride_b, ldb, beta, C + p * stride_c, ldc);
 }
 
 /* --------------------------------------------- normalisation and elementwise */
@@ -226,31 +318,40 @@ cpu_layer_norm (FlBackend *b, const float *x, const float *scale, const float *o
     {
       const float *xr = x + m * C;
       float *yr = y + m * C;
-      double sum = 0.0;
+      float sum = 0.f;
+#pragma omp simd reduction (+:sum)
       for (int64_t c = 0; c < C; c++)
         sum += xr[c];
-      float mean = (float) (sum / (double) C);
-      double sq = 0.0;
+      float mean = sum / (float) C;
+      float sq = 0.f;
+#pragma omp simd reduction (+:sq)
       for (int64_t c = 0; c < C; c++)
         {
           float d = xr[c] - mean;
-          sq += (double) d * d;
+          sq += d * d;
         }
-      float var = (float) (sq / (double) C);
+      float var = sq / (float) C;
       float inv = 1.f / sqrtf (var + 1e-5f);
-      for (int64_t c = 0; c < C; c++)
+      if (scale && offset)
         {
-          float s = scale ? scale[c] : 1.f;
-          float o = offset ? offset[c] : 0.f;
-          yr[c] = (xr[c] - mean) * (inv * s) + o;
+#pragma omp simd
+          for (int64_t c = 0; c < C; c++)
+            yr[c] = (xr[c] - mean) * (inv * scale[c]) + offset[c];
         }
+      else
+        for (int64_t c = 0; c < C; c++)
+          {
+            float s = scale ? scale[c] : 1.f;
+            float o = offset ? offset[c] : 0.f;
+            yr[c] = (xr[c] - mean) * (inv * s) + o;
+          }
     }
 }
 
 static void
 cpu_add (FlBackend *b, float *y, const float *x, size_t n)
 {
-#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+#pragma omp parallel for simd if (n > PARALLEL_MIN) schedule (static)
   for (size_t i = 0; i < n; i++)
     y[i] += x[i];
 }
@@ -258,7 +359,7 @@ cpu_add (FlBackend *b, float *y, const float *x, size_t n)
 static void
 cpu_mul (FlBackend *b, float *y, const float *x, size_t n)
 {
-#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+#pragma omp parallel for simd if (n > PARALLEL_MIN) schedule (static)
   for (size_t i = 0; i < n; i++)
     y[i] *= x[i];
 }
@@ -266,7 +367,7 @@ cpu_mul (FlBackend *b, float *y, const float *x, size_t n)
 static void
 cpu_scale (FlBackend *b, float *y, float alpha, size_t n)
 {
-#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+#pragma omp parallel for simd if (n > PARALLEL_MIN) schedule (static)
   for (size_t i = 0; i < n; i++)
     y[i] *= alpha;
 }
@@ -274,7 +375,7 @@ cpu_scale (FlBackend *b, float *y, float alpha, size_t n)
 static void
 cpu_relu (FlBackend *b, float *y, size_t n)
 {
-#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+#pragma omp parallel for simd if (n > PARALLEL_MIN) schedule (static)
   for (size_t i = 0; i < n; i++)
     y[i] = y[i] > 0.f ? y[i] : 0.f;
 }
@@ -282,9 +383,9 @@ cpu_relu (FlBackend *b, float *y, size_t n)
 static void
 cpu_sigmoid_mul (FlBackend *b, float *y, const float *gate, size_t n)
 {
-#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+#pragma omp parallel for simd if (n > PARALLEL_MIN) schedule (static)
   for (size_t i = 0; i < n; i++)
-    y[i] *= 1.f / (1.f + expf (-gate[i]));
+    y[i] *= 1.f / (1.f + fast_expf (-gate[i]));
 }
 
 static void
@@ -366,15 +467,19 @@ static void
 softmax_row (float *row, int64_t n)
 {
   float mx = -INFINITY;
+#pragma omp simd reduction (max:mx)
   for (int64_t j = 0; j < n; j++)
     mx = row[j] > mx ? row[j] : mx;
   float sum = 0.f;
+#pragma omp simd reduction (+:sum)
   for (int64_t j = 0; j < n; j++)
     {
-      row[j] = expf (row[j] - mx);
-      sum += row[j];
+      float e = fast_expf (row[j] - mx);
+      row[j] = e;
+      sum += e;
     }
   float inv = 1.f / sum;
+#pragma omp simd
   for (int64_t j = 0; j < n; j++)
     row[j] *= inv;
 }
@@ -386,35 +491,30 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
                float *probs_mean)
 {
   /* q (B,Lq,H,D), k,v (B,Lk,H,D), key_mask (B,Lk), bias (H,Lq,Lk),
-   * out (B,Lq,H,D), probs_mean (H,Lq,Lk). One (b,h) pair per iteration. */
+   * out (B,Lq,H,D), probs_mean (H,Lq,Lk). One (b,h) pair at a time per
+   * thread, with a tile of Lq x Lk logits: two small products per pair. */
   if (B <= 0 || Lq <= 0 || H <= 0)
     return;
   const float qscale = 1.f / sqrtf ((float) D);
   const int64_t row = H * D;     /* stride between positions */
-  int n_threads = cpu_threads ();
-  size_t tile = (size_t) Lq * Lk + (size_t) D * (Lk + 1) + (size_t) D;
-  float *scratch = g_try_malloc ((size_t) n_threads * tile * sizeof (float));
-  float *mean_acc = NULL;
-  if (probs_mean)
-    mean_acc = g_try_malloc0 ((size_t) n_threads * H * Lq * Lk * sizeof (float));
-  if (!scratch || (probs_mean && !mean_acc))
-    {
-      g_free (scratch);
-      g_free (mean_acc);
-      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
-                       "Out of memory for the attention scratch tiles.");
-      return;
-    }
+  const int n_threads = cpu_threads ();
+  const size_t tile = (size_t) Lq * Lk + (size_t) Lq * D;
+  const size_t mean_n = probs_mean ? (size_t) H * Lq * Lk : 0;
+  float *scratch = cpu_scratch (b, (size_t) n_threads * (tile + mean_n));
+  if (!scratch)
+    return;
+  float *mean_acc = probs_mean ? scratch + (size_t) n_threads * tile : NULL;
+  if (mean_acc)
+    memset (mean_acc, 0, (size_t) n_threads * mean_n * sizeof (float));
 
 #pragma omp parallel
   {
     int t = cpu_thread_id ();
     float *logits = scratch + (size_t) t * tile;      /* (Lq, Lk) */
-    float *kt = logits + (size_t) Lq * Lk;            /* (D, Lk): k transposed */
-    float *qs = kt + (size_t) D * Lk;                 /* (D): one scaled query */
-    float *acc = mean_acc ? mean_acc + (size_t) t * H * Lq * Lk : NULL;
+    float *qs = logits + (size_t) Lq * Lk;            /* (Lq, D) scaled queries */
+    float *acc = mean_acc ? mean_acc + (size_t) t * mean_n : NULL;
 
-#pragma omp for schedule (dynamic, 1)
+#pragma omp for schedule (dynamic, 4)
     for (int64_t bh = 0; bh < B * H; bh++)
       {
         int64_t bi = bh / H, h = bh % H;
@@ -424,25 +524,15 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
         float *ob = out + bi * Lq * row + h * D;
         const float *mask = key_mask ? key_mask + bi * Lk : NULL;
 
-        for (int64_t j = 0; j < Lk; j++)
+        /* AlphaFold scales q by D^-0.5 before the dot product. */
+        for (int64_t i = 0; i < Lq; i++)
           for (int64_t d = 0; d < D; d++)
-            kt[d * Lk + j] = kb[j * row + d];
-
+            qs[i * D + d] = qb[i * row + d] * qscale;
+        /* logits (Lq,Lk) = qs (Lq,D) @ k_bh^T */
+        gemm_serial (FALSE, TRUE, Lq, Lk, D, 1.f, qs, D, kb, row, 0.f, logits, Lk);
         for (int64_t i = 0; i < Lq; i++)
           {
             float *lr = logits + i * Lk;
-            /* AlphaFold scales q by D^-0.5 before the dot product. */
-            for (int64_t d = 0; d < D; d++)
-              qs[d] = qb[i * row + d] * qscale;
-            for (int64_t j = 0; j < Lk; j++)
-              lr[j] = 0.f;
-            for (int64_t d = 0; d < D; d++)
-              {
-                float qd = qs[d];
-                const float *kd = kt + d * Lk;
-                for (int64_t j = 0; j < Lk; j++)
-                  lr[j] += qd * kd[j];
-              }
             if (mask)
               for (int64_t j = 0; j < Lk; j++)
                 lr[j] += mask[j] > 0.f ? 0.f : -1e9f;
@@ -459,35 +549,24 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
                 for (int64_t j = 0; j < Lk; j++)
                   ar[j] += lr[j];
               }
-            float *orow = ob + i * row;
-            for (int64_t d = 0; d < D; d++)
-              orow[d] = 0.f;
-            for (int64_t j = 0; j < Lk; j++)
-              {
-                float p = lr[j];
-                const float *vr = vb + j * row;
-                for (int64_t d = 0; d < D; d++)
-                  orow[d] += p * vr[d];
-              }
           }
+        /* out_bh (Lq,D) = weights (Lq,Lk) @ v_bh (Lk,D) */
+        gemm_serial (FALSE, FALSE, Lq, D, Lk, 1.f, logits, Lk, vb, row, 0.f, ob, row);
       }
   }
 
   if (probs_mean)
     {
-      size_t n = (size_t) H * Lq * Lk;
       float inv = 1.f / (float) B;
-#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
-      for (size_t i = 0; i < n; i++)
+#pragma omp parallel for if (mean_n > PARALLEL_MIN) schedule (static)
+      for (size_t i = 0; i < mean_n; i++)
         {
-          float s = 0.f;
+          float sum = 0.f;
           for (int t = 0; t < n_threads; t++)
-            s += mean_acc[(size_t) t * n + i];
-          probs_mean[i] = s * inv;
+            sum += mean_acc[(size_t) t * mean_n + i];
+          probs_mean[i] = sum * inv;
         }
     }
-  g_free (scratch);
-  g_free (mean_acc);
 }
 
 static void
@@ -497,13 +576,9 @@ cpu_global_attention (FlBackend *b, const float *q, const float *k, const float 
 {
   /* q (N,H,D) pre-scaled, k,v (N,S,D), mask (N,S), out (N,H,D). */
   int n_threads = cpu_threads ();
-  float *scratch = g_try_malloc ((size_t) n_threads * MAX (S, 1) * sizeof (float));
+  float *scratch = cpu_scratch (b, (size_t) n_threads * MAX (S, 1));
   if (!scratch)
-    {
-      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
-                       "Out of memory for the global attention scratch.");
-      return;
-    }
+    return;
 #pragma omp parallel
   {
     float *w = scratch + (size_t) cpu_thread_id () * MAX (S, 1);
@@ -531,7 +606,6 @@ cpu_global_attention (FlBackend *b, const float *q, const float *k, const float 
             o[d] += w[s] * vn[s * D + d];
       }
   }
-  g_free (scratch);
 }
 
 static void
@@ -577,7 +651,9 @@ cpu_mul_broadcast_rows (FlBackend *b, float *y, const float *x,
 static void
 cpu_destroy (FlBackend *b)
 {
-  g_free (b->impl);
+  CpuImpl *impl = b->impl;
+  free (impl->scratch);
+  g_free (impl);
   g_free (b);
 }
 
@@ -621,7 +697,9 @@ fl_backend_cpu_new (int n_threads, GError **error)
   omp_set_num_threads (n);
 #endif
 #ifdef FL_HAVE_BLAS
-  openblas_set_num_threads (n);
+  /* OpenMP does the threading (gemm_rows_parallel); OpenBLAS stays on the
+   * calling thread so that two thread pools never spin against each other. */
+  openblas_set_num_threads (1);
 #endif
   FlBackend *b = g_new0 (FlBackend, 1);
   CpuImpl *impl = g_new0 (CpuImpl, 1);

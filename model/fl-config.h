@@ -58,7 +58,7 @@ typedef struct {
   /* Data pipeline and recycling defaults. */
   int num_recycle;              /* 3 */
   int max_msa_clusters;         /* 512 (model_1/2 with templates: 508) */
-  int max_extra_msa;            /* 5120 (model_1/2: 5120, model_3-5: 5120; ColabFold uses less) */
+  int max_extra_msa;            /* model_1/3/4: 5120, model_2/5: 1024 (AlphaFold CONFIG_DIFFS) */
   gboolean has_templates;       /* params contain template weights (ignored: templates off) */
 } FlModelConfig;
 

@@ -90,7 +90,13 @@ fl_evoformer_embed (FlEvoformer *evo, const FlDeviceInputs *in, const FlFeatures
       || !fl_params_get (fl_weights_params (w), "evoformer/preprocess_msa//weights", 2,
                          (int64_t[]) { 49, c_m }, error)
       || !fl_params_get (fl_weights_params (w), "evoformer/extra_msa_activations//weights", 2,
-                         (int64_t[]) { 25, c_e }, error))
+                         (int64_t[]) { 25, c_e }, error)
+      || !fl_params_get (fl_weights_params (w), "evoformer/preprocess_1d//weights", 2,
+                         (int64_t[]) { 22, c_m }, error)
+      || !fl_params_get (fl_weights_params (w), "evoformer/left_single//weights", 2,
+                         (int64_t[]) { 22, c_z }, error)
+      || !fl_params_get (fl_weights_params (w), "evoformer/right_single//weights", 2,
+                         (int64_t[]) { 22, c_z }, error))
     return FALSE;
   if (!fl_backend_check (b, error))
     return FALSE;

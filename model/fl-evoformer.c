@@ -53,8 +53,9 @@ safe_div (int a, int b)
 static void
 dims_finish (FlStackDims *d)
 {
+  /* chunked temporaries: a quarter of the larger activation (MSA or pair) */
   size_t a = (size_t) d->S * d->L * d->c_m, p = (size_t) d->L * d->L * d->c_z;
-  d->budget = MAX (MAX (a, p), (size_t) 1 << 16);
+  d->budget = MAX (MAX (a, p) / 4, (size_t) 1 << 16);
 }
 
 void
@@ -387,6 +388,14 @@ fl_evoformer_free (FlEvoformer *evo)
   g_free (evo);
 }
 
+void
+fl_evoformer_set_chunk_budget (FlEvoformer *evo, size_t floats)
+{
+  size_t cap_m = evo->main_dims.budget, cap_e = evo->extra_dims.budget;
+  evo->main_dims.budget = CLAMP (floats, 1, cap_m);
+  evo->extra_dims.budget = CLAMP (floats, 1, cap_e);
+}
+
 FlActivations *
 fl_evoformer_activations (FlEvoformer *evo)
 {
@@ -490,6 +499,13 @@ fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
       rc = &row_cap;
     }
   int residue = capture ? capture->residue : -1;
+  if (capture && (capture->tri_start_attention || capture->tri_end_attention)
+      && (residue < 0 || residue >= L))
+    {
+      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
+                   "The attention-capture residue %d is outside 1..%d.", residue + 1, (int) L);
+      return FALSE;
+    }
 
   for (int step = MAX (first_step, 0); step < MIN (end_step, FL_TRUNK_BLOCK_STEPS) && !b->error;
        step++)
@@ -555,6 +571,13 @@ fl_evoformer_single (FlEvoformer *evo, float *single, GError **error)
   int64_t s[2];
   if (!param_shape (params, "evoformer", "single_activations//weights", 2, s, error))
     return FALSE;
+  if (s[0] != evo->main_dims.c_m)
+    {
+      g_set_error (error, FL_PARAMS_ERROR, FL_PARAMS_ERROR_SHAPE,
+                   "Parameter 'evoformer/single_activations//weights' has %d input "
+                   "channels, the MSA has %d.", (int) s[0], evo->main_dims.c_m);
+      return FALSE;
+    }
   FL_OP (b, linear, evo->act.msa, fl_weights_get (evo->w, "evoformer/single_activations//weights"),
          fl_weights_get (evo->w, "evoformer/single_activations//bias"), single,
          evo->L, s[0], s[1], FALSE);

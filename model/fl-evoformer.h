@@ -40,7 +40,8 @@ typedef struct {
 /* Attention capture for one Evoformer block (host buffers, filled when non-NULL). */
 typedef struct {
   int residue;                /* query residue for the triangle maps */
-  float *msa_row_attention;   /* (msa_row_heads, L, L) softmax weights averaged over MSA rows */
+  float *msa_row_attention;   /* (msa_row_heads, L, L) softmax weights averaged over MSA rows
+                               * 0 .. (last row with a nonzero msa_mask), i.e. without padding */
   float *msa_row_pair_bias;   /* (msa_row_heads, L, L) */
   float *tri_start_attention; /* (tri_att_start_heads, L, L) weights of row `residue` (j -> k) */
   float *tri_end_attention;   /* (tri_att_end_heads, L, L) weights of column `residue` */
@@ -62,7 +63,9 @@ FlActivations *fl_evoformer_activations (FlEvoformer *evo);   /* borrowed */
  * evo0/in_msa): preprocess_1d/msa, left/right single, relpos, recycling
  * (prev_pos pseudo-beta distogram from host atom37 positions, LayerNormed
  * prev_msa_first_row and prev_pair in backend memory), extra-MSA activations.
- * prev_* may be NULL for pass 0 (zeros). */
+ * prev_* may be NULL for pass 0 (zeros); they must not alias the trunk's
+ * own activations (keep copies of the previous pass). Also prepares the
+ * outer-product normalisers of `in` for the blocks of this pass. */
 gboolean fl_evoformer_embed (FlEvoformer *evo, const FlDeviceInputs *in,
                              const FlFeatures *features,
                              const float *prev_pos_atom37,   /* host (L, 37, 3) or NULL */

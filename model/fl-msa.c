@@ -367,6 +367,52 @@ fl_msa_new_from_sequence (const char *sequence, const char *name, GError **error
   return fl_msa_parse_fasta (text, -1, error);
 }
 
+FlMsa *
+fl_msa_merge (const FlMsa *a, const FlMsa *b, GError **error)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, NULL);
+  if (a->L != b->L || strcmp (a->query, b->query) != 0)
+    {
+      g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
+                   "the alignments have different queries ('%s', %d residues, and '%s', %d "
+                   "residues); they must align to the same sequence",
+                   a->query_name, a->L, b->query_name, b->L);
+      return NULL;
+    }
+  const int L = a->L;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                                      (GDestroyNotify) g_bytes_unref, NULL);
+  FlMsa *m = g_new0 (FlMsa, 1);
+  m->L = L;
+  m->query = g_strdup (a->query);
+  m->query_name = g_strdup (a->query_name);
+  m->n_rows_in_file = a->n_rows_in_file + b->n_rows_in_file;
+  int cap = a->n_rows + b->n_rows;
+  m->tokens = g_new (int8_t, (gsize) cap * L);
+  m->deletions = g_new (float, (gsize) cap * L);
+  m->names = g_new0 (char *, cap);
+  const FlMsa *src[2] = { a, b };
+  for (int s = 0; s < 2; s++)
+    for (int i = 0; i < src[s]->n_rows; i++)
+      {
+        const int8_t *t = src[s]->tokens + (gsize) i * L;
+        /* Tokens identify the aligned row up to the rare letters B Z U J O. */
+        GBytes *key = g_bytes_new (t, L);
+        if (g_hash_table_contains (seen, key))
+          {
+            g_bytes_unref (key);
+            continue;
+          }
+        g_hash_table_add (seen, key);
+        memcpy (m->tokens + (gsize) m->n_rows * L, t, L);
+        memcpy (m->deletions + (gsize) m->n_rows * L, src[s]->deletions + (gsize) i * L,
+                L * sizeof (float));
+        m->names[m->n_rows] = g_strdup (src[s]->names[i]);
+        m->n_rows++;
+      }
+  return m;
+}
+
 /* --------------------------------------------------------------- Stockholm */
 
 FlMsa *
@@ -525,8 +571,12 @@ fl_msa_load_file (const char *path, GError **error)
   GError *local = NULL;
   if (!g_file_get_contents (path, &text, &len, &local))
     {
+      const char *why = local->code == G_FILE_ERROR_NOENT ? "no such file"
+                        : local->code == G_FILE_ERROR_ACCES ? "permission denied"
+                        : local->code == G_FILE_ERROR_ISDIR ? "it is a directory"
+                        : "read error";
       g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_PARSE,
-                   "cannot read %s: %s", path, local->message);
+                   "cannot read %s: %s", path, why);
       g_error_free (local);
       return NULL;
     }

@@ -35,6 +35,9 @@ FlMsa *fl_msa_load_file (const char *path, GError **error);
 /* Single-sequence alignment from a plain sequence string. */
 FlMsa *fl_msa_new_from_sequence (const char *sequence, const char *name, GError **error);
 void fl_msa_free (FlMsa *msa);
+/* Rows of `a` then the rows of `b` (same query required), de-duplicated
+ * across both, as AlphaFold combines its alignments. */
+FlMsa *fl_msa_merge (const FlMsa *a, const FlMsa *b, GError **error);
 
 /* AlphaFold aatype of a letter (restype_order_with_x): unknown -> 20. */
 int fl_aatype_from_letter (char c);

@@ -300,8 +300,13 @@ fl_npz_open (const char *path, GError **error)
   npz->map = g_mapped_file_new (path, FALSE, &local);
   if (npz->map == NULL)
     {
+      const char *why = local->code == G_FILE_ERROR_NOENT ? "no such file"
+                        : local->code == G_FILE_ERROR_ACCES ? "permission denied"
+                        : local->code == G_FILE_ERROR_ISDIR ? "it is a directory"
+                        : local->code == G_FILE_ERROR_INVAL ? "not a regular file"
+                        : "read error";
       g_set_error (error, FL_NPZ_ERROR, FL_NPZ_ERROR_IO,
-                   "cannot open %s: %s", path, local->message);
+                   "cannot open %s: %s", path, why);
       g_error_free (local);
       return NULL;
     }

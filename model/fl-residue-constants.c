@@ -39,7 +39,7 @@ static const char *const atom14_names[FL_N_RESTYPES_WITH_X][FL_N_ATOM14] = {
   /* THR */ { "N", "CA", "C", "O", "CB", "OG1", "CG2" },
   /* TRP */ { "N", "CA", "C", "O", "CB", "CG", "CD1", "CD2", "NE1", "CE2", "CE3",
               "CZ2", "CZ3", "CH2" },
-  /* TYR */ { "N", "CA", "C", "O", "CB", "CG", "CD1", "CD2", "CE1", "CE2", "OH" },
+  /* TYR */ { "N", "CA", "C", "O", "CB", "CG", "CD1", "CD2", "CE1", "CE2", "CZ", "OH" },
   /* VAL */ { "N", "CA", "C", "O", "CB", "CG1", "CG2" },
   /* UNK */ { NULL },
 };

@@ -156,6 +156,10 @@ gboolean fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
                              const FlDeviceInputs *in, FlAttentionCapture *capture,
                              int first_step, int end_step, GError **error);
 
+/* Lower the chunk budget (floats) below the one the arena was sized for, so
+ * that tests run the chunked paths on small inputs. */
+void fl_evoformer_set_chunk_budget (FlEvoformer *evo, size_t floats);
+
 /* Compute the outer-product normalisers for `in` (fl-evoformer.c). */
 void fl_evoformer_prepare_norms (FlEvoformer *evo, const FlDeviceInputs *in);
 size_t fl_trunk_embed_scratch (const FlModelConfig *cfg, int64_t L, int64_t n_clust);

@@ -72,6 +72,9 @@ typedef struct {
   uint32_t *idx;
   int nv, ni;
   const Shapes *sh;
+  /* unit 2D normals of the last profile used (consecutive rings mostly share it) */
+  Profile cached;
+  float qx[MAX_K], qy[MAX_K];
 } Mesh;
 
 /* Emits one ring; returns the index of its first vertex. */
@@ -81,6 +84,19 @@ emit_ring (Mesh *m, const float *P, const float *T, const float *N, const float 
 {
   uint32_t base = (uint32_t) m->nv;
   int K = m->sh->K, s = pr->shape;
+  if (mode == NORMALS_OUT
+      && (pr->a != m->cached.a || pr->b != m->cached.b || pr->shape != m->cached.shape))
+    {
+      /* normals of the profile scaled by (a, b): (nx b, ny a), normalised in 2D */
+      for (int k = 0; k < K; k++)
+        {
+          float qx = m->sh->nx[s][k] * pr->b, qy = m->sh->ny[s][k] * pr->a;
+          float l = sqrtf (qx * qx + qy * qy);
+          m->qx[k] = l > 0.0f ? qx / l : 1.0f;
+          m->qy[k] = l > 0.0f ? qy / l : 0.0f;
+        }
+      m->cached = *pr;
+    }
   for (int k = 0; k < K; k++)
     {
       float px = pr->a * m->sh->ux[s][k], py = pr->b * m->sh->uy[s][k];
@@ -89,12 +105,9 @@ emit_ring (Mesh *m, const float *P, const float *T, const float *N, const float 
         o[c] = P[c] + N[c] * px + B[c] * py;
       if (mode == NORMALS_OUT)
         {
-          float qx = m->sh->nx[s][k] * pr->b, qy = m->sh->ny[s][k] * pr->a;
           float nn[3];
           for (int c = 0; c < 3; c++)
-            nn[c] = N[c] * qx + B[c] * qy;
-          if (fl_vec3_normalize (nn) == 0.0f)
-            memcpy (nn, N, sizeof nn);
+            nn[c] = N[c] * m->qx[k] + B[c] * m->qy[k];
           memcpy (o + 3, nn, sizeof nn);
         }
       else
@@ -122,12 +135,19 @@ static void
 connect_tube (Mesh *m, uint32_t r0, uint32_t r1)
 {
   int K = m->sh->K;
+  uint32_t *o = m->idx + m->ni;
   for (int k = 0; k < K; k++)
     {
-      uint32_t k1 = (uint32_t) ((k + 1) % K);
-      tri (m, r0 + k, r0 + k1, r1 + k);
-      tri (m, r0 + k1, r1 + k1, r1 + k);
+      uint32_t k1 = k + 1 < K ? (uint32_t) k + 1 : 0;
+      o[0] = r0 + k;
+      o[1] = r0 + k1;
+      o[2] = r1 + k;
+      o[3] = r0 + k1;
+      o[4] = r1 + k1;
+      o[5] = r1 + k;
+      o += 6;
     }
+  m->ni += 6 * K;
 }
 
 /* Flat annulus facing backwards (-T) from inner ring to outer ring. */
@@ -168,6 +188,20 @@ cap (Mesh *m, const float *P, const float *T, uint32_t ring, gboolean back, floa
     }
 }
 
+static float
+lerp (float a, float b, float f)
+{
+  return a + (b - a) * f;
+}
+
+/* 0 at a run's edge, 1 from half a residue inside it, smooth in between */
+static float
+taper (float d)
+{
+  float f = CLAMP (d / 0.5f, 0.0f, 1.0f);
+  return f * f * (3.0f - 2.0f * f);
+}
+
 static double
 ms_since (gint64 t0)
 {
@@ -178,6 +212,16 @@ FlCartoon *
 fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, int L,
                 const uint8_t *ss_in, const FlCartoonParams *params)
 {
+  FlCartoon *ct = g_new0 (FlCartoon, 1);
+  fl_cartoon_update (ct, atom37, mask, aatype, L, ss_in, params);
+  return ct;
+}
+
+void
+fl_cartoon_update (FlCartoon *ct, const float *atom37, const float *mask, const int32_t *aatype,
+                   int L, const uint8_t *ss_in, const FlCartoonParams *params)
+{
+  g_return_if_fail (ct != NULL);
   FlCartoonParams p;
   if (params)
     p = *params;
@@ -193,12 +237,18 @@ fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, i
   p.strand_thickness = isfinite (p.strand_thickness) ? MAX (p.strand_thickness, minsz) : 0.5f;
   p.arrow_width = isfinite (p.arrow_width) ? MAX (p.arrow_width, minsz) : 2.8f;
 
-  FlCartoon *ct = g_new0 (FlCartoon, 1);
   L = MAX (L, 0);
   ct->L = L;
-  ct->ss = g_new0 (uint8_t, MAX (L, 1));
+  ct->n_vertices = ct->n_indices = ct->n_arrowheads = 0;
+  ct->ms_backbone = ct->ms_secondary = ct->ms_spline = ct->ms_extrude = 0.0;
+  if ((gsize) MAX (L, 1) > ct->ss_capacity)
+    {
+      ct->ss_capacity = MAX (L, 1);
+      ct->ss = g_realloc (ct->ss, ct->ss_capacity);
+    }
+  memset (ct->ss, 0, MAX (L, 1));
   if (!atom37 || L == 0)
-    return ct;
+    return;
 
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr (FlBackbone) bb = fl_backbone_new (atom37, mask, L);
@@ -212,7 +262,7 @@ fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, i
     fl_secondary_assign (atom37, mask, aatype, L, ct->ss);
   ct->ms_secondary = ms_since (t0);
   if (bb->n == 0)
-    return ct;
+    return;
 
   /* guide points; a lone residue becomes a short segment along its tangent */
   t0 = g_get_monotonic_time ();
@@ -235,6 +285,26 @@ fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, i
       gs = lone_s;
       gres = lone_r;
     }
+  /* strands: smooth out the CA zig-zag (two passes of 1/4, 1/2, 1/4 over
+   * residues inside a strand, so the arrow runs straight) */
+  g_autofree float *smooth = NULL;
+  if (bb->n >= 3)
+    {
+      smooth = g_memdup2 (gp, (gsize) gn * 3 * sizeof (float));
+      float *tmp = g_new (float, (gsize) gn * 3);
+      for (int pass = 0; pass < 2; pass++)
+        {
+          memcpy (tmp, smooth, (gsize) gn * 3 * sizeof (float));
+          for (int g = 1; g + 1 < gn; g++)
+            if (ct->ss[gres[g - 1]] == FL_SS_STRAND && ct->ss[gres[g]] == FL_SS_STRAND
+                && ct->ss[gres[g + 1]] == FL_SS_STRAND)
+              for (int c = 0; c < 3; c++)
+                smooth[3 * g + c] = 0.25f * tmp[3 * (g - 1) + c] + 0.5f * tmp[3 * g + c]
+                                    + 0.25f * tmp[3 * (g + 1) + c];
+        }
+      g_free (tmp);
+      gp = smooth;
+    }
   int S = p.samples_per_residue, K = p.profile_points;
   g_autoptr (FlSpline) sp = fl_spline_new (gp, gs, gn, S, p.spline);
   ct->ms_spline = ms_since (t0);
@@ -245,6 +315,12 @@ fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, i
   uint8_t *gtype = g_new (uint8_t, gn);
   for (int g = 0; g < gn; g++)
     gtype[g] = ct->ss[gres[g]];
+  /* first and last guide of the run of equal type that holds each guide */
+  int *run_s = g_new (int, gn), *run_e = g_new (int, gn);
+  for (int g = 0; g < gn; g++)
+    run_s[g] = (g > 0 && gtype[g - 1] == gtype[g]) ? run_s[g - 1] : g;
+  for (int g = gn - 1; g >= 0; g--)
+    run_e[g] = (g + 1 < gn && gtype[g + 1] == gtype[g]) ? run_e[g + 1] : g;
   /* owners and arrow bases */
   int *owner = g_new (int, msamp);
   int n_flanges = 0, n_arrows = 0;
@@ -269,7 +345,20 @@ fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, i
   gsize ni = (gsize) 6 * K * (msamp - 1) + (gsize) 6 * K * n_flanges + (gsize) 6 * K;
   Shapes sh;
   shapes_init (&sh, K);
-  Mesh mesh = { g_new (float, nv * FL_CARTOON_VERTEX_FLOATS), g_new (uint32_t, ni), 0, 0, &sh };
+  if (nv > ct->vertices_capacity)
+    {
+      ct->vertices_capacity = nv;
+      g_free (ct->vertices);
+      ct->vertices = g_new (float, nv * FL_CARTOON_VERTEX_FLOATS);
+    }
+  if (ni > ct->indices_capacity)
+    {
+      ct->indices_capacity = ni;
+      g_free (ct->indices);
+      ct->indices = g_new (uint32_t, ni);
+    }
+  Mesh mesh = { ct->vertices, ct->indices, 0, 0, &sh,
+                { -1.0f, -1.0f, -1 }, { 0 }, { 0 } };
 
   Profile prev_pr = { p.coil_radius, p.coil_radius, 0 };
   uint32_t prev_ring = 0;
@@ -284,7 +373,13 @@ fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, i
       switch (gtype[g])
         {
         case FL_SS_HELIX:
-          pr = (Profile) { 0.5f * p.helix_width, 0.5f * p.helix_thickness, 0 };
+          {
+            /* widen from the coil over the first and last half residue */
+            float d = MIN (sp->t[j] - ((float) run_s[g] - 0.5f), ((float) run_e[g] + 0.5f) - sp->t[j]);
+            float f = taper (d);
+            pr = (Profile) { lerp (p.coil_radius, 0.5f * p.helix_width, f),
+                             lerp (p.coil_radius, 0.5f * p.helix_thickness, f), 0 };
+          }
           break;
         case FL_SS_STRAND:
           if (g + 1 == gn || gtype[g + 1] != FL_SS_STRAND)
@@ -295,7 +390,11 @@ fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, i
               arrow_base = j > 0 && owner[j - 1] != g;
             }
           else
-            pr = (Profile) { 0.5f * p.strand_width, 0.5f * p.strand_thickness, 1 };
+            {
+              float f = taper (sp->t[j] - ((float) run_s[g] - 0.5f));
+              pr = (Profile) { lerp (p.coil_radius, 0.5f * p.strand_width, f),
+                               lerp (p.coil_radius, 0.5f * p.strand_thickness, f), 1 };
+            }
           break;
         default:
           pr = (Profile) { p.coil_radius, p.coil_radius, 0 };
@@ -331,12 +430,11 @@ fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, i
       prev_pr = pr;
     }
   g_warn_if_fail ((gsize) mesh.nv == nv && (gsize) mesh.ni == ni);
-  ct->vertices = mesh.v;
-  ct->indices = mesh.idx;
   ct->n_vertices = mesh.nv;
   ct->n_indices = mesh.ni;
   g_free (gtype);
+  g_free (run_s);
+  g_free (run_e);
   g_free (owner);
   ct->ms_extrude = ms_since (t0);
-  return ct;
 }

@@ -5,7 +5,8 @@
  * (fl-secondary, unless given) -> extrusion of a cross-section along the
  * spline: helix = flat elliptic ribbon, strand = flat box with an arrowhead
  * over its last residue (a flat back face where the head widens), coil = round
- * tube; caps close both ends. Every spline sample gives one ring of
+ * tube; helices and strands widen out of the coil over half a residue;
+ * caps close both ends. Every spline sample gives one ring of
  * `profile_points` vertices; sample j belongs to the residue of the nearest
  * guide point (residue k owns t in [k - 0.5, k + 0.5)).
  *   vertices = K * (m + 3 * arrowheads_not_at_start) + 2 * (K + 1)
@@ -35,7 +36,8 @@ typedef struct {
   float strand_width;        /* Å (default 1.8) */
   float strand_thickness;    /* Å (default 0.5) */
   float arrow_width;         /* Å, base of the arrowhead (default 2.8) */
-  FlSplineKind spline;       /* default Catmull-Rom (passes through CA) */
+  FlSplineKind spline;       /* default Catmull-Rom (through CA; inside strands the
+                                guide points are smoothed so arrows run straight) */
 } FlCartoonParams;
 
 void fl_cartoon_params_init (FlCartoonParams *params);   /* the defaults above */
@@ -52,6 +54,8 @@ typedef struct {
   int n_arrowheads;
   /* wall-clock time of each stage of the last build, ms (for benchmarks) */
   double ms_backbone, ms_secondary, ms_spline, ms_extrude;
+  /* allocated sizes (elements: vertices, indices, residues), for fl_cartoon_update */
+  gsize vertices_capacity, indices_capacity, ss_capacity;
 } FlCartoon;
 
 /* atom37 (L, 37, 3) Å; mask (L, 37) or NULL; aatype (L) or NULL (used only
@@ -60,6 +64,12 @@ typedef struct {
  * Never returns NULL. */
 FlCartoon *fl_cartoon_new (const float *atom37, const float *mask, const int32_t *aatype, int L,
                            const uint8_t *ss, const FlCartoonParams *params);
+/* Rebuild an existing cartoon for a new frame, reusing its arrays when the
+ * new mesh fits (what a view does for every frame: no allocation, no page
+ * faults). Same arguments and result as fl_cartoon_new. */
+void fl_cartoon_update (FlCartoon *cartoon, const float *atom37, const float *mask,
+                        const int32_t *aatype, int L, const uint8_t *ss,
+                        const FlCartoonParams *params);
 void fl_cartoon_free (FlCartoon *cartoon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlCartoon, fl_cartoon_free)
 

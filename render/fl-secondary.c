@@ -8,6 +8,7 @@
 #define N37 37
 #define MAX_PEPTIDE_BOND 2.5f
 #define MIN_CA_DISTANCE 9.0f
+#define MIN_PHYSICAL_CA_DISTANCE 2.0f
 #define MAX_HBOND_ENERGY -0.5f
 #define MIN_HBOND_ENERGY -9.9f
 #define COUPLING 27.888f
@@ -166,7 +167,10 @@ compute_hbonds (Backbone *bb)
               for (guint32 q = start[b]; q < start[b + 1]; q++)
                 {
                   int j = (int) order[q];
-                  if (j > k && dist (bb->CA[k], bb->CA[j]) < MIN_CA_DISTANCE)
+                  /* CAs closer than 2 Å never occur in a real chain: such pairs
+                   * (collapsed or untrained frames) would all score -9.9 */
+                  float d = j > k ? dist (bb->CA[k], bb->CA[j]) : 0.0f;
+                  if (j > k && d < MIN_CA_DISTANCE && d >= MIN_PHYSICAL_CA_DISTANCE)
                     g_array_append_val (cand, j);
                 }
             }

@@ -8,7 +8,11 @@
  * bulges, giving E (ladder of 2 or more) and B (isolated bridge); T marks
  * turns. Residues lacking N, CA, C or O, or with non-finite coordinates, are
  * left out (' '); a C-N distance over 2.5 Å is a chain break. Pairs are
- * found with a spatial hash (CA within 9 Å), so the cost is O(L).
+ * found with a spatial hash (CA within 9 Å), so the cost is O(L). One
+ * departure from DSSP, for predicted frames: residue pairs whose CAs are
+ * closer than 2 Å (impossible in a real chain; all residues start at the
+ * origin in the structure module) are not scored, so a collapsed frame is
+ * all coil instead of all helix.
  *
  * Three-state summaries: fl_secondary_from_dssp maps H/G/I -> HELIX,
  * E/B -> STRAND, else COIL (the usual comparison with DSSP);

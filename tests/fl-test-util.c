@@ -2,10 +2,11 @@
 #include "fl-build-config.h"
 #include <math.h>
 
-const char *
-fl_test_golden_dir (void)
+/* Candidate golden folders, in order of preference. */
+static const char *const *
+golden_candidates (void)
 {
-  static char *dir = NULL;
+  static char *dirs[4] = { NULL };
   static gsize once = 0;
   if (g_once_init_enter (&once))
     {
@@ -15,23 +16,37 @@ fl_test_golden_dir (void)
         g_build_filename (FL_SOURCE_DIR, "golden", NULL),
         g_build_filename (FL_SOURCE_DIR, "..", "shared", "golden", NULL),
       };
-      for (int i = 0; i < 3 && !dir; i++)
-        if (candidates[i] && g_file_test (candidates[i], G_FILE_TEST_IS_DIR))
-          dir = g_strdup (candidates[i]);
+      int n = 0;
       for (int i = 0; i < 3; i++)
-        g_free (candidates[i]);
+        if (candidates[i] && g_file_test (candidates[i], G_FILE_TEST_IS_DIR))
+          dirs[n++] = candidates[i];
+        else
+          g_free (candidates[i]);
       g_once_init_leave (&once, 1);
     }
-  return dir;
+  return (const char *const *) dirs;
+}
+
+const char *
+fl_test_golden_dir (void)
+{
+  return golden_candidates ()[0];
 }
 
 char *
 fl_test_golden_path (const char *golden_case, const char *file)
 {
-  const char *dir = fl_test_golden_dir ();
-  if (!dir)
-    return NULL;
-  return g_build_filename (dir, golden_case, file, NULL);
+  /* A carried copy on the GPU machine may hold only some files of a case:
+   * take the first folder that has this one. */
+  const char *const *dirs = golden_candidates ();
+  for (int i = 0; dirs[i]; i++)
+    {
+      char *path = g_build_filename (dirs[i], golden_case, file, NULL);
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        return path;
+      g_free (path);
+    }
+  return dirs[0] ? g_build_filename (dirs[0], golden_case, file, NULL) : NULL;
 }
 
 const char *

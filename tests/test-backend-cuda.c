@@ -9,6 +9,8 @@
 #include "fl-backend.h"
 #include "fl-error.h"
 #include "fl-test-util.h"
+#include "engine-golden.h"
+#include "fl-engine-private.h"
 
 #define GUARD 16
 #define GUARD_VALUE 12345.678f
@@ -328,7 +330,7 @@ test_elementwise (void)
       FL_OP (cpu, sigmoid_mul, y.c, x.c, n);    FL_OP (gpu, sigmoid_mul, y.g, x.g, n);
       pair_check ("sigmoid_mul", &y, 1e-6);
       FL_OP (cpu, relu, y.c, n);                FL_OP (gpu, relu, y.g, n);
-      pair_check ("relu", &y, 0.0);
+      pair_check ("relu", &y, 1e-6);
       FL_OP (cpu, add, y.c, x.c, n);            FL_OP (gpu, add, y.g, x.g, n);
       FL_OP (cpu, mul_rows, y.c, m.c, M, C);    FL_OP (gpu, mul_rows, y.g, m.g, M, C);
       pair_check ("mul_rows", &y, 1e-6);
@@ -474,10 +476,212 @@ test_global_attention (void)
       }
 }
 
+
+/* ------------------------------------------------------ whole model vs golden */
+
+static GoldenCase *g_tiny, *g_realdim, *g_single;
+
+/* A golden case whose engine runs on the CUDA backend at `precision`. */
+static GoldenCase *
+golden_cuda (GoldenCase **slot, const char *name, const char *params_case,
+             const char *params_file)
+{
+  if (!require_gpu ())
+    return NULL;
+  if (!*slot)
+    {
+      GoldenCase *g = golden_case_load (name, params_case, params_file);
+      if (!g)
+        return NULL;
+      FlRunOptions opts;
+      fl_run_options_init (&opts);
+      opts.backend = FL_BACKEND_KIND_CUDA;
+      opts.precision = FL_PRECISION_FP32;
+      g_autoptr (GError) error = NULL;
+      FlEngine *e = fl_engine_new (g->params, &g->cfg, &opts, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (fl_engine_peek_backend (e)->ops->name, ==, "cuda");
+      fl_engine_free (g->engine);
+      g->engine = e;
+      *slot = g;
+    }
+  return *slot;
+}
+
+static GoldenCase *
+get_tiny (void)
+{
+  return golden_cuda (&g_tiny, "tiny", "tiny", "params_tiny.npz");
+}
+
+static GoldenCase *
+get_realdim (void)
+{
+  return golden_cuda (&g_realdim, "realdim", "realdim", "params_realdim.npz");
+}
+
+static GoldenCase *
+get_single (void)
+{
+  return golden_cuda (&g_single, "single", "realdim", "params_realdim.npz");
+}
+
+/* Same tolerances as the CPU tests (test-engine.c, test-engine-slow.c). */
+static void
+check_teacher_forced (GoldenCase *g, int last)
+{
+  for (int r = 0; r <= last; r++)
+    {
+      g_autoptr (FlResult) res = golden_run_teacher_forced (g, r);
+      golden_check_pass (g, res, r);
+      if (r == 2)
+        golden_check_final (g, res, 0.01, 0.01, 1e-4, 0.01, 1e-4, TRUE);
+    }
+}
+
+static void
+check_free_run (GoldenCase *g, gboolean check_pae)
+{
+  FlRunOptions opts;
+  fl_run_options_init (&opts);
+  opts.keep_representations = TRUE;
+  g_autoptr (GError) error = NULL;
+  FlBackend *b = fl_engine_peek_backend (g->engine);
+  b->bytes_peak = b->bytes_in_use;
+  g_autoptr (FlResult) res = fl_engine_run (g->engine, g->features, &opts, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (res->n_passes, ==, 3);
+  g_test_message ("%s on %s: %.3f s, peak %.1f MiB; free run vs golden:", g->name,
+                  res->backend_description, res->seconds, b->bytes_peak / 1048576.0);
+  golden_check_final (g, res, 0.05, 0.05, 1e-3, 0.05, 1e-3, check_pae);
+  for (int r = 0; r < 3; r++)
+    {
+      g_autofree char *k = g_strdup_printf ("r%d/plddt", r);
+      golden_compare (res, k, g->recycles, k, 0.05, FALSE);
+    }
+}
+
+static void
+test_engine_tiny (void)
+{
+  GoldenCase *g = get_tiny ();
+  if (!g)
+    return;
+  check_teacher_forced (g, 2);
+  check_free_run (g, TRUE);
+}
+
+static void
+test_engine_realdim (void)
+{
+  GoldenCase *g = get_realdim ();
+  if (!g)
+    return;
+  check_teacher_forced (g, 2);
+  check_free_run (g, TRUE);
+}
+
+static void
+test_engine_single (void)
+{
+  GoldenCase *g = get_single ();
+  if (!g)
+    return;
+  /* No pair in its golden recycles: recycle 0 and the free run (as on the CPU). */
+  check_teacher_forced (g, 0);
+  check_free_run (g, FALSE);
+}
+
+/* Atom RMSD (over existing atoms, no superposition: same inputs, same frame)
+ * and pLDDT differences of a run against a reference run. */
+static void
+compare_runs (const char *label, FlResult *got, FlResult *ref, double *rmsd,
+              double *max_dplddt, double *mean_dplddt)
+{
+  const float *x = fl_result_get (got, "structure_module/final_atom_positions");
+  const float *y = fl_result_get (ref, "structure_module/final_atom_positions");
+  const float *m = fl_result_get (ref, "structure_module/final_atom_mask");
+  const float *p = fl_result_get (got, "confidence/plddt");
+  const float *q = fl_result_get (ref, "confidence/plddt");
+  g_assert_nonnull (x); g_assert_nonnull (y); g_assert_nonnull (m);
+  g_assert_nonnull (p); g_assert_nonnull (q);
+  double ss = 0, n = 0, mx = 0, sum = 0;
+  for (int i = 0; i < ref->L * 37; i++)
+    if (m[i] > 0)
+      {
+        for (int c = 0; c < 3; c++)
+          ss += ((double) x[i * 3 + c] - y[i * 3 + c]) * ((double) x[i * 3 + c] - y[i * 3 + c]);
+        n++;
+      }
+  for (int i = 0; i < ref->L; i++)
+    {
+      double d = fabs ((double) p[i] - q[i]);
+      mx = MAX (mx, d);
+      sum += d;
+    }
+  *rmsd = sqrt (ss / MAX (n, 1));
+  *max_dplddt = mx;
+  *mean_dplddt = sum / ref->L;
+  g_test_message ("%s: atom RMSD %.4f A, pLDDT |diff| max %.4f mean %.4f",
+                  label, *rmsd, mx, *mean_dplddt);
+}
+
+/* tf32 and bf16 against fp32 (and the golden outputs) on every golden case:
+ * the numbers of docs/gpu.md. Bounds: what a user could not tell apart. */
+static void
+test_engine_precisions (void)
+{
+  GoldenCase *cases[3] = { get_tiny (), get_realdim (), get_single () };
+  if (!cases[0])
+    return;
+  for (int c = 0; c < 3; c++)
+    {
+      GoldenCase *g = cases[c];
+      if (!g)
+        continue;
+      FlRunOptions opts;
+      fl_run_options_init (&opts);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FlResult) ref = fl_engine_run (g->engine, g->features, &opts, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      for (int pi = 1; pi <= 2; pi++)
+        {
+          FlPrecision prec = pi == 1 ? FL_PRECISION_TF32 : FL_PRECISION_BF16;
+          FlRunOptions o2;
+          fl_run_options_init (&o2);
+          o2.backend = FL_BACKEND_KIND_CUDA;
+          o2.precision = prec;
+          g_autoptr (FlEngine) e = fl_engine_new (g->params, &g->cfg, &o2, &error);
+          g_assert_no_error (error);
+          g_autoptr (FlResult) res = fl_engine_run (e, g->features, &o2, NULL, NULL, NULL, &error);
+          g_assert_no_error (error);
+          double rmsd, mx, mean;
+          g_autofree char *label = g_strdup_printf ("precision %s %s vs fp32", g->name,
+                                                    fl_precision_name (prec));
+          compare_runs (label, res, ref, &rmsd, &mx, &mean);
+          /* Golden-key errors of the faster mode, for the record. */
+          g_autofree char *l2 = g_strdup_printf ("precision %s %s vs golden plddt", g->name,
+                                                 fl_precision_name (prec));
+          int64_t n = 0;
+          const float *want = golden_get (g->outputs, "confidence/plddt", &n);
+          FlTestErr err = fl_test_compare (fl_result_get (res, "confidence/plddt"), want, n);
+          g_test_message ("%s: max_abs %.4f", l2, err.max_abs);
+          g_assert_cmpfloat (mx, <, 1.0);       /* pLDDT points (0-100) */
+          g_assert_cmpfloat (rmsd, <, 0.5);     /* Angstrom */
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
+  /* Keep going after a failed comparison: one GPU session reports every op. */
+  char **args = g_new0 (char *, argc + 2);
+  for (int i = 0; i < argc; i++)
+    args[i] = argv[i];
+  args[argc] = (char *) "--keep-going";
+  int n_args = argc + 1;
+  g_test_init (&n_args, &args, NULL);
   g_autoptr (GError) error = NULL;
   cpu = fl_backend_cpu_new (2, &error);
   g_assert_no_error (error);
@@ -497,8 +701,16 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/ops/masked-mean", test_masked_mean);
   g_test_add_func ("/cuda/ops/attention", test_attention);
   g_test_add_func ("/cuda/ops/global-attention", test_global_attention);
+  g_test_add_func ("/cuda/engine/tiny", test_engine_tiny);
+  g_test_add_func ("/cuda/engine/realdim", test_engine_realdim);
+  g_test_add_func ("/cuda/engine/single", test_engine_single);
+  g_test_add_func ("/cuda/engine/precisions", test_engine_precisions);
   int rc = g_test_run ();
+  golden_case_free (g_tiny);
+  golden_case_free (g_realdim);
+  golden_case_free (g_single);
   fl_backend_free (gpu);
   fl_backend_free (cpu);
+  g_free (args);
   return rc;
 }

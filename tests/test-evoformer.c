@@ -7,6 +7,7 @@
  * test-evoformer (fast) runs tiny; test-evoformer-slow runs realdim and single. */
 #include <math.h>
 #include <string.h>
+#include "fl-build-config.h"
 #include "fl-backend.h"
 #include "fl-config.h"
 #include "fl-error.h"
@@ -22,7 +23,7 @@ typedef struct {
   const char *name;
   FlParams *params;
   FlModelConfig cfg;
-  FlArrays *feat, *debug, *recycles;
+  FlArrays *debug, *recycles;
   FlFeatures *features;
   FlBackend *b;
   FlWeights *w;
@@ -47,54 +48,22 @@ f32 (FlArrays *a, const char *name)
   return fl_array_to_f32 (need (a, name));
 }
 
-static int32_t *
-i32 (FlArrays *a, const char *name)
+/* A golden file; when the golden folder in use lacks it (the carried copy
+ * for the GPU machine leaves out debug.npz), the shared folder's. */
+static char *
+golden_file (const char *golden_case, const char *file)
 {
-  FlArray *arr = need (a, name);
-  g_autofree float *f = fl_array_to_f32 (arr);
-  int64_t n = fl_array_numel (arr);
-  int32_t *out = g_new (int32_t, n);
-  for (int64_t i = 0; i < n; i++)
-    out[i] = (int32_t) lrintf (f[i]);
-  return out;
-}
-
-/* The model inputs of a golden features.npz (only what the trunk reads). */
-static FlFeatures *
-features_from_golden (FlArrays *a)
-{
-  FlFeatures *f = g_new0 (FlFeatures, 1);
-  FlArray *mf = need (a, "msa_feat");
-  f->n_clust = (int) mf->shape[0];
-  f->L = (int) mf->shape[1];
-  f->n_extra = (int) need (a, "extra_msa")->shape[0];
-  f->aatype = i32 (a, "aatype");
-  f->residue_index = i32 (a, "residue_index");
-  f->seq_mask = f32 (a, "seq_mask");
-  f->target_feat = f32 (a, "target_feat");
-  f->msa_feat = f32 (a, "msa_feat");
-  f->msa_mask = f32 (a, "msa_mask");
-  f->extra_msa = i32 (a, "extra_msa");
-  f->extra_msa_mask = f32 (a, "extra_msa_mask");
-  f->extra_has_deletion = f32 (a, "extra_has_deletion");
-  f->extra_deletion_value = f32 (a, "extra_deletion_value");
-  return f;
-}
-
-static void
-features_golden_free (FlFeatures *f)
-{
-  g_free (f->aatype);
-  g_free (f->residue_index);
-  g_free (f->seq_mask);
-  g_free (f->target_feat);
-  g_free (f->msa_feat);
-  g_free (f->msa_mask);
-  g_free (f->extra_msa);
-  g_free (f->extra_msa_mask);
-  g_free (f->extra_has_deletion);
-  g_free (f->extra_deletion_value);
-  g_free (f);
+  char *p = fl_test_golden_path (golden_case, file);
+  if (p && g_file_test (p, G_FILE_TEST_EXISTS))
+    return p;
+  char *alt = g_build_filename (FL_SOURCE_DIR, "..", "shared", "golden", golden_case, file, NULL);
+  if (g_file_test (alt, G_FILE_TEST_EXISTS))
+    {
+      g_free (p);
+      return alt;
+    }
+  g_free (alt);
+  return p;
 }
 
 static gboolean
@@ -104,11 +73,11 @@ case_open (Case *c, const char *name)
   c->name = name;
   const char *pcase = g_str_equal (name, "single") ? "realdim" : name;
   g_autofree char *pfile = g_strdup_printf ("params_%s.npz", pcase);
-  g_autofree char *pp = fl_test_golden_path (pcase, pfile);
-  g_autofree char *cp = fl_test_golden_path (name, "config.json");
-  g_autofree char *fp = fl_test_golden_path (name, "features.npz");
-  g_autofree char *dp = fl_test_golden_path (name, "debug.npz");
-  g_autofree char *rp = fl_test_golden_path (name, "recycles.npz");
+  g_autofree char *pp = golden_file (pcase, pfile);
+  g_autofree char *cp = golden_file (name, "config.json");
+  g_autofree char *fp = golden_file (name, "features.npz");
+  g_autofree char *dp = golden_file (name, "debug.npz");
+  g_autofree char *rp = golden_file (name, "recycles.npz");
   if (!fl_test_require_file (pp) || !fl_test_require_file (cp) || !fl_test_require_file (fp)
       || !fl_test_require_file (dp) || !fl_test_require_file (rp))
     return FALSE;
@@ -119,13 +88,12 @@ case_open (Case *c, const char *name)
   g_assert_true (fl_model_config_load_json (cp, &c->cfg, &error));
   g_assert_true (fl_model_config_infer (&c->cfg, c->params, &error));
   g_assert_no_error (error);
-  c->feat = fl_npz_load (fp, &error);
-  g_assert_no_error (error);
   c->debug = fl_npz_load (dp, &error);
   g_assert_no_error (error);
   c->recycles = fl_npz_load (rp, &error);
   g_assert_no_error (error);
-  c->features = features_from_golden (c->feat);
+  c->features = fl_features_load_npz (fp, &error);
+  g_assert_no_error (error);
   c->b = fl_backend_cpu_new (2, &error);
   g_assert_no_error (error);
   c->w = fl_weights_new (c->b, c->params, &error);
@@ -145,8 +113,7 @@ case_close (Case *c)
   fl_device_inputs_free (c->b, c->in);
   fl_weights_free (c->w);
   fl_backend_free (c->b);
-  features_golden_free (c->features);
-  fl_arrays_unref (c->feat);
+  fl_features_free (c->features);
   fl_arrays_unref (c->debug);
   fl_arrays_unref (c->recycles);
   fl_params_unref (c->params);
@@ -561,6 +528,22 @@ test_tiny_single (void)
   case_close (&c);
 }
 
+/* The same with a tiny chunk budget: every chunked loop (attention batches,
+ * transition rows, outer-product rows, global-attention columns, the
+ * row-attention capture mean) runs with several chunks and a remainder. */
+static void
+test_tiny_chunked (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  fl_evoformer_set_chunk_budget (c.evo, 900);
+  check_steps (&c, 0, "extra0", 0, TRUE);
+  check_steps (&c, 0, "evo1", 1, FALSE);
+  check_capture (&c, 1, 7);
+  case_close (&c);
+}
+
 /* A whole pass: embed, extra stack, Evoformer, from the features only. */
 static void
 test_tiny_chain (void)
@@ -585,30 +568,37 @@ test_tiny_chain (void)
 
 /* fl_evoformer_bytes_needed / fl_device_inputs_bytes_needed count what is allocated. */
 static void
+check_memory (Case *c)
+{
+  GError *error = NULL;
+  const FlFeatures *f = c->features;
+  gsize before = c->b->bytes_in_use;
+  FlDeviceInputs *in = fl_device_inputs_new (c->b, &c->cfg, f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (c->b->bytes_in_use - before, >=,
+                    fl_device_inputs_bytes_needed (&c->cfg, f->L, f->n_clust, f->n_extra));
+  gsize mid = c->b->bytes_in_use;
+  FlEvoformer *evo = fl_evoformer_new (c->b, c->w, &c->cfg, f->L, f->n_clust, f->n_extra, &error);
+  g_assert_no_error (error);
+  gsize need = fl_evoformer_bytes_needed (&c->cfg, f->L, f->n_clust, f->n_extra);
+  g_test_message ("%s trunk bytes: allocated %zu, predicted %zu", c->name,
+                  c->b->bytes_in_use - mid, need);
+  g_assert_cmpuint (c->b->bytes_in_use - mid, ==, need);
+  /* larger sizes grow as O(L^2 c + S L c) */
+  gsize big = fl_evoformer_bytes_needed (&c->cfg, 1000, 512, 5120);
+  g_test_message ("%s trunk bytes for L=1000, 512 + 5120 rows: %.2f GB", c->name, big / 1e9);
+  g_assert_cmpuint (big, >, need);
+  fl_evoformer_free (evo);
+  fl_device_inputs_free (c->b, in);
+}
+
+static void
 test_tiny_memory (void)
 {
   Case c;
   if (!case_open (&c, "tiny"))
     return;
-  GError *error = NULL;
-  const FlFeatures *f = c.features;
-  gsize before = c.b->bytes_in_use;
-  FlDeviceInputs *in = fl_device_inputs_new (c.b, &c.cfg, f, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (c.b->bytes_in_use - before, >=,
-                    fl_device_inputs_bytes_needed (&c.cfg, f->L, f->n_clust, f->n_extra));
-  gsize mid = c.b->bytes_in_use;
-  FlEvoformer *evo = fl_evoformer_new (c.b, c.w, &c.cfg, f->L, f->n_clust, f->n_extra, &error);
-  g_assert_no_error (error);
-  gsize need = fl_evoformer_bytes_needed (&c.cfg, f->L, f->n_clust, f->n_extra);
-  g_test_message ("trunk bytes: allocated %zu, predicted %zu", c.b->bytes_in_use - mid, need);
-  g_assert_cmpuint (c.b->bytes_in_use - mid, >=, need);
-  g_assert_cmpuint (c.b->bytes_in_use - mid, <=, need + 4096);
-  /* larger sizes grow as O(L^2 c + S L c) */
-  gsize big = fl_evoformer_bytes_needed (&c.cfg, 1000, 512, 5120);
-  g_assert_cmpuint (big, >, need);
-  fl_evoformer_free (evo);
-  fl_device_inputs_free (c.b, in);
+  check_memory (&c);
   case_close (&c);
 }
 
@@ -639,10 +629,207 @@ test_tiny_bad_input (void)
   g_assert_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID);
   g_clear_error (&error);
   fl_evoformer_free (other);
+  /* a capture residue outside the chain */
+  FlAttentionCapture cap = { 0 };
+  g_autofree float *tri = g_new0 (float, (size_t) c.cfg.tri_att_start_heads * c.features->L
+                                           * c.features->L);
+  cap.residue = c.features->L;
+  cap.tri_start_attention = tri;
+  g_assert_false (fl_evoformer_block (c.evo, 0, c.in, &cap, &error));
+  g_assert_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
   /* the backend is still usable */
   g_assert_true (fl_evoformer_block (c.evo, 0, c.in, NULL, &error));
   g_assert_no_error (error);
   case_close (&c);
+}
+
+/* Widths, head counts and sizes no golden case has (random parameters with
+ * official names): a whole pass with recycling inputs and capture must give
+ * finite results, and the same results when every chunked loop runs in
+ * small pieces. */
+typedef struct {
+  float *msa, *pair, *extra, *cap[4];
+} OddResult;
+
+static void
+odd_run (FlBackend *b, FlEvoformer *evo, const FlModelConfig *cfg, FlDeviceInputs *in,
+         FlFeatures *f, const float *pos, OddResult *res)
+{
+  GError *error = NULL;
+  const int L = f->L;
+  FlActivations *act = fl_evoformer_activations (evo);
+  FlStackDims *d = &evo->main_dims;
+  /* previous state: a fixed pseudo-random first row and pair */
+  size_t n_row = (size_t) L * d->c_m, n_pair = (size_t) L * L * d->c_z;
+  g_autofree float *h_row = g_new (float, n_row);
+  g_autofree float *h_pair = g_new (float, n_pair);
+  fl_test_fill_random (h_row, n_row, 11);
+  fl_test_fill_random (h_pair, n_pair, 12);
+  float *prev_row = b->ops->alloc (b, n_row), *prev_pair = b->ops->alloc (b, n_pair);
+  b->ops->upload (b, prev_row, h_row, n_row);
+  b->ops->upload (b, prev_pair, h_pair, n_pair);
+  g_assert_true (fl_evoformer_embed (evo, in, f, pos, prev_row, prev_pair, &error));
+  g_assert_no_error (error);
+  for (int k = 0; k < cfg->n_extra_blocks; k++)
+    g_assert_true (fl_evoformer_extra_block (evo, k, in, &error));
+  FlAttentionCapture cap = { .residue = 3 };
+  size_t hl[4] = { (size_t) d->row_heads, (size_t) d->row_heads, (size_t) d->start_heads,
+                   (size_t) d->end_heads };
+  for (int i = 0; i < 4; i++)
+    res->cap[i] = g_new0 (float, hl[i] * L * L);
+  cap.msa_row_attention = res->cap[0];
+  cap.msa_row_pair_bias = res->cap[1];
+  cap.tri_start_attention = res->cap[2];
+  cap.tri_end_attention = res->cap[3];
+  for (int k = 0; k < cfg->n_evoformer_blocks; k++)
+    g_assert_true (fl_evoformer_block (evo, k, in, k == 1 ? &cap : NULL, &error));
+  g_assert_no_error (error);
+  res->msa = g_new (float, (size_t) f->n_clust * n_row);
+  res->pair = g_new (float, n_pair);
+  res->extra = g_new (float, (size_t) f->n_extra * L * evo->extra_dims.c_m);
+  b->ops->download (b, res->msa, act->msa, (size_t) f->n_clust * n_row);
+  b->ops->download (b, res->pair, act->pair, n_pair);
+  b->ops->download (b, res->extra, act->extra, (size_t) f->n_extra * L * evo->extra_dims.c_m);
+  b->ops->free (b, prev_row);
+  b->ops->free (b, prev_pair);
+}
+
+static void
+assert_finite (const char *label, const float *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (x[i]))
+      {
+        g_test_message ("%s: value %zu is %g", label, i, x[i]);
+        g_test_fail ();
+        return;
+      }
+}
+
+static void
+test_odd_widths (void)
+{
+  GError *error = NULL;
+  FlModelConfig cfg;
+  g_assert_true (fl_model_config_from_preset ("model_3_ptm", &cfg, &error));
+  cfg.c_m = 20;
+  cfg.c_z = 12;
+  cfg.c_e = 10;
+  cfg.c_s = 14;
+  cfg.msa_row_heads = 5;
+  cfg.msa_col_heads = 2;
+  cfg.extra_row_heads = 2;
+  cfg.extra_col_heads = 5;
+  cfg.tri_att_start_heads = 3;
+  cfg.tri_att_end_heads = 4;
+  cfg.tri_mul_channels = 7;
+  cfg.extra_tri_mul_channels = 6;
+  cfg.opm_channels = 3;
+  cfg.extra_opm_channels = 5;
+  cfg.msa_transition_factor = 3;
+  cfg.pair_transition_factor = 2;
+  cfg.n_evoformer_blocks = 2;
+  cfg.n_extra_blocks = 2;
+  g_autoptr(FlArrays) arrays = fl_params_generate_random (&cfg, 99);
+  g_autoptr(FlParams) params = fl_params_new_from_arrays (arrays, &error);
+  g_assert_no_error (error);
+  g_assert_true (fl_model_config_infer (&cfg, params, &error));
+  g_assert_no_error (error);
+
+  /* 11 residues (the last one masked, a gap in the numbering), 5 cluster
+   * rows (one padding row), 9 extra rows (three padding rows) */
+  const int L = 11, S = 5, E = 9;
+  FlFeatures *f = g_new0 (FlFeatures, 1);
+  f->L = L;
+  f->n_clust = S;
+  f->n_extra = E;
+  f->aatype = g_new (int32_t, L);
+  f->residue_index = g_new (int32_t, L);
+  f->seq_mask = g_new (float, L);
+  for (int i = 0; i < L; i++)
+    {
+      f->aatype[i] = (i * 7) % 21;
+      f->residue_index[i] = i < 5 ? i : i + 40;
+      f->seq_mask[i] = i < L - 1 ? 1.0f : 0.0f;
+    }
+  f->target_feat = g_new (float, L * 22);
+  f->msa_feat = g_new (float, S * L * 49);
+  f->msa_mask = g_new (float, S * L);
+  f->extra_msa = g_new (int32_t, E * L);
+  f->extra_msa_mask = g_new (float, E * L);
+  f->extra_has_deletion = g_new (float, E * L);
+  f->extra_deletion_value = g_new (float, E * L);
+  fl_test_fill_random (f->target_feat, L * 22, 1);
+  fl_test_fill_random (f->msa_feat, S * L * 49, 2);
+  fl_test_fill_random (f->extra_deletion_value, E * L, 3);
+  for (int i = 0; i < S * L; i++)
+    f->msa_mask[i] = i / L < S - 1 && i % L < L - 1 ? 1.0f : 0.0f;
+  for (int i = 0; i < E * L; i++)
+    {
+      gboolean real = i / L < E - 3;
+      f->extra_msa[i] = real ? (i * 5) % 23 : 0;
+      f->extra_msa_mask[i] = real && i % L < L - 1 ? 1.0f : 0.0f;
+      f->extra_has_deletion[i] = (i % 4) == 0;
+    }
+  g_autofree float *pos = g_new (float, L * 37 * 3);
+  fl_test_fill_random (pos, L * 37 * 3, 4);
+  for (int i = 0; i < L * 37 * 3; i++)
+    pos[i] *= 8.0f;            /* spread the pseudo-beta distances over the bins */
+
+  g_autoptr(FlBackend) b = fl_backend_cpu_new (2, &error);
+  g_assert_no_error (error);
+  g_autoptr(FlWeights) w = fl_weights_new (b, params, &error);
+  g_assert_no_error (error);
+  FlDeviceInputs *in = fl_device_inputs_new (b, &cfg, f, &error);
+  g_assert_no_error (error);
+  OddResult r[2] = { 0 };
+  for (int run = 0; run < 2; run++)
+    {
+      FlEvoformer *evo = fl_evoformer_new (b, w, &cfg, L, S, E, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (evo->main_dims.row_heads, ==, 5);
+      g_assert_cmpint (evo->main_dims.row_dim, ==, 4);
+      g_assert_cmpint (evo->extra_dims.col_dim, ==, 2);
+      g_assert_cmpint (evo->main_dims.end_heads, ==, 4);
+      if (run == 1)
+        fl_evoformer_set_chunk_budget (evo, 50);
+      odd_run (b, evo, &cfg, in, f, pos, &r[run]);
+      fl_evoformer_free (evo);
+    }
+  size_t n_msa = (size_t) S * L * cfg.c_m, n_pair = (size_t) L * L * cfg.c_z;
+  size_t n_extra = (size_t) E * L * cfg.c_e;
+  assert_finite ("odd msa", r[0].msa, n_msa);
+  assert_finite ("odd pair", r[0].pair, n_pair);
+  assert_finite ("odd extra", r[0].extra, n_extra);
+  fl_test_assert_close ("odd chunked msa", r[1].msa, r[0].msa, n_msa, 1e-5);
+  fl_test_assert_close ("odd chunked pair", r[1].pair, r[0].pair, n_pair, 1e-5);
+  fl_test_assert_close ("odd chunked extra", r[1].extra, r[0].extra, n_extra, 1e-5);
+  int heads[4] = { 5, 5, 3, 4 };
+  for (int i = 0; i < 4; i++)
+    {
+      assert_finite ("odd capture", r[0].cap[i], (size_t) heads[i] * L * L);
+      fl_test_assert_close ("odd chunked capture", r[1].cap[i], r[0].cap[i],
+                            (size_t) heads[i] * L * L, 1e-5);
+    }
+  /* softmax rows of the capture sum to one */
+  for (int64_t row = 0; row < (int64_t) 5 * L; row++)
+    {
+      double sum = 0;
+      for (int k = 0; k < L; k++)
+        sum += r[0].cap[0][row * L + k];
+      g_assert_cmpfloat (fabs (sum - 1.0), <, 1e-4);
+    }
+  for (int run = 0; run < 2; run++)
+    {
+      g_free (r[run].msa);
+      g_free (r[run].pair);
+      g_free (r[run].extra);
+      for (int i = 0; i < 4; i++)
+        g_free (r[run].cap[i]);
+    }
+  fl_device_inputs_free (b, in);
+  fl_features_free (f);
 }
 
 static void
@@ -657,6 +844,7 @@ test_realdim (void)
   check_block (&c, 0, "extra0", 0, TRUE, FALSE, NULL);
   check_block (&c, 0, "evo0", 0, FALSE, TRUE, NULL);
   check_single (&c, 0);
+  check_memory (&c);
   case_close (&c);
 }
 
@@ -688,9 +876,11 @@ main (int argc, char **argv)
       g_test_add_func ("/model/evoformer/tiny/evoformer-blocks", test_tiny_evoformer_blocks);
       g_test_add_func ("/model/evoformer/tiny/capture", test_tiny_capture);
       g_test_add_func ("/model/evoformer/tiny/single", test_tiny_single);
+      g_test_add_func ("/model/evoformer/tiny/chunked", test_tiny_chunked);
       g_test_add_func ("/model/evoformer/tiny/chain", test_tiny_chain);
       g_test_add_func ("/model/evoformer/tiny/memory", test_tiny_memory);
       g_test_add_func ("/model/evoformer/tiny/bad-input", test_tiny_bad_input);
+      g_test_add_func ("/model/evoformer/odd-widths", test_odd_widths);
     }
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fl-build-config.h"
@@ -372,6 +373,55 @@ test_bad_files (void)
   g_clear_error (&error);
 }
 
+/* Random byte corruptions of both fixtures: every load either succeeds or
+ * fails with an error naming the file; nothing crashes. */
+static void
+test_fuzz (void)
+{
+  const char *names[] = { "stored.npz", "deflated.npz" };
+  guint64 state = 12345;
+  g_autofree char *out = tmp_path ("fuzz.npz");
+  int failed = 0, loaded = 0;
+  for (gsize f = 0; f < G_N_ELEMENTS (names); f++)
+    {
+      g_autofree char *src = fixture (names[f]);
+      g_autofree char *contents = NULL;
+      gsize len;
+      g_assert_true (g_file_get_contents (src, &contents, &len, NULL));
+      for (int round = 0; round < 200; round++)
+        {
+          g_autofree char *copy = g_memdup2 (contents, len);
+          int n_flips = 1 + round % 8;
+          for (int k = 0; k < n_flips; k++)
+            {
+              state = state * 6364136223846793005ull + 1442695040888963407ull;
+              gsize at = (state >> 33) % len;
+              copy[at] = (char) (state >> 17);
+            }
+          FILE *fp = fopen (out, "wb");
+          g_assert_nonnull (fp);
+          g_assert_cmpuint (fwrite (copy, 1, len, fp), ==, len);
+          fclose (fp);
+          GError *error = NULL;
+          FlArrays *a = fl_npz_load (out, &error);
+          if (a == NULL)
+            {
+              g_assert_nonnull (error);
+              g_assert_nonnull (strstr (error->message, "fuzz.npz"));
+              g_error_free (error);
+              failed++;
+            }
+          else
+            {
+              loaded++;
+              fl_arrays_unref (a);
+            }
+        }
+    }
+  g_test_message ("fuzz: %d corrupted archives refused, %d still loadable", failed, loaded);
+  g_assert_cmpint (failed, >, 200);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -386,6 +436,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/npz/zip64-many", test_round_trip_zip64_many);
   g_test_add_func ("/model/npz/golden-readable", test_golden_readable);
   g_test_add_func ("/model/npz/bad-files", test_bad_files);
+  g_test_add_func ("/model/npz/fuzz", test_fuzz);
   int rc = g_test_run ();
   GDir *dir = g_dir_open (tmpdir, 0, NULL);
   const char *entry;

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* A random but plausible chain: every atom the residue type has, random

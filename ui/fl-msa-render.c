@@ -19,13 +19,12 @@ fl_msa_compute_identity (const FlMsa *msa, float *identity)
     }
 }
 
-static const float *sort_key;
-
 static int
-cmp_identity_desc (const void *a, const void *b)
+cmp_identity_desc (gconstpointer a, gconstpointer b, gpointer key)
 {
+  const float *identity = key;
   int ia = *(const int *) a, ib = *(const int *) b;
-  float fa = sort_key[ia], fb = sort_key[ib];
+  float fa = identity[ia], fb = identity[ib];
   if (fa > fb)
     return -1;
   if (fa < fb)
@@ -38,15 +37,8 @@ fl_msa_sort_by_identity (const float *identity, int n_rows, int *order)
 {
   for (int i = 0; i < n_rows; i++)
     order[i] = i;
-  if (n_rows <= 2)
-    return;
-  /* qsort with a file-scope key: serialise (cheap, runs once per MSA) */
-  static GMutex lock;
-  g_mutex_lock (&lock);
-  sort_key = identity;
-  qsort (order + 1, n_rows - 1, sizeof (int), cmp_identity_desc);
-  sort_key = NULL;
-  g_mutex_unlock (&lock);
+  if (n_rows > 2)
+    g_qsort_with_data (order + 1, n_rows - 1, sizeof (int), cmp_identity_desc, (gpointer) identity);
 }
 
 static void
@@ -351,11 +343,11 @@ fl_msa_model_render_weights (const FlMsaModel *model, const float *weights)
 void
 fl_msa_layout_compute (FlMsaLayout *lo, double width, double height, gboolean show_weights)
 {
-  double left = 44, right = 8, top = 4;
-  lo->strip_w = 6;
+  double left = 46, right = 8, top = 4;
+  lo->strip_w = 8;
   lo->weights_x = left;
   if (show_weights)
-    left += 10;
+    left += lo->strip_w + 3;
   lo->marks_x = left;
   left += lo->strip_w + 3;
   lo->cov_h = CLAMP (height * 0.16, 36, 90);
@@ -440,14 +432,14 @@ fl_msa_draw_coverage (cairo_t *cr, const FlMsaModel *m, double col0, double ncol
   set_font (cr, 9);
   cairo_set_source_rgb (cr, 0.2, 0.2, 0.2);
   double step = tick_step (ymax, h, 18);
-  for (double v = 0; v <= ymax + 1e-9; v += step)
+  for (double v = step; v <= ymax + 1e-9; v += step)
     {
       char buf[32];
       snprintf (buf, sizeof buf, "%g", v);
       cairo_text_extents_t e;
       cairo_text_extents (cr, buf, &e);
       double yy = y + h - v / ymax * (h - 2);
-      cairo_move_to (cr, x - e.x_advance - 3 - (m->has_features ? 0 : 0), yy + 3);
+      cairo_move_to (cr, x - e.x_advance - 3, yy + 3);
       cairo_show_text (cr, buf);
     }
   cairo_move_to (cr, x + 4, y + 11);

@@ -38,6 +38,8 @@ struct _FlMsaView {
   int brush_first, brush_last;
   double drag_x0, drag_y0;
   double pointer_x, pointer_y;
+  gboolean scroll_pending;          /* scroll_to before the first size */
+  double pending_row, pending_col;
   gboolean dragging;
 };
 
@@ -106,6 +108,17 @@ update_adjustments (FlMsaView *self)
       gtk_adjustment_configure (self->vadj, 0, 0, 1, 1, 10, 1);
       gtk_adjustment_configure (self->hadj, 0, 0, 1, 1, 10, 1);
       return;
+    }
+  if (self->scroll_pending)
+    {
+      /* a scroll asked for before the widget had a size */
+      self->scroll_pending = FALSE;
+      View w;
+      compute_view (self, &w);
+      gtk_adjustment_configure (self->vadj, self->pending_row, 0, self->model->n_rows, 3,
+                                MAX (1, w.nrows * 0.9), w.nrows);
+      gtk_adjustment_configure (self->hadj, self->pending_col, 0, self->model->L, 3,
+                                MAX (1, w.ncols * 0.9), w.ncols);
     }
   View v;
   compute_view (self, &v);
@@ -734,6 +747,7 @@ fl_msa_view_set_msa (FlMsaView *self, const FlMsa *msa, const FlFeatures *featur
   g_clear_pointer (&self->weights, g_free);
   g_clear_pointer (&self->weights_img, cairo_surface_destroy);
   clear_tiles (self);
+  self->scroll_pending = FALSE;
   self->model = msa ? fl_msa_model_new (msa, features) : NULL;
   if (self->model && self->model->has_features)
     self->marks_img = fl_msa_model_render_row_marks (self->model);
@@ -798,6 +812,13 @@ void
 fl_msa_view_scroll_to (FlMsaView *self, double first_row, double first_column)
 {
   g_return_if_fail (FL_IS_MSA_VIEW (self));
+  if (self->width < 1 || !self->model)
+    {
+      self->scroll_pending = TRUE;
+      self->pending_row = first_row;
+      self->pending_col = first_column;
+      return;
+    }
   gtk_adjustment_set_value (self->vadj, first_row);
   gtk_adjustment_set_value (self->hadj, first_column);
   gtk_widget_queue_draw (self->area);

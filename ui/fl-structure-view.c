@@ -1,6 +1,7 @@
 /* FlStructureView: GtkGLArea showing a cartoon coloured by pLDDT. */
 #include "fl-structure-view.h"
 #include "fl-view-mesh.h"
+#include "fl-colors.h"
 #include <epoxy/gl.h>
 #include <math.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct _FlStructureView {
   int selected;
   double last_build_ms;
   guint64 n_draws;
+  char renderer[128];
 
   /* Camera: model -> view = T(pan, -distance) * R * T(-center). */
   float rot[9];          /* row-major 3x3 rotation */
@@ -159,44 +161,12 @@ clip_planes (FlStructureView *self, float *n, float *f)
 /* ------------------------------------------------------------- colours */
 
 static void
-hex_rgb (guint32 hex, float *rgb)
-{
-  rgb[0] = ((hex >> 16) & 0xff) / 255.f;
-  rgb[1] = ((hex >> 8) & 0xff) / 255.f;
-  rgb[2] = (hex & 0xff) / 255.f;
-}
-
-/* AlphaFold DB bands: >90 #0053D6, 70-90 #65CBF3, 50-70 #FFDB13, <50 #FF7D45. */
-static void
 plddt_rgb (float plddt, FlColorScale scale, float *rgb)
 {
-  static const guint32 bands[4] = { 0x0053D6, 0x65CBF3, 0xFFDB13, 0xFF7D45 };
-  if (isnan (plddt))
-    {
-      rgb[0] = rgb[1] = rgb[2] = 0.6f;
-      return;
-    }
-  if (scale == FL_COLOR_SCALE_BANDS)
-    {
-      int band = plddt > 90 ? 0 : plddt > 70 ? 1 : plddt > 50 ? 2 : 3;
-      hex_rgb (bands[band], rgb);
-      return;
-    }
-  /* Continuous: band colours placed at 40, 60, 80, 95, linear between. */
-  static const float stops[4] = { 95.f, 80.f, 60.f, 40.f };
-  float a[3], b[3];
-  if (plddt >= stops[0]) { hex_rgb (bands[0], rgb); return; }
-  if (plddt <= stops[3]) { hex_rgb (bands[3], rgb); return; }
-  for (int k = 0; k < 3; k++)
-    if (plddt <= stops[k] && plddt >= stops[k + 1])
-      {
-        float t = (stops[k] - plddt) / (stops[k] - stops[k + 1]);
-        hex_rgb (bands[k], a);
-        hex_rgb (bands[k + 1], b);
-        for (int c = 0; c < 3; c++)
-          rgb[c] = a[c] + t * (b[c] - a[c]);
-        return;
-      }
+  if (scale == FL_COLOR_SCALE_CONTINUOUS)
+    fl_color_plddt_continuous (plddt, rgb);
+  else
+    fl_color_plddt_band (plddt, rgb);
 }
 
 static void
@@ -207,7 +177,7 @@ upload_colors (FlStructureView *self)
   g_autofree guint8 *texels = g_new0 (guint8, (gsize) rows * COLOR_TEX_WIDTH * 4);
   for (int i = 0; i < self->L; i++)
     {
-      float rgb[3];
+      float rgb[3] = { 0.6f, 0.6f, 0.6f };
       plddt_rgb (self->frame->plddt[i], self->color_scale, rgb);
       guint8 *t = texels + (gsize) i * 4;
       for (int c = 0; c < 3; c++)
@@ -480,6 +450,8 @@ fl_structure_view_realize (GtkWidget *widget)
       gtk_gl_area_set_error (area, error);
       return;
     }
+  const char *r = (const char *) glGetString (GL_RENDERER);
+  g_strlcpy (self->renderer, r ? r : "", sizeof self->renderer);
   glGenVertexArrays (2, self->vao);
   glGenBuffers (2, self->vbo);
   glGenBuffers (2, self->ibo);
@@ -947,6 +919,12 @@ guint64
 fl_structure_view_get_n_draws (FlStructureView *self)
 {
   return self->n_draws;
+}
+
+const char *
+fl_structure_view_get_renderer (FlStructureView *self)
+{
+  return self->renderer;
 }
 
 double

@@ -62,6 +62,8 @@ gboolean fl_structure_view_export_png (FlStructureView *self, const char *path,
 
 /* Frames drawn on screen since the widget was created (benchmarks). */
 guint64 fl_structure_view_get_n_draws (FlStructureView *self);
+/* GL_RENDERER of the context ("" before realize). */
+const char *fl_structure_view_get_renderer (FlStructureView *self);
 /* Milliseconds spent building geometry for the last structure. */
 double fl_structure_view_get_last_build_ms (FlStructureView *self);
 

@@ -163,7 +163,7 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
       /* Glide: at least the play speed, at most a quarter second for any jump. */
       double rate = MAX (BASE_FRAMES_PER_SECOND * current_speed (self), fabs (dist) / 0.25);
       double step = rate * dt;
-      if (fabs (dist) <= step || dt == 0 && fabs (dist) < 1e-6)
+      if (fabs (dist) <= step || (dt == 0 && fabs (dist) < 1e-6))
         {
           self->position = self->target;
           self->animating = FALSE;

@@ -4,9 +4,7 @@
 #include <string.h>
 #include "fl-msa.h"
 #include "fl-residue-constants.h"
-#ifdef FL_HAVE_RENDER_CARTOON
 #include "fl-cartoon.h"
-#endif
 
 typedef struct {
   GArray *v;   /* FlViewVertex */
@@ -142,84 +140,6 @@ add_stick (MeshBuilder *b, const float *p, const float *q, float radius, float r
 }
 
 FlViewMesh *
-fl_view_mesh_new_ca_tube (const FlFrame *frame, float radius)
-{
-  enum { SIDES = 10, SAMPLES = 6 };
-  MeshBuilder b;
-  builder_init (&b);
-  int L = frame->L;
-  /* Runs of consecutive residues with a CA. */
-  int start = 0;
-  while (start < L)
-    {
-      while (start < L && frame->atom37_mask[(gsize) start * 37 + 1] < 0.5f)
-        start++;
-      int end = start;
-      while (end < L && frame->atom37_mask[(gsize) end * 37 + 1] >= 0.5f)
-        end++;
-      int n = end - start;
-      if (n >= 2)
-        {
-          float prev_u[3] = { 0, 0, 0 };
-          gboolean have_u = FALSE;
-          guint32 prev_base = 0;
-          for (int i = start; i < end - 1; i++)
-            {
-              const float *p0 = fl_frame_ca (frame, MAX (i - 1, start));
-              const float *p1 = fl_frame_ca (frame, i);
-              const float *p2 = fl_frame_ca (frame, i + 1);
-              const float *p3 = fl_frame_ca (frame, MIN (i + 2, end - 1));
-              int last = (i == end - 2) ? SAMPLES : SAMPLES - 1;
-              for (int s = 0; s <= last; s++)
-                {
-                  if (s == 0 && i > start)
-                    continue;   /* shared with the previous segment's last sample */
-                  float t = (float) s / SAMPLES, t2 = t * t, t3 = t2 * t;
-                  float c[3], d[3];
-                  for (int k = 0; k < 3; k++)
-                    {
-                      c[k] = 0.5f * ((2 * p1[k]) + (-p0[k] + p2[k]) * t
-                                     + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2
-                                     + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3);
-                      d[k] = 0.5f * ((-p0[k] + p2[k]) + 2 * (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t
-                                     + 3 * (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t2);
-                    }
-                  if (v3_normalize (d) < 1e-6f)
-                    d[0] = 1, d[1] = 0, d[2] = 0;
-                  /* Parallel transport of the ring frame: no twisting. */
-                  float u[3], w[3];
-                  if (!have_u)
-                    perpendicular (d, u), have_u = TRUE;
-                  else
-                    {
-                      float proj = v3_dot (prev_u, d);
-                      for (int k = 0; k < 3; k++)
-                        u[k] = prev_u[k] - proj * d[k];
-                      if (v3_normalize (u) < 1e-6f)
-                        perpendicular (d, u);
-                    }
-                  v3_cross (d, u, w);
-                  memcpy (prev_u, u, sizeof u);
-                  guint32 base = b.v->len;
-                  add_ring (&b, c, u, w, radius, SIDES, (float) (t < 0.5f ? i : i + 1));
-                  if (base > 0 && !(i == start && s == 0))
-                    connect_rings (&b, prev_base, base, SIDES);
-                  prev_base = base;
-                }
-            }
-        }
-      else if (n == 1)
-        {
-          const float *p = fl_frame_ca (frame, start);
-          float a[3] = { p[0] - radius, p[1], p[2] }, c[3] = { p[0] + radius, p[1], p[2] };
-          add_stick (&b, a, c, radius, (float) start);
-        }
-      start = end;
-    }
-  return builder_finish (&b);
-}
-
-FlViewMesh *
 fl_view_mesh_new_side_chains (const FlFrame *frame, const char *sequence)
 {
   MeshBuilder b;
@@ -258,14 +178,22 @@ fl_view_mesh_new_side_chains (const FlFrame *frame, const char *sequence)
 FlViewMesh *
 fl_view_mesh_new_cartoon (const FlFrame *frame, const char *sequence)
 {
-#ifdef FL_HAVE_RENDER_CARTOON
   int L = frame->L;
   g_autofree int32_t *aatype = g_new (int32_t, MAX (L, 1));
   gsize n_seq = sequence ? strlen (sequence) : 0;
   for (int i = 0; i < L; i++)
     aatype[i] = i < (int) n_seq ? fl_aatype_from_letter (sequence[i]) : FL_RESTYPE_UNK;
+  /* Level of detail: large chains get fewer samples and profile points, so
+   * orbiting stays smooth on software GL (about 4x fewer triangles). */
+  FlCartoonParams params;
+  fl_cartoon_params_init (&params);
+  if (L > 800)
+    {
+      params.samples_per_residue = 4;
+      params.profile_points = 8;
+    }
   g_autoptr (FlCartoon) cartoon = fl_cartoon_new (frame->atom37, frame->atom37_mask, aatype, L,
-                                                  NULL, NULL);
+                                                  NULL, &params);
   FlViewMesh *m = g_new0 (FlViewMesh, 1);
   G_STATIC_ASSERT (sizeof (FlViewVertex) == FL_CARTOON_VERTEX_FLOATS * sizeof (float));
   m->n_vertices = cartoon->n_vertices;
@@ -273,7 +201,4 @@ fl_view_mesh_new_cartoon (const FlFrame *frame, const char *sequence)
   m->vertices = g_memdup2 (cartoon->vertices, (gsize) cartoon->n_vertices * sizeof (FlViewVertex));
   m->indices = g_memdup2 (cartoon->indices, (gsize) cartoon->n_indices * sizeof (guint32));
   return m;
-#else
-  return fl_view_mesh_new_ca_tube (frame, 0.5f);
-#endif
 }

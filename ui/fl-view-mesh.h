@@ -1,8 +1,7 @@
 /* FlViewMesh: triangle meshes the 3D view uploads to GL, each vertex
  * carrying the index of its residue (the colour lookup key).
  *   cartoon:     render/'s cartoon of the backbone (helix ribbon, strand
- *                arrow, coil tube); a smooth CA tube when the backbone is too
- *                incomplete for a cartoon.
+ *                arrow, coil tube), with less detail above 800 residues.
  *   side chains: sticks for every bond within a residue beyond CA
  *                (bonds found by distance, < 1.95 Å), plus CA-CB. */
 #pragma once
@@ -26,8 +25,6 @@ typedef struct {
 
 FlViewMesh *fl_view_mesh_new_cartoon (const FlFrame *frame, const char *sequence /* nullable */);
 FlViewMesh *fl_view_mesh_new_side_chains (const FlFrame *frame, const char *sequence /* nullable */);
-/* A tube of the given radius through the CA atoms (Catmull-Rom). */
-FlViewMesh *fl_view_mesh_new_ca_tube (const FlFrame *frame, float radius);
 void fl_view_mesh_free (FlViewMesh *mesh);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlViewMesh, fl_view_mesh_free)

@@ -1,9 +1,7 @@
 /* FlWindow: the main window. */
 #include "fl-window.h"
 #include "fl-residue-constants.h"
-#ifdef FL_HAVE_ANALYSIS_PANELS
 #include "fl-analysis-panels.h"
-#endif
 #include <math.h>
 #include <string.h>
 
@@ -33,6 +31,7 @@ struct _FlWindow {
   FlTimeline *timeline;
   GtkWidget *analysis_area;
   GtkWidget *progress_bar;
+  GtkWidget *status_label;
   GtkWidget *backend_label;
   GtkWidget *panels;   /* FlAnalysisPanels or NULL */
 
@@ -82,19 +81,15 @@ set_entry_text (FlWindow *self, const char *text)
 static void
 update_panels_recycles (FlWindow *self, int current)
 {
-#ifdef FL_HAVE_ANALYSIS_PANELS
   if (self->panels)
     fl_analysis_panels_set_recycles (FL_ANALYSIS_PANELS (self->panels), self->recycles, current);
-#endif
 }
 
 static void
 update_panels_msa (FlWindow *self)
 {
-#ifdef FL_HAVE_ANALYSIS_PANELS
   if (self->panels && self->msa)
     fl_analysis_panels_set_msa (FL_ANALYSIS_PANELS (self->panels), self->msa, self->features);
-#endif
 }
 
 /* ------------------------------------------------------------ input */
@@ -330,13 +325,14 @@ void
 fl_window_set_progress (FlWindow *self, double fraction, const char *text)
 {
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), CLAMP (fraction, 0, 1));
-  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), text);
+  gtk_label_set_text (GTK_LABEL (self->status_label), text ? text : "");
+  gtk_widget_set_tooltip_text (self->status_label, text);
 }
 
 const char *
 fl_window_get_progress_text (FlWindow *self)
 {
-  return gtk_progress_bar_get_text (GTK_PROGRESS_BAR (self->progress_bar));
+  return gtk_label_get_text (GTK_LABEL (self->status_label));
 }
 
 void
@@ -408,7 +404,6 @@ on_frame_shown (FlTimeline *timeline, FlFrame *display, int index, FlWindow *sel
   FlStructureView *view = self->structure_view;
   gboolean first = fl_structure_view_get_frame (view) == NULL;
   fl_structure_view_set_frame (view, display, self->sequence, !first);
-#ifdef FL_HAVE_ANALYSIS_PANELS
   if (self->panels)
     {
       FlFrame *real = fl_timeline_get_frame (timeline, index);
@@ -423,7 +418,6 @@ on_frame_shown (FlTimeline *timeline, FlFrame *display, int index, FlWindow *sel
             update_panels_recycles (self, current);
         }
     }
-#endif
 }
 
 static void
@@ -451,15 +445,12 @@ on_residue_hovered (FlStructureView *view, int residue, FlWindow *self)
 static void
 on_residue_selected (FlStructureView *view, int residue, FlWindow *self)
 {
-#ifdef FL_HAVE_ANALYSIS_PANELS
   if (self->panels)
     fl_analysis_panels_select_residue (FL_ANALYSIS_PANELS (self->panels), residue);
-#endif
   if (residue >= 0)
     show_hover (self, residue);
 }
 
-#ifdef FL_HAVE_ANALYSIS_PANELS
 static void
 on_panels_hovered (FlAnalysisPanels *panels, int i, int j, FlWindow *self)
 {
@@ -473,7 +464,6 @@ on_panels_selected (FlAnalysisPanels *panels, int i, FlWindow *self)
   fl_structure_view_set_selected (self->structure_view, i);
   show_hover (self, i);
 }
-#endif
 
 /* ------------------------------------------------------------ drag and drop */
 
@@ -587,8 +577,7 @@ fl_window_new (GtkApplication *app)
 static void
 fl_window_dispose (GObject *object)
 {
-  FlWindow *self = FL_WINDOW (object);
-  gtk_widget_dispose_template (GTK_WIDGET (self), FL_TYPE_WINDOW);
+  /* GtkWindow unparents its child (the whole template tree) itself. */
   G_OBJECT_CLASS (fl_window_parent_class)->dispose (object);
 }
 
@@ -641,6 +630,7 @@ fl_window_class_init (FlWindowClass *klass)
   BIND (timeline);
   BIND (analysis_area);
   BIND (progress_bar);
+  BIND (status_label);
   BIND (backend_label);
 #undef BIND
 }
@@ -663,13 +653,11 @@ fl_window_init (FlWindow *self)
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
-#ifdef FL_HAVE_ANALYSIS_PANELS
   self->panels = fl_analysis_panels_new ();
   gtk_stack_add_named (GTK_STACK (self->analysis_area), self->panels, "panels");
   gtk_stack_set_visible_child (GTK_STACK (self->analysis_area), self->panels);
   g_signal_connect (self->panels, "residues-hovered", G_CALLBACK (on_panels_hovered), self);
   g_signal_connect (self->panels, "residue-selected", G_CALLBACK (on_panels_selected), self);
-#endif
 
   GtkCssProvider *css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/org/foldlight/Foldlight/style.css");

@@ -315,7 +315,7 @@ fl_backend_cuda_new (int device, FlPrecision precision, GError **error)
   switch (precision)
     {
     case FL_PRECISION_TF32: s->compute = CUBLAS_COMPUTE_32F_FAST_TF32; break;
-    case FL_PRECISION_BF16: s->compute = CUBLAS_COMPUTE_32F_FAST_16BF; break;
+    case FL_PRECISION_BF16: s->compute = CUBLAS_COMPUTE_32F; break;   /* on bf16 copies (fl-cuda-gemm.cu) */
     case FL_PRECISION_FP32:
     default: s->compute = CUBLAS_COMPUTE_32F; break;   /* exact fp32 */
     }

@@ -1,0 +1,1074 @@
+/* FlApplication: actions, settings, runs and exports of the desktop app. */
+#include "fl-application.h"
+#include "fl-build-config.h"
+#include "fl-error.h"
+#include "fl-prediction.h"
+#include "fl-structure-io.h"
+#include <math.h>
+#include <string.h>
+
+#define APP_ID "org.foldlight.Foldlight"
+
+struct _FlApplication {
+  GtkApplication parent_instance;
+  GSettings *settings;
+  FlRunController *controller;
+  FlWindow *window;           /* weak */
+  char *params_path;          /* NULL: demo parameters */
+  FlBackendKind backend;
+  int n_threads;
+  gboolean run_uses_demo_params;
+  GtkNativeDialog *dialog;    /* the file chooser open now, if any */
+
+  /* --benchmark */
+  gboolean benchmark;
+  gint64 bench_run_start_us;
+  guint64 bench_draws_at_frame;
+  gboolean bench_first_frame_pending;
+  double bench_first_frame_s;
+  guint bench_source;
+};
+
+G_DEFINE_FINAL_TYPE (FlApplication, fl_application, GTK_TYPE_APPLICATION)
+
+static void bench_after_run (FlApplication *self);
+
+/* ------------------------------------------------------------ helpers */
+
+static GSettings *
+settings_new (void)
+{
+  GSettingsSchemaSource *def = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = def ? g_settings_schema_source_lookup (def, APP_ID, TRUE) : NULL;
+  if (!schema)
+    {
+      /* Not installed: the schema compiled into the build tree. */
+      g_autoptr (GSettingsSchemaSource) src =
+        g_settings_schema_source_new_from_directory (FL_SCHEMA_DIR, def, FALSE, NULL);
+      if (src)
+        schema = g_settings_schema_source_lookup (src, APP_ID, FALSE);
+    }
+  if (!schema)
+    {
+      g_warning ("GSettings schema %s not found: settings will not be remembered", APP_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+set_action_enabled (FlApplication *self, const char *name, gboolean enabled)
+{
+  GAction *a = g_action_map_lookup_action (G_ACTION_MAP (self), name);
+  if (a)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (a), enabled);
+}
+
+static void
+update_run_state (FlApplication *self)
+{
+  gboolean running = fl_run_controller_is_running (self->controller);
+  set_action_enabled (self, "cancel", running);
+  if (self->window)
+    fl_window_set_running (self->window, running);
+}
+
+static void
+show_error (FlApplication *self, const char *what, const GError *error)
+{
+  if (self->window)
+    fl_window_show_error (self->window, what, error);
+  else
+    g_printerr ("%s: %s\n", what, error ? error->message : "");
+}
+
+static char *
+preset_from_filename (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  const char *m = strstr (base, "model_");
+  if (!m || !g_ascii_isdigit (m[6]))
+    return NULL;
+  gboolean ptm = strstr (m, "_ptm") != NULL;
+  return g_strdup_printf ("model_%c%s", m[6], ptm ? "_ptm" : "");
+}
+
+/* ------------------------------------------------------------ run listener */
+
+static void
+on_inputs_ready (FlMsa *msa, FlFeatures *features, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (self->window)
+    fl_window_set_run_inputs (self->window, msa, features);
+  else
+    {
+      if (msa)
+        fl_msa_free (msa);
+      if (features)
+        fl_features_free (features);
+    }
+}
+
+static void
+on_run_started (const char *backend, int L, int n_passes, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  fl_window_set_backend (self->window, backend);
+  fl_timeline_clear (fl_window_get_timeline (self->window), n_passes);
+}
+
+static void
+on_progress (double fraction, const char *text, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (self->window)
+    fl_window_set_progress (self->window, fraction, text);
+}
+
+static void
+on_frame (FlFrame *frame, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  fl_window_add_frame (self->window, frame);
+  if (self->benchmark && self->bench_first_frame_pending && self->bench_draws_at_frame == 0)
+    self->bench_draws_at_frame =
+      fl_structure_view_get_n_draws (fl_window_get_structure_view (self->window)) + 1;
+}
+
+static void
+on_recycle (FlRecycleData *data, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (self->window)
+    fl_window_add_recycle (self->window, data);
+}
+
+static void
+on_finished (FlResult *result, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  update_run_state (self);
+  if (self->window)
+    {
+      const float *ptm = fl_result_get (result, "confidence/ptm");
+      const float *plddt = fl_result_get (result, "confidence/plddt");
+      double mean = 0;
+      for (int i = 0; plddt && i < result->L; i++)
+        mean += plddt[i];
+      mean /= MAX (result->L, 1);
+      g_autofree char *text = NULL;
+      GString *s = g_string_new (NULL);
+      g_string_append_printf (s, "Done: %d pass%s%s in %.1f s · mean pLDDT %.1f", result->n_passes,
+                              result->n_passes == 1 ? "" : "es",
+                              result->stopped_early ? " (stopped early)" : "", result->seconds, mean);
+      if (ptm && !isnan (*ptm))
+        g_string_append_printf (s, " · pTM %.2f", *ptm);
+      if (self->run_uses_demo_params)
+        g_string_append (s, " · untrained parameters: not a prediction");
+      text = g_string_free (s, FALSE);
+      fl_window_set_progress (self->window, 1.0, text);
+    }
+  fl_result_free (result);
+  if (self->benchmark)
+    bench_after_run (self);
+}
+
+static void
+on_failed (const GError *error, gboolean cancelled, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  update_run_state (self);
+  if (!self->window)
+    return;
+  if (cancelled)
+    fl_window_set_progress (self->window, 0, "Cancelled");
+  else
+    {
+      fl_window_set_progress (self->window, 0, "The run failed");
+      fl_window_show_error (self->window, "The run failed", error);
+    }
+  if (self->benchmark)
+    g_application_quit (G_APPLICATION (self));
+}
+
+/* ------------------------------------------------------------ runs */
+
+gboolean
+fl_application_start_run (FlApplication *self, GError **error)
+{
+  g_return_val_if_fail (self->window != NULL, FALSE);
+  const char *name = NULL;
+  g_autofree char *text = fl_window_dup_input_text (self->window, &name);
+  g_autofree char *preset = fl_window_dup_preset (self->window);
+  FlRunRequest req = {
+    .name = name,
+    .input_text = text,
+    .params_path = self->params_path,
+    .preset = preset,
+    .num_recycle = fl_window_get_num_recycle (self->window),
+    .tolerance = fl_window_get_tolerance (self->window),
+    .backend = self->backend,
+    .n_threads = self->n_threads,
+  };
+  if (!fl_run_controller_start (self->controller, &req, error))
+    return FALSE;
+  self->run_uses_demo_params = self->params_path == NULL;
+  fl_window_begin_run (self->window, name, NULL, req.num_recycle + 1);
+  fl_window_set_view_note (self->window, self->run_uses_demo_params
+                           ? "Untrained demo parameters: not a prediction" : NULL);
+  update_run_state (self);
+  return TRUE;
+}
+
+static void
+start_run_or_show (FlApplication *self)
+{
+  g_autoptr (GError) error = NULL;
+  if (!fl_application_start_run (self, &error))
+    show_error (self, "Cannot start the run", error);
+}
+
+static void
+on_confirm_response (GtkDialog *dialog, int response, FlApplication *self)
+{
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  if (response == GTK_RESPONSE_ACCEPT)
+    start_run_or_show (self);
+}
+
+static void
+run_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  if (!fl_run_controller_is_running (self->controller))
+    {
+      start_run_or_show (self);
+      return;
+    }
+  /* GTK 4.8 has no GtkAlertDialog: a message dialog asks first. */
+  GtkWidget *dialog = gtk_message_dialog_new (GTK_WINDOW (self->window),
+                                              GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                              GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+                                              "Stop the current run?");
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog),
+                                            "A run is going on. Starting a new one stops it; "
+                                            "its frames so far are discarded.");
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), "_Keep Running", GTK_RESPONSE_CANCEL,
+                          "_Stop and Run", GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_confirm_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+cancel_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  fl_run_controller_cancel (self->controller);
+  if (self->window)
+    fl_window_set_progress (self->window, 0, "Cancelling…");
+}
+
+/* ------------------------------------------------------------ opening */
+
+gboolean
+fl_application_open_demo (FlApplication *self, GError **error)
+{
+  g_autoptr (FlPrediction) p = fl_prediction_new_demo (error);
+  if (!p)
+    return FALSE;
+  if (!self->window)
+    return TRUE;
+  fl_window_show_prediction (self->window, p->name, p->frame, p->sequence, p->scores, NULL);
+  fl_window_set_input (self->window, p->msa_name, p->msa_text, g_steal_pointer (&p->msa));
+  fl_window_set_view_note (self->window, "ColabFold's AlphaFold2 prediction (real pLDDT)");
+  fl_window_set_progress (self->window, 0, "Demo: 4-OT predicted by ColabFold · press Run to watch a fold");
+  return TRUE;
+}
+
+gboolean
+fl_application_open_paths (FlApplication *self, const char *const *paths, GError **error)
+{
+  gboolean has_structure = FALSE;
+  const char *alignment = NULL;
+  for (int k = 0; paths[k]; k++)
+    {
+      FlFileKind kind = fl_file_kind_guess (paths[k], NULL);
+      if (kind == FL_FILE_KIND_UNKNOWN)
+        {
+          /* Look inside: a sequence file may have any name. */
+          g_autofree char *head = NULL;
+          gsize len = 0;
+          if (g_file_get_contents (paths[k], &head, &len, NULL))
+            kind = fl_file_kind_guess (NULL, head);
+        }
+      if (kind == FL_FILE_KIND_STRUCTURE)
+        has_structure = TRUE;
+      else if (kind == FL_FILE_KIND_ALIGNMENT || kind == FL_FILE_KIND_UNKNOWN)
+        alignment = paths[k];
+    }
+  if (paths[0] && self->settings)
+    {
+      g_autofree char *dir = g_path_get_dirname (paths[0]);
+      g_settings_set_string (self->settings, "input-folder", dir);
+    }
+  if (has_structure)
+    {
+      g_autoptr (FlPrediction) p = fl_prediction_new_from_files (paths, error);
+      if (!p)
+        return FALSE;
+      if (!self->window)
+        return TRUE;
+      fl_window_show_prediction (self->window, p->name, p->frame, p->sequence, p->scores, NULL);
+      if (p->msa)
+        fl_window_set_input (self->window, p->msa_name, p->msa_text, g_steal_pointer (&p->msa));
+      else
+        fl_window_set_input (self->window, p->name, p->sequence, NULL);
+      fl_window_set_view_note (self->window, NULL);
+      fl_window_set_progress (self->window, 0, "Opened a prediction");
+      fl_window_clear_error (self->window);
+      return TRUE;
+    }
+  if (!alignment)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "Nothing to open: choose a sequence / alignment, or a structure file");
+      return FALSE;
+    }
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (alignment, &text, &len, error))
+    return FALSE;
+  FlMsa *msa = fl_msa_parse_auto (text, (gssize) len, error);
+  if (!msa)
+    {
+      g_prefix_error (error, "%s: ", alignment);
+      return FALSE;
+    }
+  if (self->window)
+    {
+      g_autofree char *base = g_path_get_basename (alignment);
+      fl_window_set_input (self->window, base, text, msa);
+      fl_window_set_progress (self->window, 0, "Input loaded · press Run");
+      fl_window_clear_error (self->window);
+    }
+  else
+    fl_msa_free (msa);
+  return TRUE;
+}
+
+static void
+open_paths_or_show (FlApplication *self, const char *const *paths)
+{
+  g_autoptr (GError) error = NULL;
+  if (!fl_application_open_paths (self, paths, &error))
+    show_error (self, "Cannot open", error);
+}
+
+static void
+set_folder_from_setting (FlApplication *self, GtkFileChooser *chooser, const char *key)
+{
+  if (!self->settings)
+    return;
+  g_autofree char *dir = g_settings_get_string (self->settings, key);
+  if (dir && *dir && g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GFile) f = g_file_new_for_path (dir);
+      gtk_file_chooser_set_current_folder (chooser, f, NULL);
+    }
+}
+
+static void
+add_filter (GtkFileChooser *chooser, const char *name, const char *const *patterns)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, name);
+  for (int k = 0; patterns[k]; k++)
+    gtk_file_filter_add_pattern (filter, patterns[k]);
+  gtk_file_chooser_add_filter (chooser, filter);
+  g_object_unref (filter);
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog, int response, FlApplication *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+      g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+      for (guint k = 0; k < g_list_model_get_n_items (files); k++)
+        {
+          g_autoptr (GFile) f = g_list_model_get_item (files, k);
+          char *p = g_file_get_path (f);
+          if (p)
+            g_ptr_array_add (paths, p);
+        }
+      g_ptr_array_add (paths, NULL);
+      if (paths->len > 1)
+        open_paths_or_show (self, (const char *const *) paths->pdata);
+    }
+  if (self->dialog == dialog)
+    self->dialog = NULL;
+  g_object_unref (dialog);
+}
+
+static void
+open_dialog (FlApplication *self, gboolean prediction)
+{
+  if (!self->window)
+    return;
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new (prediction ? "Open a Prediction" : "Open a Sequence, Alignment or Prediction",
+                                 GTK_WINDOW (self->window), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 "_Open", "_Cancel");
+  GtkFileChooser *chooser = GTK_FILE_CHOOSER (native);
+  gtk_file_chooser_set_select_multiple (chooser, TRUE);
+  static const char *const all[] = { "*.a3m", "*.fasta", "*.fa", "*.faa", "*.sto", "*.pdb", "*.cif",
+                                     "*.mmcif", "*.json", "*.txt", NULL };
+  static const char *const seqs[] = { "*.a3m", "*.fasta", "*.fa", "*.faa", "*.sto", "*.txt", NULL };
+  static const char *const preds[] = { "*.pdb", "*.cif", "*.mmcif", "*.json", "*.a3m", NULL };
+  static const char *const any[] = { "*", NULL };
+  if (prediction)
+    add_filter (chooser, "Predictions: structure + optional scores / PAE JSON and A3M", preds);
+  add_filter (chooser, "Sequences, alignments and predictions", all);
+  add_filter (chooser, "Sequences and alignments (FASTA, A3M, Stockholm)", seqs);
+  if (!prediction)
+    add_filter (chooser, "Predictions: structure + optional scores / PAE JSON and A3M", preds);
+  add_filter (chooser, "All files", any);
+  set_folder_from_setting (self, chooser, "input-folder");
+  g_signal_connect (native, "response", G_CALLBACK (on_open_response), self);
+  self->dialog = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+open_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  open_dialog (user_data, FALSE);
+}
+
+static void
+open_result_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  open_dialog (user_data, TRUE);
+}
+
+static void
+open_demo_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  g_autoptr (GError) error = NULL;
+  if (!fl_application_open_demo (self, &error))
+    show_error (self, "Cannot open the demo", error);
+}
+
+static void
+open_uris_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  g_autofree const char **uris = g_variant_get_strv (param, NULL);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  for (int k = 0; uris[k]; k++)
+    {
+      g_autoptr (GFile) f = g_file_new_for_uri (uris[k]);
+      char *p = g_file_get_path (f);
+      if (!p)
+        {
+          g_autoptr (GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                                  "Only local files can be opened: %s", uris[k]);
+          show_error (self, "Cannot open", error);
+          return;
+        }
+      g_ptr_array_add (paths, p);
+    }
+  g_ptr_array_add (paths, NULL);
+  if (paths->len > 1)
+    open_paths_or_show (self, (const char *const *) paths->pdata);
+}
+
+/* ------------------------------------------------------------ parameters */
+
+void
+fl_application_set_params_path (FlApplication *self, const char *path)
+{
+  g_free (self->params_path);
+  self->params_path = path && *path ? g_strdup (path) : NULL;
+  if (self->window)
+    {
+      fl_window_set_params (self->window, self->params_path);
+      g_autofree char *preset = self->params_path ? preset_from_filename (self->params_path) : NULL;
+      if (preset)
+        fl_window_set_preset (self->window, preset);
+    }
+}
+
+void
+fl_application_set_backend (FlApplication *self, FlBackendKind kind, int n_threads)
+{
+  self->backend = kind;
+  self->n_threads = n_threads;
+}
+
+static void
+on_params_response (GtkNativeDialog *dialog, int response, FlApplication *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) f = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = f ? g_file_get_path (f) : NULL;
+      if (path)
+        {
+          fl_application_set_params_path (self, path);
+          if (self->settings)
+            {
+              g_autofree char *dir = g_path_get_dirname (path);
+              g_settings_set_string (self->settings, "params-file", path);
+              g_settings_set_string (self->settings, "params-folder", dir);
+            }
+        }
+    }
+  if (self->dialog == dialog)
+    self->dialog = NULL;
+  g_object_unref (dialog);
+}
+
+static void
+choose_params_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new ("Choose an AlphaFold Parameter File (params_model_*.npz)",
+                                 GTK_WINDOW (self->window), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 "_Choose", "_Cancel");
+  static const char *const npz[] = { "*.npz", NULL };
+  add_filter (GTK_FILE_CHOOSER (native), "AlphaFold parameters (.npz)", npz);
+  set_folder_from_setting (self, GTK_FILE_CHOOSER (native), "params-folder");
+  g_signal_connect (native, "response", G_CALLBACK (on_params_response), self);
+  self->dialog = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+use_demo_params_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  fl_application_set_params_path (self, NULL);
+  if (self->settings)
+    g_settings_set_string (self->settings, "params-file", "");
+}
+
+/* ------------------------------------------------------------ exports */
+
+static int32_t *
+aatype_of (const char *sequence, int L)
+{
+  int32_t *a = g_new (int32_t, MAX (L, 1));
+  gsize n = sequence ? strlen (sequence) : 0;
+  for (int i = 0; i < L; i++)
+    a[i] = i < (int) n ? fl_aatype_from_letter (sequence[i]) : 20;
+  return a;
+}
+
+gboolean
+fl_application_export (FlApplication *self, const char *kind, const char *path,
+                       int width, int height, GError **error)
+{
+  if (!self->window)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "No window");
+      return FALSE;
+    }
+  FlWindow *win = self->window;
+  if (g_strcmp0 (kind, "png") == 0)
+    {
+      FlStructureView *view = fl_window_get_structure_view (win);
+      int scale = gtk_widget_get_scale_factor (GTK_WIDGET (view));
+      if (width <= 0 || height <= 0)
+        {
+          width = gtk_widget_get_width (GTK_WIDGET (view)) * scale;
+          height = gtk_widget_get_height (GTK_WIDGET (view)) * scale;
+        }
+      return fl_structure_view_export_png (view, path, width, height, error);
+    }
+  FlTimeline *tl = fl_window_get_timeline (win);
+  gboolean traj = g_str_has_prefix (kind, "traj-");
+  FlStructureFormat format = g_str_has_suffix (kind, "cif") ? FL_STRUCTURE_FORMAT_MMCIF : FL_STRUCTURE_FORMAT_PDB;
+  FlFrame *current = fl_window_get_current_frame (win);
+  if (!current)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "There is no structure to export yet");
+      return FALSE;
+    }
+  int L = current->L;
+  g_autofree int32_t *aatype = aatype_of (fl_window_get_sequence (win), L);
+  g_autoptr (GArray) models = g_array_new (FALSE, TRUE, sizeof (FlStructureModel));
+  g_autoptr (GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
+  guint n = traj ? fl_timeline_get_n_frames (tl) : 1;
+  for (guint k = 0; k < n; k++)
+    {
+      /* Trajectories use the superposed frames, so the models do not jump. */
+      FlFrame *f = traj ? fl_timeline_get_aligned_frame (tl, k) : current;
+      if (f->L != L)
+        continue;
+      char *title = f->n_layers > 1
+        ? g_strdup_printf ("recycle %d layer %d", f->recycle + 1, f->layer + 1)
+        : g_strdup (fl_window_get_title_name (win) ? fl_window_get_title_name (win) : "structure");
+      g_ptr_array_add (titles, title);
+      FlStructureModel m = { title, aatype, f->atom37, f->atom37_mask, f->plddt };
+      g_array_append_val (models, m);
+    }
+  return fl_structure_write (path, format, "foldlight", L, (FlStructureModel *) models->data,
+                             (int) models->len, error);
+}
+
+static void
+on_export_response (GtkNativeDialog *dialog, int response, FlApplication *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      const char *kind = g_object_get_data (G_OBJECT (dialog), "fl-kind");
+      g_autoptr (GFile) f = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = f ? g_file_get_path (f) : NULL;
+      int w = 0, h = 0;
+      const char *size = gtk_file_chooser_get_choice (GTK_FILE_CHOOSER (dialog), "size");
+      if (size && strcmp (size, "view") != 0)
+        {
+          if (strcmp (size, "2x") == 0 && self->window)
+            {
+              GtkWidget *v = GTK_WIDGET (fl_window_get_structure_view (self->window));
+              w = 2 * gtk_widget_get_width (v) * gtk_widget_get_scale_factor (v);
+              h = 2 * gtk_widget_get_height (v) * gtk_widget_get_scale_factor (v);
+            }
+          else if (sscanf (size, "%dx%d", &w, &h) != 2)
+            w = h = 0;
+        }
+      g_autoptr (GError) error = NULL;
+      if (path && !fl_application_export (self, kind, path, w, h, &error))
+        show_error (self, "Cannot export", error);
+      else if (path && self->window)
+        {
+          g_autofree char *msg = g_strdup_printf ("Saved %s", path);
+          fl_window_set_progress (self->window, 1.0, msg);
+        }
+    }
+  if (self->dialog == dialog)
+    self->dialog = NULL;
+  g_object_unref (dialog);
+}
+
+static void
+export_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  const char *kind = g_variant_get_string (param, NULL);
+  static const struct { const char *kind, *title, *name; } kinds[] = {
+    { "pdb", "Export the Structure as PDB", "structure.pdb" },
+    { "cif", "Export the Structure as mmCIF", "structure.cif" },
+    { "traj-pdb", "Export Every Frame as a Multi-Model PDB", "trajectory.pdb" },
+    { "traj-cif", "Export Every Frame as a Multi-Model mmCIF", "trajectory.cif" },
+    { "png", "Export the 3D View as PNG", "foldlight.png" },
+  };
+  int k = -1;
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (strcmp (kinds[i].kind, kind) == 0)
+      k = (int) i;
+  if (k < 0)
+    return;
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new (kinds[k].title, GTK_WINDOW (self->window),
+                                 GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), kinds[k].name);
+  if (strcmp (kind, "png") == 0)
+    {
+      static const char *ids[] = { "view", "2x", "1920x1080", "3840x2160", "4000x4000", NULL };
+      static const char *labels[] = { "As the view", "Twice the view", "1920 × 1080", "3840 × 2160",
+                                      "4000 × 4000", NULL };
+      gtk_file_chooser_add_choice (GTK_FILE_CHOOSER (native), "size", "Size", ids, labels);
+      gtk_file_chooser_set_choice (GTK_FILE_CHOOSER (native), "size", "2x");
+    }
+  set_folder_from_setting (self, GTK_FILE_CHOOSER (native), "input-folder");
+  g_object_set_data_full (G_OBJECT (native), "fl-kind", g_strdup (kind), g_free);
+  g_signal_connect (native, "response", G_CALLBACK (on_export_response), self);
+  self->dialog = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+/* ------------------------------------------------------------ window, about */
+
+static void
+fullscreen_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  if (gtk_window_is_fullscreen (GTK_WINDOW (self->window)))
+    gtk_window_unfullscreen (GTK_WINDOW (self->window));
+  else
+    gtk_window_fullscreen (GTK_WINDOW (self->window));
+}
+
+static void
+about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  static const char *authors[] = { "The Foldlight contributors", NULL };
+  GtkWidget *about = gtk_about_dialog_new ();
+  GtkAboutDialog *a = GTK_ABOUT_DIALOG (about);
+  gtk_about_dialog_set_program_name (a, "Foldlight");
+  gtk_about_dialog_set_version (a, FL_VERSION);
+  gtk_about_dialog_set_logo_icon_name (a, "applications-science");
+  gtk_about_dialog_set_comments (a,
+    "Watch AlphaFold2 fold a protein: every recycle and structure-module layer, live.\n\n"
+    "AlphaFold2: Jumper, J. et al. Highly accurate protein structure prediction with "
+    "AlphaFold. Nature 596, 583–589 (2021). doi:10.1038/s41586-021-03819-2\n\n"
+    "AlphaFold's model parameters are © DeepMind and licensed under CC BY 4.0 "
+    "(creativecommons.org/licenses/by/4.0); they are not part of Foldlight. "
+    "Without them Foldlight runs small untrained demo parameters, whose structures are not predictions.\n\n"
+    "Demo: 4-OT predicted by ColabFold (Mirdita, M. et al. Nature Methods 19, 679–682, 2022).");
+  gtk_about_dialog_set_license_type (a, GTK_LICENSE_APACHE_2_0);
+  gtk_about_dialog_set_authors (a, authors);
+  gtk_about_dialog_set_wrap_license (a, TRUE);
+  gtk_about_dialog_add_credit_section (a, "AlphaFold2 (model and parameters, CC BY 4.0)",
+                                       (const char *[]) { "DeepMind: Jumper et al., Nature 2021", NULL });
+  if (self->window)
+    {
+      gtk_window_set_transient_for (GTK_WINDOW (about), GTK_WINDOW (self->window));
+      gtk_window_set_modal (GTK_WINDOW (about), TRUE);
+    }
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  fl_run_controller_cancel (self->controller);
+  if (self->window)
+    gtk_window_destroy (GTK_WINDOW (self->window));
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { "open", open_activated, NULL, NULL, NULL, { 0 } },
+  { "open-result", open_result_activated, NULL, NULL, NULL, { 0 } },
+  { "open-demo", open_demo_activated, NULL, NULL, NULL, { 0 } },
+  { "open-uris", open_uris_activated, "as", NULL, NULL, { 0 } },
+  { "run", run_activated, NULL, NULL, NULL, { 0 } },
+  { "cancel", cancel_activated, NULL, NULL, NULL, { 0 } },
+  { "export", export_activated, "s", NULL, NULL, { 0 } },
+  { "choose-params", choose_params_activated, NULL, NULL, NULL, { 0 } },
+  { "use-demo-params", use_demo_params_activated, NULL, NULL, NULL, { 0 } },
+  { "fullscreen", fullscreen_activated, NULL, NULL, NULL, { 0 } },
+  { "about", about_activated, NULL, NULL, NULL, { 0 } },
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+};
+
+/* ------------------------------------------------------------ benchmark */
+
+/* Run -> first frame on screen (CPU, demo), then orbit frames per second
+ * at ~2,000 residues (the demo chain repeated). Printed, then quit. */
+
+static gboolean
+bench_poll_first_frame (gpointer user_data)
+{
+  FlApplication *self = user_data;
+  FlStructureView *view = fl_window_get_structure_view (self->window);
+  if (self->bench_draws_at_frame && fl_structure_view_get_n_draws (view) >= self->bench_draws_at_frame)
+    {
+      self->bench_first_frame_s = (g_get_monotonic_time () - self->bench_run_start_us) / 1e6;
+      g_print ("benchmark: Run -> first frame on screen: %.3f s (first frame delivered after %.3f s)\n",
+               self->bench_first_frame_s,
+               fl_run_controller_get_first_frame_seconds (self->controller));
+      self->bench_first_frame_pending = FALSE;
+      self->bench_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct {
+  FlApplication *app;
+  gint64 start_us;
+  guint64 draws0;
+  int ticks;
+} OrbitBench;
+
+static gboolean
+bench_orbit_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  OrbitBench *b = user_data;
+  FlStructureView *view = FL_STRUCTURE_VIEW (widget);
+  gint64 now = g_get_monotonic_time ();
+  if (b->ticks == 0)
+    {
+      b->start_us = now;
+      b->draws0 = fl_structure_view_get_n_draws (view);
+    }
+  b->ticks++;
+  fl_structure_view_rotate (view, 2.0, 0.3);
+  double s = (now - b->start_us) / 1e6;
+  if (s >= 5.0)
+    {
+      guint64 draws = fl_structure_view_get_n_draws (view) - b->draws0;
+      FlFrame *f = fl_structure_view_get_frame (view);
+      g_print ("benchmark: orbit at %d residues: %.1f frames/s (%" G_GUINT64_FORMAT " frames in %.1f s, %s)\n",
+               f ? f->L : 0, draws / s, draws, s, fl_structure_view_get_renderer (view));
+      g_application_quit (G_APPLICATION (b->app));
+      g_free (b);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The demo chain repeated on a grid to about n residues (one chain, with
+ * gaps between copies so the cartoon breaks there). */
+static FlFrame *
+bench_big_frame (FlFrame *unit, const char *seq, int n, char **sequence_out)
+{
+  int copies = MAX (1, (n + unit->L - 1) / unit->L);
+  int L = copies * unit->L;
+  FlFrame *f = fl_frame_new (0, 0, 1, L);
+  GString *s = g_string_new (NULL);
+  int side = (int) ceil (cbrt (copies));
+  for (int c = 0; c < copies; c++)
+    {
+      float off[3] = { 40.f * (c % side), 40.f * ((c / side) % side), 40.f * (c / (side * side)) };
+      for (int i = 0; i < unit->L; i++)
+        {
+          gsize dst = (gsize) (c * unit->L + i);
+          for (int a = 0; a < 37; a++)
+            {
+              f->atom37_mask[dst * 37 + a] = unit->atom37_mask[(gsize) i * 37 + a];
+              for (int k = 0; k < 3; k++)
+                f->atom37[(dst * 37 + a) * 3 + k] = unit->atom37[((gsize) i * 37 + a) * 3 + k] + off[k];
+            }
+          f->plddt[dst] = unit->plddt[i];
+        }
+      g_string_append (s, seq);
+    }
+  f->mean_plddt = unit->mean_plddt;
+  *sequence_out = g_string_free (s, FALSE);
+  return f;
+}
+
+static void
+bench_after_run (FlApplication *self)
+{
+  if (!self->window)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlPrediction) p = fl_prediction_new_demo (&error);
+  if (!p)
+    {
+      g_printerr ("benchmark: %s\n", error->message);
+      g_application_quit (G_APPLICATION (self));
+      return;
+    }
+  g_autofree char *seq = NULL;
+  FlFrame *big = bench_big_frame (p->frame, p->sequence, 2000, &seq);
+  FlStructureView *view = fl_window_get_structure_view (self->window);
+  fl_window_show_prediction (self->window, "benchmark: demo chain repeated", big, seq, NULL, NULL);
+  g_print ("benchmark: cartoon build at %d residues: %.1f ms\n", big->L,
+           fl_structure_view_get_last_build_ms (view));
+  fl_frame_unref (big);
+  OrbitBench *b = g_new0 (OrbitBench, 1);
+  b->app = self;
+  gtk_widget_add_tick_callback (GTK_WIDGET (view), bench_orbit_tick, b, NULL);
+}
+
+static gboolean
+bench_start (gpointer user_data)
+{
+  FlApplication *self = user_data;
+  g_autoptr (GError) error = NULL;
+  fl_application_set_params_path (self, NULL);
+  fl_application_set_backend (self, FL_BACKEND_KIND_CPU, 0);
+  self->bench_first_frame_pending = TRUE;
+  self->bench_draws_at_frame = 0;
+  self->bench_run_start_us = g_get_monotonic_time ();
+  if (!fl_application_start_run (self, &error))
+    {
+      g_printerr ("benchmark: %s\n", error->message);
+      g_application_quit (G_APPLICATION (self));
+      return G_SOURCE_REMOVE;
+    }
+  self->bench_source = g_timeout_add (2, bench_poll_first_frame, self);
+  return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+FlWindow *
+fl_application_get_window (FlApplication *self)
+{
+  return self->window;
+}
+
+FlRunController *
+fl_application_get_run_controller (FlApplication *self)
+{
+  return self->controller;
+}
+
+GSettings *
+fl_application_get_settings (FlApplication *self)
+{
+  return self->settings;
+}
+
+static void
+fl_application_startup (GApplication *app)
+{
+  FlApplication *self = FL_APPLICATION (app);
+  G_APPLICATION_CLASS (fl_application_parent_class)->startup (app);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  GtkApplication *gapp = GTK_APPLICATION (app);
+  gtk_application_set_accels_for_action (gapp, "app.open", (const char *[]) { "<Control>o", NULL });
+  gtk_application_set_accels_for_action (gapp, "app.run",
+                                         (const char *[]) { "<Control>Return", "<Control>KP_Enter", NULL });
+  gtk_application_set_accels_for_action (gapp, "app.cancel", (const char *[]) { "Escape", NULL });
+  gtk_application_set_accels_for_action (gapp, "app.export::pdb", (const char *[]) { "<Control>s", NULL });
+  gtk_application_set_accels_for_action (gapp, "app.fullscreen", (const char *[]) { "F11", NULL });
+  gtk_application_set_accels_for_action (gapp, "app.quit", (const char *[]) { "<Control>q", NULL });
+  gtk_application_set_accels_for_action (gapp, "win.reset-view", (const char *[]) { "<Control>r", NULL });
+  self->settings = settings_new ();
+  static const FlRunListener listener = {
+    .inputs_ready = on_inputs_ready,
+    .started = on_run_started,
+    .progress = on_progress,
+    .frame = on_frame,
+    .recycle = on_recycle,
+    .finished = on_finished,
+    .failed = on_failed,
+  };
+  self->controller = fl_run_controller_new (&listener, self);
+  update_run_state (self);
+}
+
+static void
+fl_application_activate (GApplication *app)
+{
+  FlApplication *self = FL_APPLICATION (app);
+  if (self->window)
+    {
+      gtk_window_present (GTK_WINDOW (self->window));
+      return;
+    }
+  self->window = fl_window_new (GTK_APPLICATION (app));
+  g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
+  fl_window_bind_settings (self->window, self->settings);
+  g_autofree char *params = self->settings ? g_settings_get_string (self->settings, "params-file") : NULL;
+  if (params && *params && !g_file_test (params, G_FILE_TEST_EXISTS))
+    g_clear_pointer (&params, g_free);
+  fl_application_set_params_path (self, params);
+  g_autoptr (GError) error = NULL;
+  if (!fl_application_open_demo (self, &error))
+    show_error (self, "Cannot open the demo", error);
+  update_run_state (self);
+  gtk_window_present (GTK_WINDOW (self->window));
+  if (self->benchmark)
+    g_timeout_add (500, bench_start, self);
+}
+
+static void
+fl_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
+{
+  FlApplication *self = FL_APPLICATION (app);
+  g_application_activate (app);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  for (int k = 0; k < n_files; k++)
+    {
+      char *p = g_file_get_path (files[k]);
+      if (p)
+        g_ptr_array_add (paths, p);
+    }
+  g_ptr_array_add (paths, NULL);
+  if (paths->len > 1)
+    open_paths_or_show (self, (const char *const *) paths->pdata);
+}
+
+static int
+fl_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  FlApplication *self = FL_APPLICATION (app);
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("foldlight %s\n", FL_VERSION);
+      return 0;
+    }
+  if (g_variant_dict_contains (options, "benchmark"))
+    self->benchmark = TRUE;
+  return -1;
+}
+
+static void
+fl_application_dispose (GObject *object)
+{
+  FlApplication *self = FL_APPLICATION (object);
+  if (self->dialog)
+    {
+      gtk_native_dialog_destroy (self->dialog);
+      self->dialog = NULL;
+    }
+  g_clear_object (&self->controller);
+  g_clear_object (&self->settings);
+  if (self->bench_source)
+    {
+      g_source_remove (self->bench_source);
+      self->bench_source = 0;
+    }
+  G_OBJECT_CLASS (fl_application_parent_class)->dispose (object);
+}
+
+static void
+fl_application_finalize (GObject *object)
+{
+  FlApplication *self = FL_APPLICATION (object);
+  g_free (self->params_path);
+  G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
+}
+
+static void
+fl_application_class_init (FlApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  object_class->dispose = fl_application_dispose;
+  object_class->finalize = fl_application_finalize;
+  app_class->startup = fl_application_startup;
+  app_class->activate = fl_application_activate;
+  app_class->open = fl_application_open;
+  app_class->handle_local_options = fl_application_handle_local_options;
+}
+
+static void
+fl_application_init (FlApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version", NULL },
+    { "benchmark", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
+      "Print Run-to-first-frame and orbit benchmarks, then quit", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  self->backend = FL_BACKEND_KIND_AUTO;
+}
+
+FlApplication *
+fl_application_new (void)
+{
+  return g_object_new (FL_TYPE_APPLICATION, "application-id", APP_ID,
+                       "flags", G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/org/foldlight/Foldlight", NULL);
+}

@@ -1,0 +1,340 @@
+/* The real app in-process, under a real display (Xvfb in the test command):
+ * the window opens on the demo, a run with the untrained demo parameters
+ * goes to the end on the CPU, the 3D view exported as PNG shows a cartoon in
+ * pLDDT colours, the timeline holds every frame the run made, scrubbing
+ * changes the picture, and a bad input is reported in the window while the
+ * app stays usable. */
+#include <gtk/gtk.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include "fl-application.h"
+#include "fl-test-util.h"
+
+static FlApplication *app;
+static char *tmp_dir;
+
+static gboolean
+wait_until (gboolean (*cond) (void), double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * 1e6);
+  while (!cond ())
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static void
+iterate_for (double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * 1e6);
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static FlStructureView *
+view (void)
+{
+  return fl_window_get_structure_view (fl_application_get_window (app));
+}
+
+static gboolean
+view_drawn (void)
+{
+  return fl_structure_view_get_n_draws (view ()) > 0;
+}
+
+static gboolean
+run_done (void)
+{
+  return !fl_run_controller_is_running (fl_application_get_run_controller (app));
+}
+
+static gboolean
+timeline_at_end (void)
+{
+  FlTimeline *tl = fl_window_get_timeline (fl_application_get_window (app));
+  return fl_timeline_get_position (tl) == fl_timeline_get_n_frames (tl) - 1.0;
+}
+
+typedef struct {
+  int width, height;
+  guint8 *rgba;   /* (height, width, 4) */
+} Image;
+
+static void
+image_clear (Image *im)
+{
+  g_free (im->rgba);
+}
+
+/* Export the 3D view through the app's PNG export and read the file back. */
+static Image
+export_view (const char *name, int w, int h)
+{
+  g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fl_application_export (app, "png", path, w, h, &error));
+  g_assert_no_error (error);
+  g_autoptr (GdkTexture) tex = gdk_texture_new_from_filename (path, &error);
+  g_assert_no_error (error);
+  Image im = { gdk_texture_get_width (tex), gdk_texture_get_height (tex), NULL };
+  g_assert_cmpint (im.width, ==, w);
+  g_assert_cmpint (im.height, ==, h);
+  /* gdk_texture_download gives cairo's ARGB32 (B, G, R, A in memory). */
+  guint8 *bgra = g_malloc ((gsize) w * h * 4);
+  gdk_texture_download (tex, bgra, (gsize) w * 4);
+  im.rgba = g_malloc ((gsize) w * h * 4);
+  for (gsize k = 0; k < (gsize) w * h; k++)
+    {
+      im.rgba[k * 4 + 0] = bgra[k * 4 + 2];
+      im.rgba[k * 4 + 1] = bgra[k * 4 + 1];
+      im.rgba[k * 4 + 2] = bgra[k * 4 + 0];
+      im.rgba[k * 4 + 3] = bgra[k * 4 + 3];
+    }
+  g_free (bgra);
+  return im;
+}
+
+/* Fraction of pixels that are not the white background. */
+static double
+drawn_fraction (const Image *im)
+{
+  gsize n = 0, total = (gsize) im->width * im->height;
+  for (gsize k = 0; k < total; k++)
+    {
+      const guint8 *p = im->rgba + k * 4;
+      if (p[0] < 235 || p[1] < 235 || p[2] < 235)
+        n++;
+    }
+  return (double) n / total;
+}
+
+/* Pixels whose hue is that of pLDDT band `band` (shading changes
+ * brightness, not hue): 0 dark blue, 1 light blue, 2 yellow, 3 orange. */
+static gsize
+band_pixels (const Image *im, int band)
+{
+  static const float band_hue[4] = { 216.f, 198.f, 51.f, 19.f };
+  gsize n = 0, total = (gsize) im->width * im->height;
+  for (gsize k = 0; k < total; k++)
+    {
+      const guint8 *p = im->rgba + k * 4;
+      float r = p[0] / 255.f, g = p[1] / 255.f, b = p[2] / 255.f;
+      float mx = MAX (r, MAX (g, b)), mn = MIN (r, MIN (g, b));
+      float d = mx - mn;
+      if (mx < 0.2f || d / mx < 0.45f)
+        continue;   /* too dark or too grey (fog, highlights) to judge */
+      float h;
+      if (mx == r)
+        h = 60.f * fmodf ((g - b) / d, 6.f);
+      else if (mx == g)
+        h = 60.f * ((b - r) / d + 2.f);
+      else
+        h = 60.f * ((r - g) / d + 4.f);
+      if (h < 0)
+        h += 360.f;
+      if (fabsf (h - band_hue[band]) < 8.f)
+        n++;
+    }
+  return n;
+}
+
+static gsize
+differing_pixels (const Image *a, const Image *b)
+{
+  gsize n = 0, total = (gsize) a->width * a->height;
+  for (gsize k = 0; k < total; k++)
+    if (memcmp (a->rgba + k * 4, b->rgba + k * 4, 3) != 0)
+      n++;
+  return n;
+}
+
+static void
+test_demo (void)
+{
+  FlWindow *win = fl_application_get_window (app);
+  g_assert_nonnull (win);
+  FlTimeline *tl = fl_window_get_timeline (win);
+  g_assert_cmpuint (fl_timeline_get_n_frames (tl), ==, 1);
+  FlFrame *f = fl_window_get_current_frame (win);
+  g_assert_nonnull (f);
+  g_assert_cmpint (f->L, ==, 59);
+  g_assert_cmpfloat (f->mean_plddt, >, 90.f);   /* ColabFold's real pLDDT */
+  g_assert_cmpuint (fl_window_get_recycles (win)->len, ==, 1);
+  FlRecycleData *scores = g_ptr_array_index (fl_window_get_recycles (win), 0);
+  g_assert_nonnull (scores->pae);
+  g_assert_false (isnan (scores->ptm));
+
+  Image im = export_view ("demo.png", 480, 360);
+  double drawn = drawn_fraction (&im);
+  gsize very_high = band_pixels (&im, 0);
+  g_test_message ("demo: %.1f%% of pixels drawn, %zu in the very-high band colour", 100 * drawn, very_high);
+  g_assert_cmpfloat (drawn, >, 0.03);
+  g_assert_cmpuint (very_high, >, (gsize) (0.01 * 480 * 360));
+  image_clear (&im);
+
+  /* Any size: a large image is drawn in tiles. */
+  Image big = export_view ("demo-big.png", 1200, 900);
+  g_assert_cmpfloat (drawn_fraction (&big), >, 0.03);
+  image_clear (&big);
+}
+
+static void
+test_run (void)
+{
+  FlWindow *win = fl_application_get_window (app);
+  FlRunController *rc = fl_application_get_run_controller (app);
+  fl_application_set_params_path (app, NULL);
+  fl_application_set_backend (app, FL_BACKEND_KIND_CPU, 2);
+  g_autoptr (GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  g_assert_true (fl_application_start_run (app, &error));
+  g_assert_no_error (error);
+  g_assert_true (fl_run_controller_is_running (rc));
+  g_assert_true (wait_until (run_done, 240));
+  double seconds = (g_get_monotonic_time () - t0) / 1e6;
+  const char *progress = fl_window_get_progress_text (win);
+  g_test_message ("run: %.1f s, first frame after %.2f s, %u frames; \"%s\"", seconds,
+                  fl_run_controller_get_first_frame_seconds (rc), fl_run_controller_get_n_frames (rc),
+                  progress);
+  g_assert_true (g_str_has_prefix (progress, "Done"));
+
+  FlTimeline *tl = fl_window_get_timeline (win);
+  guint n = fl_run_controller_get_n_frames (rc);
+  g_assert_cmpuint (n, >=, 8);
+  g_assert_cmpuint (fl_timeline_get_n_frames (tl), ==, n);
+  GString *order = g_string_new (NULL);
+  for (guint k = 0; k < n; k++)
+    g_string_append_printf (order, " %d.%d", fl_timeline_get_frame (tl, k)->recycle,
+                            fl_timeline_get_frame (tl, k)->layer);
+  g_test_message ("frames (recycle.layer):%s", order->str);
+  g_string_free (order, TRUE);
+  /* Frames are recycle × layer in order. */
+  FlFrame *first = fl_timeline_get_frame (tl, 0), *last = fl_timeline_get_frame (tl, n - 1);
+  g_assert_cmpint (first->recycle, ==, 0);
+  g_assert_cmpint (first->layer, ==, 0);
+  g_assert_cmpint (last->layer, ==, last->n_layers - 1);
+  g_assert_cmpuint (n, ==, (guint) (last->recycle + 1) * last->n_layers);
+  g_assert_cmpuint (fl_window_get_recycles (win)->len, ==, (guint) last->recycle + 1);
+  /* Followed live: the timeline glides to the last frame. */
+  g_assert_true (wait_until (timeline_at_end, 20));
+
+  Image end = export_view ("run-end.png", 480, 360);
+  double drawn = drawn_fraction (&end);
+  gsize bands[4];
+  for (int b = 0; b < 4; b++)
+    bands[b] = band_pixels (&end, b);
+  g_test_message ("run end: %.1f%% drawn; band pixels %zu %zu %zu %zu", 100 * drawn,
+                  bands[0], bands[1], bands[2], bands[3]);
+  g_assert_cmpfloat (drawn, >, 0.01);
+  g_assert_cmpuint (bands[0] + bands[1] + bands[2] + bands[3], >, (gsize) (0.005 * 480 * 360));
+
+  /* Scrub to the first frame (all residues near the origin) and back. */
+  fl_timeline_set_position (tl, 0, FALSE);
+  g_assert_cmpint (fl_timeline_get_current_index (tl), ==, 0);
+  Image start = export_view ("run-start.png", 480, 360);
+  gsize diff = differing_pixels (&start, &end);
+  g_test_message ("scrubbing to frame 1 changes %zu pixels", diff);
+  g_assert_cmpuint (diff, >, (gsize) (0.01 * 480 * 360));
+  fl_timeline_set_position (tl, n / 2.0 + 0.5, FALSE);   /* between two frames: a blend */
+  Image mid = export_view ("run-mid.png", 480, 360);
+  g_assert_cmpuint (differing_pixels (&mid, &end), >, 0);
+  g_assert_cmpuint (differing_pixels (&mid, &start), >, 0);
+  image_clear (&start);
+  image_clear (&mid);
+  image_clear (&end);
+
+  /* Exports of the run: current frame and the whole trajectory. */
+  g_autofree char *pdb = g_build_filename (tmp_dir, "traj.pdb", NULL);
+  g_assert_true (fl_application_export (app, "traj-pdb", pdb, 0, 0, &error));
+  g_assert_no_error (error);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (pdb, &text, NULL, NULL));
+  guint models = 0;
+  for (const char *p = text; (p = strstr (p, "\nMODEL ")); p++)
+    models++;
+  if (g_str_has_prefix (text, "MODEL "))
+    models++;
+  g_assert_cmpuint (models, ==, n);
+}
+
+static void
+test_bad_input (void)
+{
+  FlWindow *win = fl_application_get_window (app);
+  /* A sequence with characters no protein has: the window says why. */
+  fl_window_set_input (win, "bad input", ">bad\nMKV1234!!!\n", NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean started = fl_application_start_run (app, &error);
+  if (started)
+    {
+      g_assert_true (wait_until (run_done, 60));
+      g_assert_false (g_str_has_prefix (fl_window_get_progress_text (win), "Done"));
+    }
+  else
+    g_assert_nonnull (error);
+  /* Still usable: the demo opens again and draws. */
+  g_clear_error (&error);
+  g_assert_true (fl_application_open_demo (app, &error));
+  g_assert_no_error (error);
+  Image im = export_view ("after-error.png", 320, 240);
+  g_assert_cmpfloat (drawn_fraction (&im), >, 0.03);
+  image_clear (&im);
+}
+
+/* Without a session bus (CI, Xvfb) GTK warns once that it cannot get one:
+ * that is the environment, not the app; every other warning stays fatal. */
+static gboolean
+fatal_filter (const char *log_domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  if (message && (strstr (message, "session bus") || strstr (message, "dbus")))
+    return FALSE;
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_log_set_fatal_handler (fatal_filter, NULL);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);   /* no accessibility bus under Xvfb */
+  if (!gtk_init_check ())
+    {
+      g_test_skip ("no display (the test command starts Xvfb)");
+      return g_test_run ();
+    }
+  tmp_dir = g_dir_make_tmp ("foldlight-gui-XXXXXX", NULL);
+  app = fl_application_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_application_activate (G_APPLICATION (app));
+  g_assert_true (wait_until (view_drawn, 30));
+
+  g_test_add_func ("/app/gui/demo", test_demo);
+  g_test_add_func ("/app/gui/run", test_run);
+  g_test_add_func ("/app/gui/bad-input", test_bad_input);
+  int status = g_test_run ();
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
+  iterate_for (0.2);
+  g_object_unref (app);
+  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
+  for (const char *name; dir && (name = g_dir_read_name (dir));)
+    {
+      g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+      g_remove (path);
+    }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (tmp_dir);
+  return status;
+}

@@ -1,0 +1,272 @@
+/* foldlight-cli predict on the tiny golden case: the files it writes exist
+ * and parse (PDB, mmCIF, scores.json, pae.json, trajectory.pdb, result.npz
+ * with the golden key names); the A3M route equals the features route; bad
+ * input is exit 1 with one sentence, bad usage exit 2. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "fl-arrays.h"
+#include "fl-npz.h"
+#include "fl-scores-io.h"
+#include "fl-structure-io.h"
+#include "fl-test-util.h"
+
+static const char *cli_path;
+
+static int
+run_cli (const char *args, char **out, char **err)
+{
+  g_autofree char *cmd = g_strdup_printf ("'%s' predict %s", cli_path, args);
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+  g_assert_true (g_spawn_command_line_sync (cmd, out, err, &wait_status, &error));
+  g_assert_no_error (error);
+  if (!WIFEXITED (wait_status))
+    g_error ("foldlight-cli predict %s did not exit normally (crash?)", args);
+  return WEXITSTATUS (wait_status);
+}
+
+static char *
+tiny_args (const char *input, const char *out_dir, const char *extra)
+{
+  g_autofree char *params = fl_test_golden_path ("tiny", "params_tiny.npz");
+  g_autofree char *config = fl_test_golden_path ("tiny", "config.json");
+  return g_strdup_printf ("--params '%s' --config '%s' %s --backend cpu --threads 2 --out '%s' %s",
+                          params, config, input, out_dir, extra ? extra : "");
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+}
+
+static int
+count_lines_starting (const char *text, const char *prefix)
+{
+  int n = 0;
+  for (const char *p = text; p && *p; )
+    {
+      if (g_str_has_prefix (p, prefix))
+        n++;
+      p = strchr (p, '\n');
+      if (p)
+        p++;
+    }
+  return n;
+}
+
+static void
+test_tiny_features (void)
+{
+  g_autofree char *features = fl_test_golden_path ("tiny", "features.npz");
+  g_autofree char *outputs = fl_test_golden_path ("tiny", "outputs.npz");
+  if (!fl_test_require_file (features) || !fl_test_require_file (outputs))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fl-predict-XXXXXX", &error);
+  g_autofree char *input = g_strdup_printf ("--features '%s'", features);
+  g_autofree char *args = tiny_args (input, dir, "--save-npz --trajectory");
+  g_autofree char *out = NULL, *err = NULL;
+  int status = run_cli (args, &out, &err);
+  g_test_message ("stderr: %s", err);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (err, "recycle=2"));
+
+  /* Structures: 24 residues, pLDDT in the B-factors. */
+  g_autofree char *scores_path = g_build_filename (dir, "scores.json", NULL);
+  g_autoptr (FlScores) scores = fl_scores_load_json (scores_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (scores->L, ==, 24);
+  g_assert_cmpint (scores->n_passes, ==, 3);
+  g_assert_true (isfinite (scores->final.ptm));
+  const char *names[] = { "model.pdb", "model.cif" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, names[i], NULL);
+      g_autoptr (FlStructure) s = fl_structure_read (p, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (s->L, ==, 24);
+      for (int r = 0; r < 24; r++)
+        g_assert_cmpfloat (fabsf (s->b_factors[r] - scores->final.plddt[r]), <, 0.01);
+    }
+
+  /* pae.json (AFDB) agrees with scores.json. */
+  g_autofree char *pae_path = g_build_filename (dir, "pae.json", NULL);
+  g_autoptr (FlScores) pae = fl_scores_load_pae_json (pae_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pae->L, ==, 24);
+  fl_test_assert_close_abs ("pae.json", pae->final.pae, scores->final.pae, 24 * 24, 0.006);
+
+  /* Trajectory: 3 passes x 3 layers. */
+  g_autofree char *traj_path = g_build_filename (dir, "trajectory.pdb", NULL);
+  g_autofree char *traj = NULL;
+  g_assert_true (g_file_get_contents (traj_path, &traj, NULL, NULL));
+  g_assert_cmpint (count_lines_starting (traj, "MODEL"), ==, 9);
+
+  /* result.npz: golden key names, final pLDDT close to the official one. */
+  g_autofree char *npz_path = g_build_filename (dir, "result.npz", NULL);
+  g_autoptr (FlArrays) res = fl_npz_load (npz_path, &error);
+  g_assert_no_error (error);
+  g_autoptr (FlArrays) gold = fl_npz_load (outputs, &error);
+  g_assert_no_error (error);
+  const char *keys[] = {
+    "structure_module/final_atom_positions", "structure_module/traj", "confidence/plddt",
+    "confidence/predicted_aligned_error", "confidence/ptm", "distogram/logits",
+    "representations/single", "representations/pair", "representations/msa_first_row",
+    "r0/plddt", "r1/plddt", "r2/plddt", "r2/structure_module/final_atom_positions",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (!fl_arrays_lookup (res, keys[i]))
+      g_test_fail_printf ("result.npz has no %s", keys[i]);
+  FlArray *got = fl_arrays_lookup (res, "confidence/plddt");
+  FlArray *want = fl_arrays_lookup (gold, "confidence/plddt");
+  g_assert_nonnull (got);
+  fl_test_assert_close_abs ("result.npz confidence/plddt", got->data, want->data, 24, 0.05);
+  got = fl_arrays_lookup (res, "distogram/logits");
+  want = fl_arrays_lookup (gold, "distogram/logits");
+  fl_test_assert_close ("result.npz distogram/logits", got->data, want->data,
+                        fl_array_numel (want), 1e-3);
+  remove_dir (dir);
+}
+
+static void
+test_tiny_a3m (void)
+{
+  g_autofree char *a3m = fl_test_golden_path ("tiny", "input.a3m");
+  g_autofree char *outputs = fl_test_golden_path ("tiny", "outputs.npz");
+  if (!fl_test_require_file (a3m) || !fl_test_require_file (outputs))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fl-predict-XXXXXX", &error);
+  g_autofree char *input = g_strdup_printf ("--a3m '%s' --deterministic --max-msa-clusters 8 "
+                                            "--max-extra-msa 16", a3m);
+  g_autofree char *args = tiny_args (input, dir, "--recycles 2");
+  g_autofree char *out = NULL, *err = NULL;
+  int status = run_cli (args, &out, &err);
+  g_test_message ("stderr: %s", err);
+  g_assert_cmpint (status, ==, 0);
+  /* Features rebuilt from the A3M give the official pLDDT. */
+  g_autofree char *scores_path = g_build_filename (dir, "scores.json", NULL);
+  g_autoptr (FlScores) scores = fl_scores_load_json (scores_path, &error);
+  g_assert_no_error (error);
+  g_autoptr (FlArrays) gold = fl_npz_load (outputs, &error);
+  g_assert_no_error (error);
+  FlArray *want = fl_arrays_lookup (gold, "confidence/plddt");
+  fl_test_assert_close_abs ("a3m route pLDDT", scores->final.plddt, want->data, 24, 0.05);
+  remove_dir (dir);
+}
+
+/* Exit status `want`, and for status 1 exactly one line on stderr. */
+static void
+expect_failure (const char *args, int want, const char *needle)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int status = run_cli (args, &out, &err);
+  g_test_message ("%s -> %d: %s", args, status, err);
+  g_assert_cmpint (status, ==, want);
+  g_assert_true (g_str_has_prefix (err, "foldlight-cli: "));
+  if (want == 1)
+    {
+      int lines = 0;
+      for (const char *p = err; *p; p++)
+        lines += *p == '\n';
+      g_assert_true (g_str_has_suffix (err, "\n"));
+      g_assert_cmpint (lines, ==, 1);
+    }
+  if (needle)
+    g_assert_nonnull (strstr (err, needle));
+}
+
+static void
+test_bad_input (void)
+{
+  g_autofree char *features = fl_test_golden_path ("tiny", "features.npz");
+  g_autofree char *params = fl_test_golden_path ("tiny", "params_tiny.npz");
+  if (!fl_test_require_file (features) || !fl_test_require_file (params))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fl-predict-bad-XXXXXX", &error);
+  g_autofree char *out_dir = g_build_filename (dir, "out", NULL);
+
+  /* Usage errors: exit 2. */
+  expect_failure ("--features x.npz", 2, "--params");
+  g_autofree char *no_out = g_strdup_printf ("--params '%s' --features '%s'", params, features);
+  expect_failure (no_out, 2, "--out");
+  g_autofree char *two = g_strdup_printf ("--params '%s' --features '%s' --fasta x.fa --out '%s'",
+                                          params, features, out_dir);
+  expect_failure (two, 2, "exactly one");
+  g_autofree char *backend = g_strdup_printf ("--params '%s' --features '%s' --backend gpu --out '%s'",
+                                              params, features, out_dir);
+  expect_failure (backend, 2, "--backend");
+
+  /* Bad input: exit 1, one sentence. */
+  g_autofree char *missing = g_strdup_printf ("--params '%s/nope.npz' --features '%s' --out '%s'",
+                                              dir, features, out_dir);
+  expect_failure (missing, 1, NULL);
+
+  g_autofree char *empty_fa = g_build_filename (dir, "empty.fasta", NULL);
+  g_assert_true (g_file_set_contents (empty_fa, ">empty\n\n", -1, NULL));
+  g_autofree char *empty = g_strdup_printf ("--params '%s' --fasta '%s' --out '%s'",
+                                            params, empty_fa, out_dir);
+  expect_failure (empty, 1, NULL);
+
+  g_autofree char *dna_fa = g_build_filename (dir, "dna.fasta", NULL);
+  g_assert_true (g_file_set_contents (dna_fa, ">x\n12345!!\n", -1, NULL));
+  g_autofree char *dna = g_strdup_printf ("--params '%s' --fasta '%s' --out '%s'",
+                                          params, dna_fa, out_dir);
+  expect_failure (dna, 1, NULL);
+
+  /* A truncated parameter file. */
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_assert_true (g_file_get_contents (params, &data, &len, NULL));
+  g_autofree char *trunc = g_build_filename (dir, "trunc.npz", NULL);
+  g_assert_true (g_file_set_contents (trunc, data, len / 2, NULL));
+  g_autofree char *truncated = g_strdup_printf ("--params '%s' --features '%s' --out '%s'",
+                                                trunc, features, out_dir);
+  expect_failure (truncated, 1, NULL);
+
+  /* Parameters that do not fit the preset's structure (a features file as params). */
+  g_autofree char *wrong = g_strdup_printf ("--params '%s' --features '%s' --out '%s'",
+                                            features, features, out_dir);
+  expect_failure (wrong, 1, NULL);
+
+  /* A CUDA backend that this machine or build lacks. */
+  if (!g_getenv ("FL_HAVE_GPU"))
+    {
+      g_autofree char *cuda = g_strdup_printf ("--params '%s' --features '%s' --backend cuda --out '%s'",
+                                               params, features, out_dir);
+      g_autofree char *o = NULL, *e = NULL;
+      int status = run_cli (cuda, &o, &e);
+      g_test_message ("--backend cuda -> %d: %s", status, e);
+      g_assert_true (status == 0 || status == 1);
+    }
+  g_unlink (empty_fa);
+  g_unlink (dna_fa);
+  g_unlink (trunc);
+  remove_dir (out_dir);
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  cli_path = g_getenv ("FL_CLI");
+  if (!cli_path)
+    cli_path = "foldlight-cli";
+  g_test_add_func ("/cli/predict/tiny-features", test_tiny_features);
+  g_test_add_func ("/cli/predict/tiny-a3m", test_tiny_a3m);
+  g_test_add_func ("/cli/predict/bad-input", test_bad_input);
+  return g_test_run ();
+}

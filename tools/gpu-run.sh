@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The ONE script for the GPU machine (Ubuntu 24.04, gcc 13, nvcc, meson,
+# ninja; no GLib there). Run tools/gpu-prepare.sh on the development machine
+# first and carry .device and golden. Steps:
+#   1. unpack the carried GLib / json-glib .debs into a prefix (pkg-config, LD_LIBRARY_PATH)
+#   2. build engine + CLI with -Dgui=disabled -Dcuda=enabled -Dblas=disabled
+#   3. meson test --suite gpu   (CUDA vs CPU op by op; whole model vs golden)
+#   4. compute-sanitizer memcheck on the tiny golden case
+#   5. foldlight-cli bench (BENCH_ARGS), table printed last
+# Usage: tools/gpu-run.sh [STEP...]   STEP: build test sanitize bench all (default all)
+# Environment: OUT (logs; default ./out), BENCH_ARGS, BUILD (default build-gpu).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=${OUT:-$ROOT/out}
+BUILD=${BUILD:-build-gpu}
+PREFIX=${FL_DEPS_PREFIX:-/tmp/fl-deps}
+BENCH_ARGS=${BENCH_ARGS:---backend cuda --precision all --msa both --lengths 64,128,256,384,512}
+STEPS=${*:-all}
+mkdir -p "$OUT"
+SUMMARY="$OUT/summary.txt"
+: > "$SUMMARY"
+note() { echo "$*" | tee -a "$SUMMARY"; }
+want() { [[ " $STEPS " == *" all "* || " $STEPS " == *" $1 "* ]]; }
+t_start=$(date +%s)
+stamp() { echo "[$(( $(date +%s) - t_start ))s] $*"; }
+
+# ---- 1. dependencies from the carried .debs
+if ! pkg-config --exists glib-2.0 json-glib-1.0 2>/dev/null; then
+  if ! ls .device/debs/*.deb >/dev/null 2>&1; then
+    echo "gpu-run: no GLib here and no .device/debs: run tools/gpu-prepare.sh and carry .device" >&2
+    exit 1
+  fi
+  mkdir -p "$PREFIX"
+  for f in .device/debs/*.deb; do dpkg-deb -x "$f" "$PREFIX"; done
+  LIBDIR="$PREFIX/usr/lib/x86_64-linux-gnu"
+  # Runtime libraries GLib links against: only those this machine lacks.
+  if ls .device/debs/runtime/*.deb >/dev/null 2>&1; then
+    rt="$PREFIX/runtime"
+    mkdir -p "$rt"
+    for f in .device/debs/runtime/*.deb; do dpkg-deb -x "$f" "$rt"; done
+    for so in libffi.so.8 libpcre2-8.so.0 libmount.so.1 libblkid.so.1 libselinux.so.1 libz.so.1; do
+      if ! ldconfig -p | grep -q "$so"; then
+        found=$(find "$rt" -name "$so*" | head -1)
+        [ -n "$found" ] && cp -a "$(dirname "$found")/$so"* "$LIBDIR/" && echo "gpu-run: using carried $so"
+      fi
+    done
+  fi
+  # The .pc files say /usr: point them at the prefix.
+  for pc in $(find "$PREFIX" -name '*.pc'); do
+    sed -i -E "s#^(prefix|exec_prefix|libdir|includedir|sharedlibdir)=/usr(/|\$)#\1=$PREFIX/usr\2#" "$pc"
+  done
+  export PKG_CONFIG_PATH="$LIBDIR/pkgconfig:$PREFIX/usr/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+  export LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+export PATH=/usr/local/cuda/bin:$PATH
+stamp "glib $(pkg-config --modversion glib-2.0 2>&1), json-glib $(pkg-config --modversion json-glib-1.0 2>&1), $(nvcc --version | tail -1)"
+nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version,clocks.sm --format=csv,noheader 2>&1 | tee -a "$OUT/gpu.txt"
+
+# ---- 2. build
+if want build || want test || want sanitize || want bench; then
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    # sm_90a only (the H100 / H200 here): a third of the nvcc time of the default list.
+    meson setup "$BUILD" -Dgui=disabled -Dcuda=enabled -Dblas=disabled \
+      "-Dnvcc_gencode=${NVCC_GENCODE:--gencode=arch=compute_90a,code=sm_90a}" \
+      --buildtype=debugoptimized >"$OUT/meson-setup.log" 2>&1 \
+      || { tail -40 "$OUT/meson-setup.log"; note "BUILD: meson setup FAILED"; exit 1; }
+  fi
+  if ninja -C "$BUILD" >"$OUT/build.log" 2>&1; then
+    note "build: ok ($(grep -c '^\[' "$OUT/build.log") steps)"
+  else
+    grep -E "error|Error|FAILED" "$OUT/build.log" | head -40
+    note "build: FAILED (see build.log)"
+    exit 1
+  fi
+  stamp "built"
+fi
+
+# ---- 3. gpu test suite
+if want test; then
+  meson test -C "$BUILD" --suite gpu --print-errorlogs --timeout-multiplier 2 \
+    >"$OUT/test-gpu.log" 2>&1
+  rc=$?
+  cp "$BUILD/meson-logs/testlog.txt" "$OUT/testlog-gpu.txt" 2>/dev/null
+  # The comparison lines (max_rel per op and per golden key) for the notes.
+  grep -E "^# .*(max_rel|SKIP)|^(ok|not ok)" "$OUT/testlog-gpu.txt" > "$OUT/test-gpu-lines.txt" 2>/dev/null
+  grep -E "^(ok|not ok)" "$OUT/testlog-gpu.txt" | sed 's/^/  /' | head -60
+  note "gpu tests: rc=$rc, $(grep -cE '^ok' "$OUT/testlog-gpu.txt" 2>/dev/null) ok, $(grep -cE '^not ok' "$OUT/testlog-gpu.txt" 2>/dev/null) not ok, $(grep -c '# SKIP' "$OUT/testlog-gpu.txt" 2>/dev/null) skipped"
+  stamp "tests done"
+fi
+
+# ---- 4. compute-sanitizer memcheck on the tiny golden case (and the op tests' attention)
+if want sanitize; then
+  if command -v compute-sanitizer >/dev/null; then
+    for p in /cuda/engine/tiny /cuda/ops/attention /cuda/ops/global-attention; do
+      compute-sanitizer --tool memcheck --error-exitcode 9 --leak-check no \
+        "$BUILD/tests/test-backend-cuda" -p "$p" >"$OUT/memcheck$(echo "$p" | tr '/' '-').log" 2>&1
+      rc=$?
+      errs=$(grep -m1 "ERROR SUMMARY" "$OUT/memcheck$(echo "$p" | tr '/' '-').log")
+      note "memcheck $p: rc=$rc ${errs:-no summary}"
+    done
+  else
+    note "memcheck: compute-sanitizer not found"
+  fi
+  stamp "sanitizer done"
+fi
+
+# ---- 5. benchmark
+if want bench; then
+  if "$BUILD/app/foldlight-cli" --help 2>/dev/null | grep -q bench; then
+    stdbuf -oL "$BUILD/app/foldlight-cli" bench $BENCH_ARGS 2>&1 | tee "$OUT/bench.log"
+    note ""
+    note "benchmark ($BENCH_ARGS):"
+    awk '/^prec /{p=1} p' "$OUT/bench.log" >> "$SUMMARY"
+  else
+    note "bench: foldlight-cli has no bench command in this build"
+  fi
+  stamp "bench done"
+fi
+
+echo
+echo "==== summary"
+cat "$SUMMARY"
