@@ -52,6 +52,25 @@ fl_demo_params_new (FlModelConfig *cfg_out, GError **error)
                    "Cannot generate the demo parameters");
       return NULL;
     }
+  /* Random weights move each residue by tens of Å per structure-module
+   * layer, which draws as a tangle of thin lines. Smaller backbone updates
+   * keep the untrained chain compact enough to look at. */
+  const char *env = g_getenv ("FL_DEMO_AFFINE_SCALE");
+  float scale = env ? (float) g_ascii_strtod (env, NULL) : FL_DEMO_AFFINE_SCALE;
+  static const char *const keys[] = {
+    FL_PARAMS_ROOT "structure_module/fold_iteration/affine_update//weights",
+    FL_PARAMS_ROOT "structure_module/fold_iteration/affine_update//bias",
+  };
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      FlArray *a = fl_arrays_lookup (arrays, keys[k]);
+      if (a && a->dtype == FL_DTYPE_F32)
+        {
+          float *x = a->data;
+          for (int64_t i = 0; i < fl_array_numel (a); i++)
+            x[i] *= scale;
+        }
+    }
   FlParams *params = fl_params_new_from_arrays (arrays, error);
   if (params && cfg_out)
     *cfg_out = cfg;

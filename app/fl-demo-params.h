@@ -11,6 +11,8 @@
 G_BEGIN_DECLS
 
 #define FL_DEMO_PARAMS_SEED 4242
+/* Backbone-update weights are scaled by this (see fl-demo-params.c). */
+#define FL_DEMO_AFFINE_SCALE 0.05f
 
 /* Fill the demo configuration (preset name "demo"). */
 void fl_demo_model_config (FlModelConfig *cfg);

@@ -20,8 +20,10 @@
 #include <cblas.h>
 #endif
 
-/* Ops on fewer elements than this run on one thread (thread start-up costs more). */
-#define PARALLEL_MIN 32768
+/* Ops on fewer elements than this run on one thread: starting and joining
+ * threads costs more (and much more on a loaded machine, where a barrier
+ * can wait for a descheduled thread). */
+#define PARALLEL_MIN 262144
 
 /* exp(x) for float x in a form the compiler vectorises (no libm call):
  * x = n ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2), e^r from the
@@ -32,7 +34,8 @@ static inline __attribute__ ((always_inline)) float
 fast_expf (float x)
 {
   float xc = x < -87.f ? -87.f : (x > 88.f ? 88.f : x);
-  float n = floorf (xc * 1.44269504088896341f + 0.5f);
+  /* n = round (x / ln2) by the 1.5 * 2^23 trick (no libm call, vectorises) */
+  float n = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;
   float r = xc - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -237,7 +240,7 @@ gemm_serial (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K
 }
 
 /* Products smaller than this (multiply-adds) run on one thread. */
-#define GEMM_PARALLEL_MIN 65536
+#define GEMM_PARALLEL_MIN 1048576
 
 /* One product with its output rows split across the OpenMP threads. */
 static void
@@ -507,7 +510,7 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
   if (mean_acc)
     memset (mean_acc, 0, (size_t) n_threads * mean_n * sizeof (float));
 
-#pragma omp parallel
+#pragma omp parallel if (B * H * Lq * Lk * MAX (D, 8) >= GEMM_PARALLEL_MIN)
   {
     int t = cpu_thread_id ();
     float *logits = scratch + (size_t) t * tile;      /* (Lq, Lk) */
@@ -579,7 +582,7 @@ cpu_global_attention (FlBackend *b, const float *q, const float *k, const float 
   float *scratch = cpu_scratch (b, (size_t) n_threads * MAX (S, 1));
   if (!scratch)
     return;
-#pragma omp parallel
+#pragma omp parallel if (N * H * S * D >= PARALLEL_MIN)
   {
     float *w = scratch + (size_t) cpu_thread_id () * MAX (S, 1);
 #pragma omp for schedule (static)

@@ -13,6 +13,7 @@
 #define N_TOKENS 23        /* 20 aa + X + gap + mask */
 #define MSA_FEAT 49
 #define TARGET_FEAT 22
+#define FL_FEATURES_MAX_BYTES (16.0 * (1 << 30))
 
 /* Masked-MSA replacement probabilities (AlphaFold's config.data.common.masked_msa). */
 #define BERT_UNIFORM_PROB 0.1
@@ -156,10 +157,7 @@ static float
 rcp_estimate (float m)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-  static int have_avx512 = -1;
-  if (have_avx512 < 0)
-    have_avx512 = __builtin_cpu_supports ("avx512f") ? 1 : 0;
-  if (have_avx512)
+  if (__builtin_cpu_supports ("avx512f"))
     return rcp14_hw (m);
 #endif
   return 1.0f / m;
@@ -317,6 +315,17 @@ fl_features_build (const FlMsa *msa, const FlFeatureOptions *opts, GError **erro
     }
   const int L = msa->L, N = msa->n_rows;
   const int NC = opts->max_msa_clusters, NE = opts->max_extra_msa;
+  /* Refuse sizes that cannot fit before allocating anything. */
+  double bytes = (double) NC * L * (MSA_FEAT + 8) * 4.0 + (double) NE * L * 5 * 4.0
+                 + (double) N * L * 10.0 + (double) L * (TARGET_FEAT + 110) * 4.0;
+  if (bytes > FL_FEATURES_MAX_BYTES)
+    {
+      g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
+                   "features for %d residues with %d cluster and %d extra rows would need %.1f GiB; "
+                   "the limit is %.0f GiB (use fewer rows or a shorter sequence)",
+                   L, NC, NE, bytes / (1 << 30), FL_FEATURES_MAX_BYTES / (1 << 30));
+      return NULL;
+    }
   const int nc = MIN (NC, N);            /* real cluster rows */
   const int ne_all = N - nc;             /* extra rows before cropping */
   const int ne = MIN (NE, ne_all);       /* extra rows kept */

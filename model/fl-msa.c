@@ -92,7 +92,7 @@ fl_msa_free (FlMsa *msa)
 static gboolean
 check_protein (const char *query, GError **error)
 {
-  gsize n = 0, nuc = 0;
+  gsize n = 0, nuc = 0, unknown = 0;
   for (const char *p = query; *p; p++)
     {
       if (*p == '-')
@@ -100,6 +100,15 @@ check_protein (const char *query, GError **error)
       n++;
       if (strchr ("ACGTUN", *p))
         nuc++;
+      if (strchr (aa_order, *p) == NULL)
+        unknown++;
+    }
+  if (unknown * 2 > n)
+    {
+      g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
+                   "the query is not a protein sequence: %" G_GSIZE_FORMAT " of its %"
+                   G_GSIZE_FORMAT " letters are not one of the 20 amino acids", unknown, n);
+      return FALSE;
     }
   if (n >= 20 && nuc * 10 >= n * 9)
     {

@@ -1,18 +1,22 @@
 /* panels-demo: the analysis panels alone in a window, for looking at them
  * like a user (and for screenshots under Xvfb). Not a test.
  *   panels-demo [--page N] [--map K] [--zoom Z] [--scroll ROW] [--select I]
- *               [--identity] [--quit-after SEC] [alignment.a3m]
+ *               [--identity] [--run] [--quit-after SEC] [alignment.a3m]
  * The alignment is real (parsed by model/fl-msa); the per-recycle maps are
  * SYNTHETIC (computed from a made-up helix-hairpin backbone) so every map
- * type has something to show without running the network. Prints the time
+ * type has something to show without running the network, or, with --run,
+ * captured by the real engine on the CPU with the untrained demo parameters
+ * (app/fl-demo-params.h: real data flow, not a prediction). Prints the time
  * from setting the alignment to the first frame with all visible tiles. */
 #include <gtk/gtk.h>
 #include <math.h>
 #include "fl-analysis-panels.h"
 #include "fl-msa-view.h"
 #include "fl-pair-map-view.h"
+#include "fl-engine.h"
+#include "fl-demo-params.h"
 
-static int opt_page = 0, opt_map = -1, opt_select = -1, opt_identity = 0;
+static int opt_page = 0, opt_map = -1, opt_select = -1, opt_identity = 0, opt_run = 0;
 static double opt_zoom = 1, opt_scroll = 0, opt_quit = 0;
 static gint64 t_set_msa;
 static gboolean reported;
@@ -138,6 +142,79 @@ synth_recycles (int L, int n_clust, const float *ca, int n)
   return a;
 }
 
+typedef struct {
+  GPtrArray *recycles;
+  FlFrame *frame;
+} RunData;
+
+static FlObserveAction
+run_on_layer (const FlLayerEvent *e, gpointer user_data)
+{
+  RunData *rd = user_data;
+  if (e->layer == e->n_layers - 1)
+    {
+      g_clear_pointer (&rd->frame, fl_frame_unref);
+      rd->frame = fl_frame_new_from_layer_event (e);
+    }
+  return FL_OBSERVE_CONTINUE;
+}
+
+static FlObserveAction
+run_on_recycle (const FlRecycleEvent *e, gpointer user_data)
+{
+  RunData *rd = user_data;
+  g_ptr_array_add (rd->recycles, fl_recycle_data_new_from_event (e));
+  g_print ("recycle %d captured: mean pLDDT %.1f, attention %s, block %d, %d heads\n", e->recycle,
+           e->mean_plddt, e->msa_row_attention ? "yes" : "no", e->att_block, e->att_heads);
+  return FL_OBSERVE_CONTINUE;
+}
+
+/* The real engine with the untrained demo parameters; FALSE on failure. */
+static gboolean
+run_engine (const FlMsa *msa, FlFeatures **features_out, GPtrArray **recycles_out,
+            FlFrame **frame_out, GError **error)
+{
+  FlModelConfig cfg;
+  g_autoptr (FlParams) params = fl_demo_params_new (&cfg, error);
+  if (!params)
+    return FALSE;
+  FlFeatureOptions fopts;
+  fl_feature_options_init (&fopts);
+  fopts.deterministic = TRUE;
+  fopts.max_msa_clusters = cfg.max_msa_clusters;
+  fopts.max_extra_msa = cfg.max_extra_msa;
+  FlFeatures *features = fl_features_build (msa, &fopts, error);
+  if (!features)
+    return FALSE;
+  FlRunOptions opts;
+  fl_run_options_init (&opts);
+  opts.backend = FL_BACKEND_KIND_CPU;
+  opts.n_threads = 2;
+  opts.capture_attention = TRUE;
+  opts.capture_layers = TRUE;
+  g_autoptr (FlEngine) engine = fl_engine_new (params, &cfg, &opts, error);
+  if (!engine)
+    {
+      fl_features_free (features);
+      return FALSE;
+    }
+  RunData rd = { g_ptr_array_new_with_free_func ((GDestroyNotify) fl_recycle_data_unref), NULL };
+  const FlObserver observer = { .layer_finished = run_on_layer, .recycle_finished = run_on_recycle };
+  FlResult *result = fl_engine_run (engine, features, &opts, &observer, &rd, NULL, error);
+  if (!result)
+    {
+      fl_features_free (features);
+      g_ptr_array_unref (rd.recycles);
+      g_clear_pointer (&rd.frame, fl_frame_unref);
+      return FALSE;
+    }
+  fl_result_free (result);
+  *features_out = features;
+  *recycles_out = rd.recycles;
+  *frame_out = rd.frame;
+  return TRUE;
+}
+
 static void
 on_hovered (GtkWidget *w, int i, int j, gpointer unused)
 {
@@ -195,6 +272,8 @@ main (int argc, char **argv)
         opt_scroll = g_ascii_strtod (argv[++i], NULL);
       else if (!g_strcmp0 (argv[i], "--select") && i + 1 < argc)
         opt_select = atoi (argv[++i]);
+      else if (!g_strcmp0 (argv[i], "--run"))
+        opt_run = 1;
       else if (!g_strcmp0 (argv[i], "--identity"))
         opt_identity = 1;
       else if (!g_strcmp0 (argv[i], "--quit-after") && i + 1 < argc)
@@ -226,11 +305,34 @@ main (int argc, char **argv)
     for (int k = 0; k < 3; k++)
       frame->atom37[(i * 37 + 1) * 3 + k] = ca[i * 3 + k];
   int n_clust = features ? features->n_clust : MIN (msa->n_rows, 512);
-  GPtrArray *recycles = synth_recycles (L, n_clust, ca, 4);
+  GPtrArray *recycles = NULL;
+  if (opt_run)
+    {
+      FlFeatures *run_features = NULL;
+      FlFrame *run_frame = NULL;
+      g_autoptr (GError) rerr = NULL;
+      gint64 t0 = g_get_monotonic_time ();
+      if (run_engine (msa, &run_features, &recycles, &run_frame, &rerr))
+        {
+          g_print ("engine run: %.1f s, %u recycles\n", (g_get_monotonic_time () - t0) / 1e6, recycles->len);
+          fl_features_free (features);
+          features = run_features;
+          if (run_frame)
+            {
+              fl_frame_unref (frame);
+              frame = run_frame;
+            }
+        }
+      else
+        g_printerr ("panels-demo: engine run failed (%s); synthetic maps\n", rerr->message);
+    }
+  if (!recycles)
+    recycles = synth_recycles (L, n_clust, ca, 4);
 
   GtkWidget *win = gtk_window_new ();
-  g_autofree char *title = g_strdup_printf ("Foldlight panels demo: %s (%d rows x %d) - maps SYNTHETIC",
-                                            path ? path : "built-in sequence", msa->n_rows, L);
+  g_autofree char *title = g_strdup_printf ("Foldlight panels demo: %s (%d rows x %d) - maps %s",
+                                            path ? path : "built-in sequence", msa->n_rows, L,
+                                            opt_run ? "from the engine (untrained demo parameters)" : "SYNTHETIC");
   gtk_window_set_title (GTK_WINDOW (win), title);
   gtk_window_set_default_size (GTK_WINDOW (win), 1500, 950);
   GtkWidget *panels = fl_analysis_panels_new ();

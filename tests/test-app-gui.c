@@ -216,6 +216,16 @@ test_run (void)
     g_string_append_printf (order, " %d.%d", fl_timeline_get_frame (tl, k)->recycle,
                             fl_timeline_get_frame (tl, k)->layer);
   g_test_message ("frames (recycle.layer):%s", order->str);
+  {
+    FlFrame *lf = fl_timeline_get_frame (tl, n - 1);
+    double sum = 0;
+    for (int i = 0; i + 1 < lf->L; i++)
+      {
+        const float *a = fl_frame_ca (lf, i), *b = fl_frame_ca (lf, i + 1);
+        sum += sqrt ((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
+      }
+    g_test_message ("last frame: mean CA-CA distance %.1f Å", sum / (lf->L - 1));
+  }
   g_string_free (order, TRUE);
   /* Frames are recycle × layer in order. */
   FlFrame *first = fl_timeline_get_frame (tl, 0), *last = fl_timeline_get_frame (tl, n - 1);
@@ -312,7 +322,9 @@ main (int argc, char **argv)
       g_test_skip ("no display (the test command starts Xvfb)");
       return g_test_run ();
     }
-  tmp_dir = g_dir_make_tmp ("foldlight-gui-XXXXXX", NULL);
+  /* FL_TEST_OUT_DIR keeps the exported images for a look. */
+  const char *keep = g_getenv ("FL_TEST_OUT_DIR");
+  tmp_dir = keep ? g_strdup (keep) : g_dir_make_tmp ("foldlight-gui-XXXXXX", NULL);
   app = fl_application_new ();
   g_autoptr (GError) error = NULL;
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
@@ -327,7 +339,7 @@ main (int argc, char **argv)
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   iterate_for (0.2);
   g_object_unref (app);
-  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
+  GDir *dir = keep ? NULL : g_dir_open (tmp_dir, 0, NULL);
   for (const char *name; dir && (name = g_dir_read_name (dir));)
     {
       g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
@@ -335,6 +347,7 @@ main (int argc, char **argv)
     }
   if (dir)
     g_dir_close (dir);
-  g_rmdir (tmp_dir);
+  if (!keep)
+    g_rmdir (tmp_dir);
   return status;
 }

@@ -73,7 +73,8 @@ test_linear (void)
         for (int acc = 0; acc < 2; acc++)
           for (int with_bias = 0; with_bias < 2; with_bias++)
             {
-              int64_t M = dims[a] * 3, K = dims[c] + 2, N = dims[d];
+              /* 33 x 3 rows of 35 x 33 and more: the threaded path too */
+          int64_t M = dims[a] * (a == 2 ? 30 : 3), K = dims[c] + 2, N = dims[d] * (d == 2 ? 10 : 1);
               float *x = buf_random (M * K, 1 + a), *w = buf_random (K * N, 2 + c);
               float *bias = buf_random (N, 3 + d), *y = buf_random (M * N, 4);
               g_autofree double *ref = g_new (double, M * N);
@@ -170,7 +171,7 @@ test_elementwise (void)
 {
   for (guint a = 0; a < 3; a++)
     {
-      int64_t n = dims[a] * 5000 + 3;   /* large enough to take the threaded path too */
+      int64_t n = dims[a] * 9000 + 3;   /* 33: large enough to take the threaded path too */
       float *x = buf_random (n, 30), *y = buf_random (n, 31);
       g_autofree double *ref = g_new (double, n);
       g_autofree float *y0 = g_memdup2 (y, n * sizeof (float));
@@ -326,6 +327,7 @@ test_attention (void)
     { 2, 33, 33, 4, 16 },
     { 5, 7, 33, 3, 7 },
     { 33, 1, 7, 1, 32 },
+    { 9, 65, 63, 4, 16 },     /* large enough for the threaded path */
   };
   for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
     for (int variant = 0; variant < 4; variant++)

@@ -289,6 +289,14 @@ test_deterministic_edge_cases (void)
       g_assert_cmpfloat (p->extra_msa_mask[k], ==, 0.0f);
     }
 
+  /* Sizes that cannot fit are refused before allocating, with the limit. */
+  opts.max_msa_clusters = 1 << 30;
+  opts.max_extra_msa = 1 << 30;
+  g_assert_null (fl_features_build (msa, &opts, &error));
+  g_assert_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "the limit is"));
+  g_clear_error (&error);
+
   /* Bad sizes. */
   opts.max_msa_clusters = 0;
   g_assert_null (fl_features_build (msa, &opts, &error));
@@ -413,6 +421,25 @@ test_random_mode (void)
   g_assert_cmpfloat (frac, <, 0.18);
   g_assert_cmpfloat ((double) mask_token / masked, >, 0.6);
   g_assert_cmpfloat ((double) mask_token / masked, <, 0.8);
+
+  /* Cluster profiles are distributions: each sums to (1 + members) /
+   * (1e-6 + 1 + members); members are the extra rows assigned before the
+   * crop, so the counts over all clusters add up to every extra row. */
+  FlArray *asg = fl_arrays_lookup (a->debug, "debug/extra_cluster_assignment");
+  g_assert_cmpint (asg->shape[0], ==, msa->n_rows - NC);
+  g_autofree int *members = g_new0 (int, NC);
+  for (int64_t k = 0; k < asg->shape[0]; k++)
+    members[((int32_t *) asg->data)[k]]++;
+  for (int i = 0; i < NC; i++)
+    for (int j = 0; j < L; j++)
+      {
+        const float *o = a->msa_feat + ((gsize) i * L + j) * 49;
+        double sum = 0;
+        for (int k = 25; k < 48; k++)
+          sum += o[k];
+        double want = (1.0 + members[i]) / (1e-6 + 1.0 + members[i]);
+        g_assert_cmpfloat (fabs (sum - want), <, 1e-5);
+      }
 
   /* Fraction 0: nothing masked. */
   opts.masked_msa_fraction = 0.0f;

@@ -95,27 +95,31 @@ static void
 test_a3m_letters_and_duplicates (void)
 {
   const char *text =
-    ">q\nBZUJOX\n"
-    ">dup of q\nBZUJOX\n"
-    ">other\nDECXXX\n"         /* same tokens as the query, but other letters: kept */
+    ">q\nMKVLAW\n"
+    ">rare\nBZUJOX\n"
+    ">dup of rare\nBZUJOX\n"
+    ">other\nDECXXX\n"         /* same tokens as 'rare', but other letters: kept */
     ">dup of other\nDECXXX\n"
     ">gaps\n------\n";
   g_autoptr(GError) error = NULL;
   g_autoptr(FlMsa) m = fl_msa_parse_a3m (text, -1, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (m->n_rows, ==, 3);
-  g_assert_cmpint (m->n_rows_in_file, ==, 5);
+  g_assert_cmpint (m->n_rows, ==, 4);
+  g_assert_cmpint (m->n_rows_in_file, ==, 6);
   /* B->D(3) Z->E(6) U->C(4) J,O,X->X(20). */
   const int want[6] = { 3, 6, 4, 20, 20, 20 };
   for (int j = 0; j < 6; j++)
     {
-      g_assert_cmpint (tok (m, 0, j), ==, want[j]);
       g_assert_cmpint (tok (m, 1, j), ==, want[j]);
-      g_assert_cmpint (tok (m, 2, j), ==, FL_TOKEN_GAP);
+      g_assert_cmpint (tok (m, 2, j), ==, want[j]);
+      g_assert_cmpint (tok (m, 3, j), ==, FL_TOKEN_GAP);
     }
-  g_assert_cmpstr (m->names[1], ==, "other");
-  /* The query keeps its letters (aatype of B is X, as in AlphaFold). */
-  g_assert_cmpstr (m->query, ==, "BZUJOX");
+  g_assert_cmpstr (m->names[2], ==, "other");
+  /* A query keeps its letters (the aatype of B is X, as in AlphaFold). */
+  g_autoptr(FlMsa) b = fl_msa_parse_a3m (">q\nMKBVL\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (b->query, ==, "MKBVL");
+  g_assert_cmpint (tok (b, 0, 2), ==, 3);
   g_assert_cmpint (fl_aatype_from_letter ('B'), ==, 20);
   g_assert_cmpint (fl_aatype_from_letter ('w'), ==, 17);
   g_assert_cmpint (fl_letter_from_token (21), ==, '-');
@@ -169,6 +173,10 @@ test_bad_input (void)
   g_assert_null (fl_msa_parse_fasta (">dna\nACGTACGTTAGCATCGATCGATCGATGCTAGCTAGCTAG\n", -1, &error));
   g_assert_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "DNA"));
+  g_clear_error (&error);
+  g_assert_null (fl_msa_parse_fasta (">x\nXXXXBJOUZMKV\n", -1, &error));
+  g_assert_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "9 of its 12 letters"));
   g_clear_error (&error);
   /* Binary junk. */
   const char junk[] = { '>', 'q', '\n', 'M', (char) 0xff, 'K', '\n' };

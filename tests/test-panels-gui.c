@@ -191,11 +191,23 @@ count_coloured_pixels (GtkWidget *widget)
   return coloured;
 }
 
+/* The widget's coloured pixel count once it reaches min (frames and tiles
+ * arrive asynchronously), or the last count after the timeout. */
+static int
+wait_pixels (GtkWidget *widget, int min, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * 1e6);
+  int n = 0;
+  while ((n = count_coloured_pixels (widget)) <= min && g_get_monotonic_time () < end)
+    pump (0.05);
+  return n;
+}
+
 static void
 test_msa_view (void)
 {
   fl_analysis_panels_show_page (panels, 0);
-  g_assert_true (wait_for (tiles_ready, 10));
+  g_assert_true (wait_for (tiles_ready, 30));
   FlMsaModel *m = fl_msa_view_get_model (msa_view ());
   g_assert_nonnull (m);
   g_assert_cmpint (m->n_rows, ==, 6);
@@ -204,17 +216,17 @@ test_msa_view (void)
   g_assert_cmpint (m->row_kind[0], ==, FL_MSA_ROW_QUERY);
   pump (0.3);
   /* the painted widget shows the coloured alignment */
-  g_assert_cmpint (count_coloured_pixels (GTK_WIDGET (msa_view ())), >, 5000);
+  g_assert_cmpint (wait_pixels (GTK_WIDGET (msa_view ()), 5000, 20), >, 5000);
 
   /* zoom and scroll re-request tiles and still paint */
   fl_msa_view_set_zoom (msa_view (), 4, 4);
   fl_msa_view_scroll_to (msa_view (), 2, 3);
   pump (0.2);
-  g_assert_true (wait_for (tiles_ready, 10));
+  g_assert_true (wait_for (tiles_ready, 30));
   fl_msa_view_set_color_mode (msa_view (), FL_MSA_COLOR_IDENTITY);
   pump (0.1);
-  g_assert_true (wait_for (tiles_ready, 10));
-  g_assert_cmpint (count_coloured_pixels (GTK_WIDGET (msa_view ())), >, 2000);
+  g_assert_true (wait_for (tiles_ready, 30));
+  g_assert_cmpint (wait_pixels (GTK_WIDGET (msa_view ()), 2000, 20), >, 2000);
   fl_msa_view_set_zoom (msa_view (), 1, 1);
 
   g_autofree char *png = g_build_filename (tmp_dir, "msa.png", NULL);
@@ -240,7 +252,7 @@ static void
 test_every_map (void)
 {
   fl_analysis_panels_show_page (panels, 1);
-  g_assert_true (wait_for (pair_view_sized, 10));
+  g_assert_true (wait_for (pair_view_sized, 30));
   FlRecycleData *cur = g_ptr_array_index (recycles, 1);
   for (int k = 0; k < FL_PAIR_MAP_N_KINDS; k++)
     {
@@ -251,7 +263,7 @@ test_every_map (void)
       g_assert_cmpint (map->kind, ==, k);
       g_assert_cmpint (map->L, ==, L_RES);
       g_assert_cmpint (map->recycle, ==, 1);
-      g_assert_cmpint (count_coloured_pixels (GTK_WIDGET (pair_view ())), >, 500);
+      g_assert_cmpint (wait_pixels (GTK_WIDGET (pair_view ()), 500, 20), >, 500);
     }
   /* one head of the row attention: exactly that head's weights */
   fl_pair_map_view_set_map_kind (pair_view (), FL_PAIR_MAP_MSA_ROW_ATTENTION);
@@ -282,7 +294,7 @@ test_hover_and_select (void)
 {
   fl_analysis_panels_show_page (panels, 1);
   fl_pair_map_view_set_map_kind (pair_view (), FL_PAIR_MAP_PAE);
-  g_assert_true (wait_for (pair_view_sized, 10));
+  g_assert_true (wait_for (pair_view_sized, 30));
   double x, y;
   g_assert_true (fl_pair_map_view_cell_center (pair_view (), 3, 7, &x, &y));
   n_hovered = 0;
@@ -343,7 +355,7 @@ test_confidence (void)
   pump (0.2);
   FlConfidencePlot *plot = FL_CONFIDENCE_PLOT (fl_analysis_panels_get_confidence_plot (panels));
   g_assert_cmpuint (fl_confidence_plot_get_n_recycles (plot), ==, 2);
-  g_assert_cmpint (count_coloured_pixels (GTK_WIDGET (plot)), >, 5000);
+  g_assert_cmpint (wait_pixels (GTK_WIDGET (plot), 5000, 20), >, 5000);
   g_autofree char *json = g_build_filename (tmp_dir, "confidence.json", NULL);
   g_autoptr (GError) error = NULL;
   g_assert_true (fl_confidence_plot_export (plot, FL_EXPORT_JSON, json, &error));

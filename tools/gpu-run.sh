@@ -17,6 +17,10 @@ BUILD=${BUILD:-build-gpu}
 PREFIX=${FL_DEPS_PREFIX:-/tmp/fl-deps}
 BENCH_ARGS=${BENCH_ARGS:---backend cuda --precision all --msa both --lengths 64,128,256,384,512}
 STEPS=${*:-all}
+# Every log goes to $OUT/logs; at the end the few that matter are copied to
+# $OUT and the rest packed into $OUT/logs.tgz (a device call brings back 8 files).
+FINAL_OUT=$OUT
+OUT=$FINAL_OUT/logs
 mkdir -p "$OUT"
 SUMMARY="$OUT/summary.txt"
 : > "$SUMMARY"
@@ -78,7 +82,7 @@ fi
 
 # ---- 3. gpu test suite
 if want test; then
-  meson test -C "$BUILD" --suite gpu --print-errorlogs --timeout-multiplier 2 \
+  meson test -C "$BUILD" --suite gpu --print-errorlogs --timeout-multiplier 0.5 \
     >"$OUT/test-gpu.log" 2>&1
   rc=$?
   cp "$BUILD/meson-logs/testlog.txt" "$OUT/testlog-gpu.txt" 2>/dev/null
@@ -118,6 +122,11 @@ if want bench; then
   stamp "bench done"
 fi
 
+tar czf "$FINAL_OUT/logs.tgz" -C "$OUT" . 2>/dev/null
+for f in summary.txt testlog-gpu.txt bench.log test-gpu-lines.txt; do
+  [ -f "$OUT/$f" ] && cp "$OUT/$f" "$FINAL_OUT/$f"
+done
+[ "$FINAL_OUT" != "$ROOT" ] && rm -rf "$OUT"
 echo
 echo "==== summary"
-cat "$SUMMARY"
+cat "$FINAL_OUT/summary.txt"

@@ -777,24 +777,89 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
 
 /* ------------------------------------------------------------ public API */
 
+/* Eigenvectors of a symmetric 3x3 matrix (cyclic Jacobi), as the rows of
+ * vecs, sorted by decreasing eigenvalue. */
+static void
+symmetric_eigen3 (const double m_in[9], double vecs[9])
+{
+  double a[9], v[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+  memcpy (a, m_in, sizeof a);
+  for (int sweep = 0; sweep < 30; sweep++)
+    {
+      double off = fabs (a[1]) + fabs (a[2]) + fabs (a[5]);
+      if (off < 1e-12)
+        break;
+      for (int p = 0; p < 2; p++)
+        for (int q = p + 1; q < 3; q++)
+          {
+            double apq = a[p * 3 + q];
+            if (fabs (apq) < 1e-15)
+              continue;
+            double theta = (a[q * 3 + q] - a[p * 3 + p]) / (2 * apq);
+            double t = (theta >= 0 ? 1 : -1) / (fabs (theta) + sqrt (theta * theta + 1));
+            double c = 1 / sqrt (t * t + 1), s = t * c;
+            for (int k = 0; k < 3; k++)
+              {
+                double akp = a[k * 3 + p], akq = a[k * 3 + q];
+                a[k * 3 + p] = c * akp - s * akq;
+                a[k * 3 + q] = s * akp + c * akq;
+              }
+            for (int k = 0; k < 3; k++)
+              {
+                double apk = a[p * 3 + k], aqk = a[q * 3 + k];
+                a[p * 3 + k] = c * apk - s * aqk;
+                a[q * 3 + k] = s * apk + c * aqk;
+              }
+            for (int k = 0; k < 3; k++)
+              {
+                double vkp = v[k * 3 + p], vkq = v[k * 3 + q];
+                v[k * 3 + p] = c * vkp - s * vkq;
+                v[k * 3 + q] = s * vkp + c * vkq;
+              }
+          }
+    }
+  int order[3] = { 0, 1, 2 };
+  for (int i = 0; i < 3; i++)
+    for (int j = i + 1; j < 3; j++)
+      if (a[order[j] * 4] > a[order[i] * 4])
+        {
+          int t = order[i];
+          order[i] = order[j];
+          order[j] = t;
+        }
+  for (int r = 0; r < 3; r++)
+    for (int k = 0; k < 3; k++)
+      vecs[r * 3 + k] = v[k * 3 + order[r]];
+}
+
 static void
 fit_camera (FlStructureView *self, gboolean reset_rotation)
 {
-  float c[3] = { 0, 0, 0 };
+  float lo[3] = { INFINITY, INFINITY, INFINITY }, hi[3] = { -INFINITY, -INFINITY, -INFINITY };
+  double mean[3] = { 0, 0, 0 }, cov[9] = { 0 };
   int n = 0;
   for (int i = 0; self->frame && i < self->L; i++)
     if (self->frame->atom37_mask[(gsize) i * 37 + 1] > 0.5f)
       {
         const float *p = fl_frame_ca (self->frame, i);
         for (int k = 0; k < 3; k++)
-          c[k] += p[k];
+          {
+            lo[k] = MIN (lo[k], p[k]);
+            hi[k] = MAX (hi[k], p[k]);
+            mean[k] += p[k];
+          }
         n++;
       }
-  float r = 0;
+  float c[3] = { 0, 0, 0 }, r = 0;
   if (n > 0)
     {
+      /* Centre of the bounding box: an arm sticking out does not push the
+       * body off the middle of the view. */
       for (int k = 0; k < 3; k++)
-        c[k] /= n;
+        {
+          c[k] = 0.5f * (lo[k] + hi[k]);
+          mean[k] /= n;
+        }
       for (int i = 0; i < self->L; i++)
         if (self->frame->atom37_mask[(gsize) i * 37 + 1] > 0.5f)
           {
@@ -803,6 +868,9 @@ fit_camera (FlStructureView *self, gboolean reset_rotation)
             for (int k = 0; k < 3; k++)
               d2 += (p[k] - c[k]) * (p[k] - c[k]);
             r = MAX (r, d2);
+            for (int a = 0; a < 3; a++)
+              for (int b = 0; b < 3; b++)
+                cov[a * 3 + b] += (p[a] - mean[a]) * (p[b] - mean[b]);
           }
       r = sqrtf (r);
     }
@@ -812,6 +880,21 @@ fit_camera (FlStructureView *self, gboolean reset_rotation)
     {
       memset (self->rot, 0, sizeof self->rot);
       self->rot[0] = self->rot[4] = self->rot[8] = 1.f;
+      if (n >= 3)
+        {
+          /* Principal axes: the longest extent across the screen, the
+           * shortest along the line of sight. */
+          double axes[9];
+          symmetric_eigen3 (cov, axes);
+          float R[9];
+          for (int k = 0; k < 9; k++)
+            R[k] = (float) axes[k];
+          /* right-handed */
+          float z[3] = { R[1] * R[5] - R[2] * R[4], R[2] * R[3] - R[0] * R[5], R[0] * R[4] - R[1] * R[3] };
+          memcpy (R + 6, z, sizeof z);
+          memcpy (self->rot, R, sizeof R);
+          rot_orthonormalize (self->rot);
+        }
       self->zoom = 1.f;
       self->pan[0] = self->pan[1] = 0;
     }

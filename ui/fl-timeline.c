@@ -55,7 +55,9 @@ update_label (FlTimeline *self, int index)
     {
       FlFrame *f = g_ptr_array_index (self->frames, index);
       GString *s = g_string_new (NULL);
-      if (self->n_passes_expected > 0)
+      if (self->frames->len == 1 && f->n_layers <= 1)
+        g_string_append (s, "Final structure");
+      else if (self->n_passes_expected > 0)
         g_string_append_printf (s, "Recycle %d/%d", f->recycle + 1, self->n_passes_expected);
       else
         g_string_append_printf (s, "Recycle %d", f->recycle + 1);
@@ -67,7 +69,8 @@ update_label (FlTimeline *self, int index)
         ptm = g_array_index (self->recycle_ptm, float, f->recycle);
       if (!isnan (ptm))
         g_string_append_printf (s, " · pTM %.2f", ptm);
-      g_string_append_printf (s, "  (frame %d of %u)", index + 1, self->frames->len);
+      if (self->frames->len > 1)
+        g_string_append_printf (s, "  (frame %d of %u)", index + 1, self->frames->len);
       text = g_string_free (s, FALSE);
     }
   gtk_label_set_text (GTK_LABEL (self->label), text);
