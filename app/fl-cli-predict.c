@@ -255,34 +255,7 @@ fl_cli_predict_main (int argc, char **argv)
   if (!build_config (params, preset, config_path, &cfg, &error))
     return fl_cli_fail (error);
 
-  /* Features. */
-  g_autoptr (FlFeatures) features = NULL;
-  if (features_path)
-    features = fl_features_load_npz (features_path, &error);
-  else
-    {
-      g_autoptr (FlMsa) msa = fl_msa_load_file (a3m_path ? a3m_path : fasta_path, &error);
-      if (!msa)
-        return fl_cli_fail (error);
-      FlFeatureOptions fo;
-      fl_feature_options_init (&fo);
-      fo.max_msa_clusters = max_clusters > 0 ? max_clusters : cfg.max_msa_clusters;
-      fo.max_extra_msa = max_extra >= 0 ? max_extra : cfg.max_extra_msa;
-      fo.deterministic = deterministic;
-      fo.seed = (guint64) seed;
-      features = fl_features_build (msa, &fo, &error);
-    }
-  if (!features)
-    return fl_cli_fail (error);
-
-  if (g_mkdir_with_parents (out_dir, 0755) != 0)
-    {
-      g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                   "Cannot create the output folder %s: %s", out_dir, g_strerror (errno));
-      return fl_cli_fail (error);
-    }
-
-  /* Engine and run. */
+  /* Engine (weights uploaded once). */
   FlRunOptions opts;
   fl_run_options_init (&opts);
   opts.backend = kind;
@@ -297,6 +270,43 @@ fl_cli_predict_main (int argc, char **argv)
   g_autoptr (FlEngine) engine = fl_engine_new (params, &cfg, &opts, &error);
   if (!engine)
     return fl_cli_fail (error);
+
+  /* Features. For an alignment the memory plan is checked before the
+   * features are built, so that a sequence too long is refused before
+   * anything large is allocated. */
+  g_autoptr (FlFeatures) features = NULL;
+  if (features_path)
+    features = fl_features_load_npz (features_path, &error);
+  else
+    {
+      g_autoptr (FlMsa) msa = fl_msa_load_file (a3m_path ? a3m_path : fasta_path, &error);
+      if (!msa)
+        return fl_cli_fail (error);
+      FlFeatureOptions fo;
+      fl_feature_options_init (&fo);
+      /* Without an explicit size, an alignment with fewer rows than the
+       * preset's cluster count is not padded up to it: padding rows are
+       * masked and change nothing but cost a full MSA row each (508 rows
+       * for a single sequence). Extra rows: the engine drops padding itself. */
+      fo.max_msa_clusters = max_clusters > 0 ? max_clusters
+                                             : MIN (cfg.max_msa_clusters, MAX (msa->n_rows, 1));
+      fo.max_extra_msa = max_extra >= 0 ? max_extra : cfg.max_extra_msa;
+      fo.deterministic = deterministic;
+      fo.seed = (guint64) seed;
+      if (!fl_engine_check_fits (engine, msa->L, fo.max_msa_clusters, fo.max_extra_msa,
+                                 NULL, &error))
+        return fl_cli_fail (error);
+      features = fl_features_build (msa, &fo, &error);
+    }
+  if (!features)
+    return fl_cli_fail (error);
+
+  if (g_mkdir_with_parents (out_dir, 0755) != 0)
+    {
+      g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "Cannot create the output folder %s: %s", out_dir, g_strerror (errno));
+      return fl_cli_fail (error);
+    }
 
   Progress progress = {
     .tty = isatty (STDERR_FILENO), .trajectory = trajectory,

@@ -6,6 +6,12 @@
  * across rows. Attention is computed one (batch row, head) at a time with a
  * scratch tile of Lq x Lk floats per thread, so memory stays O(L^2) per
  * thread and never B*H*Lq*Lk at once. */
+/* The hot loops (softmax, elementwise, layer norm) must vectorise: that
+ * needs -O3's vectoriser and no FP-trap semantics (so that selects like
+ * x < a ? a : x are if-converted). Nothing here relies on FP traps. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("O3", "no-trapping-math")
+#endif
 #include "fl-backend.h"
 #include "fl-error.h"
 #include <math.h>
@@ -33,7 +39,8 @@
 static inline __attribute__ ((always_inline)) float
 fast_expf (float x)
 {
-  float xc = x < -87.f ? -87.f : (x > 88.f ? 88.f : x);
+  float xc = x < -87.f ? -87.f : x;
+  xc = xc > 88.f ? 88.f : xc;
   /* n = round (x / ln2) by the 1.5 * 2^23 trick (no libm call, vectorises) */
   float n = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;
   float r = xc - n * 0.693359375f;
@@ -45,10 +52,19 @@ fast_expf (float x)
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.f;
-  union { int32_t i; float f; } scale = { .i = ((int32_t) n + 127) << 23 };
-  float e = p * scale.f;
+  int32_t bits = ((int32_t) n + 127) << 23;   /* 2^n */
+  float scale;
+  memcpy (&scale, &bits, sizeof scale);
+  float e = p * scale;
   return x < -87.f ? 0.f : e;
 }
+
+/* Wider vectors where the CPU has them (chosen at load time), SSE2 otherwise. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define FL_VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#else
+#define FL_VECTOR_CLONES
+#endif
 
 /* Every allocation carries a 64-byte header with its size (for the counters). */
 #define HEADER_FLOATS 16
@@ -147,6 +163,13 @@ cpu_fill (FlBackend *b, float *dst, float value, size_t n)
 static void
 cpu_synchronize (FlBackend *b)
 {
+  /* CPU ops finish before they return; what is left is to give the calling
+   * thread the backend's thread count (OpenMP keeps it per thread, and a
+   * backend may be created on one thread and used on another). */
+#ifdef _OPENMP
+  CpuImpl *impl = b->impl;
+  omp_set_num_threads (impl->n_threads);
+#endif
 }
 
 static size_t
@@ -311,44 +334,47 @@ cpu_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
 
 /* --------------------------------------------- normalisation and elementwise */
 
+/* One row of LayerNorm: mean, then the variance of (x - mean) (two
+ * passes), eps 1e-5. */
+FL_VECTOR_CLONES static void
+layer_norm_row (const float *xr, const float *scale, const float *offset, float *yr,
+                int64_t C)
+{
+  float sum = 0.f;
+#pragma omp simd reduction (+:sum)
+  for (int64_t c = 0; c < C; c++)
+    sum += xr[c];
+  float mean = sum / (float) C;
+  float sq = 0.f;
+#pragma omp simd reduction (+:sq)
+  for (int64_t c = 0; c < C; c++)
+    {
+      float d = xr[c] - mean;
+      sq += d * d;
+    }
+  float var = sq / (float) C;
+  float inv = 1.f / sqrtf (var + 1e-5f);
+  if (scale && offset)
+    {
+      for (int64_t c = 0; c < C; c++)
+        yr[c] = (xr[c] - mean) * (inv * scale[c]) + offset[c];
+    }
+  else
+    for (int64_t c = 0; c < C; c++)
+      {
+        float s = scale ? scale[c] : 1.f;
+        float o = offset ? offset[c] : 0.f;
+        yr[c] = (xr[c] - mean) * (inv * s) + o;
+      }
+}
+
 static void
 cpu_layer_norm (FlBackend *b, const float *x, const float *scale, const float *offset,
                 float *y, int64_t M, int64_t C)
 {
-  /* Per row: mean, then variance of (x - mean) (two passes), eps 1e-5. */
 #pragma omp parallel for if (M * C > PARALLEL_MIN) schedule (static)
   for (int64_t m = 0; m < M; m++)
-    {
-      const float *xr = x + m * C;
-      float *yr = y + m * C;
-      float sum = 0.f;
-#pragma omp simd reduction (+:sum)
-      for (int64_t c = 0; c < C; c++)
-        sum += xr[c];
-      float mean = sum / (float) C;
-      float sq = 0.f;
-#pragma omp simd reduction (+:sq)
-      for (int64_t c = 0; c < C; c++)
-        {
-          float d = xr[c] - mean;
-          sq += d * d;
-        }
-      float var = sq / (float) C;
-      float inv = 1.f / sqrtf (var + 1e-5f);
-      if (scale && offset)
-        {
-#pragma omp simd
-          for (int64_t c = 0; c < C; c++)
-            yr[c] = (xr[c] - mean) * (inv * scale[c]) + offset[c];
-        }
-      else
-        for (int64_t c = 0; c < C; c++)
-          {
-            float s = scale ? scale[c] : 1.f;
-            float o = offset ? offset[c] : 0.f;
-            yr[c] = (xr[c] - mean) * (inv * s) + o;
-          }
-    }
+    layer_norm_row (x + m * C, scale, offset, y + m * C, C);
 }
 
 static void
@@ -383,12 +409,22 @@ cpu_relu (FlBackend *b, float *y, size_t n)
     y[i] = y[i] > 0.f ? y[i] : 0.f;
 }
 
+FL_VECTOR_CLONES static void
+sigmoid_mul_span (float *y, const float *gate, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    y[i] *= 1.f / (1.f + fast_expf (-gate[i]));
+}
+
 static void
 cpu_sigmoid_mul (FlBackend *b, float *y, const float *gate, size_t n)
 {
-#pragma omp parallel for simd if (n > PARALLEL_MIN) schedule (static)
-  for (size_t i = 0; i < n; i++)
-    y[i] *= 1.f / (1.f + fast_expf (-gate[i]));
+  /* Spans of 4096 elements, each a vectorised loop. */
+  const size_t span = 4096;
+  size_t n_spans = (n + span - 1) / span;
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+  for (size_t k = 0; k < n_spans; k++)
+    sigmoid_mul_span (y + k * span, gate + k * span, MIN (span, n - k * span));
 }
 
 static void
@@ -466,21 +502,19 @@ cpu_thread_id (void)
 }
 
 /* Softmax of one row of n logits, in place: exp(x - max) / sum. */
-static void
+FL_VECTOR_CLONES static void
 softmax_row (float *row, int64_t n)
 {
   float mx = -INFINITY;
 #pragma omp simd reduction (max:mx)
   for (int64_t j = 0; j < n; j++)
     mx = row[j] > mx ? row[j] : mx;
+  for (int64_t j = 0; j < n; j++)
+    row[j] = fast_expf (row[j] - mx);
   float sum = 0.f;
 #pragma omp simd reduction (+:sum)
   for (int64_t j = 0; j < n; j++)
-    {
-      float e = fast_expf (row[j] - mx);
-      row[j] = e;
-      sum += e;
-    }
+    sum += row[j];
   float inv = 1.f / sum;
 #pragma omp simd
   for (int64_t j = 0; j < n; j++)
@@ -501,7 +535,10 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
   const float qscale = 1.f / sqrtf ((float) D);
   const int64_t row = H * D;     /* stride between positions */
   const int n_threads = cpu_threads ();
-  const size_t tile = (size_t) Lq * Lk + (size_t) Lq * D;
+  /* Queries in blocks of QB rows so that a tile of QB x Lk logits stays
+   * near 256 KiB (in cache) however long the rows are. */
+  const int64_t QB = MIN (Lq, MAX ((int64_t) 16, (int64_t) 65536 / MAX (Lk, (int64_t) 1)));
+  const size_t tile = (size_t) QB * Lk + (size_t) QB * D;
   const size_t mean_n = probs_mean ? (size_t) H * Lq * Lk : 0;
   float *scratch = cpu_scratch (b, (size_t) n_threads * (tile + mean_n));
   if (!scratch)
@@ -513,48 +550,52 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
 #pragma omp parallel if (B * H * Lq * Lk * MAX (D, 8) >= GEMM_PARALLEL_MIN)
   {
     int t = cpu_thread_id ();
-    float *logits = scratch + (size_t) t * tile;      /* (Lq, Lk) */
-    float *qs = logits + (size_t) Lq * Lk;            /* (Lq, D) scaled queries */
+    float *logits = scratch + (size_t) t * tile;      /* (QB, Lk) */
+    float *qs = logits + (size_t) QB * Lk;            /* (QB, D) scaled queries */
     float *acc = mean_acc ? mean_acc + (size_t) t * mean_n : NULL;
 
 #pragma omp for schedule (dynamic, 4)
     for (int64_t bh = 0; bh < B * H; bh++)
       {
         int64_t bi = bh / H, h = bh % H;
-        const float *qb = q + bi * Lq * row + h * D;
         const float *kb = k + bi * Lk * row + h * D;
         const float *vb = v + bi * Lk * row + h * D;
-        float *ob = out + bi * Lq * row + h * D;
         const float *mask = key_mask ? key_mask + bi * Lk : NULL;
 
-        /* AlphaFold scales q by D^-0.5 before the dot product. */
-        for (int64_t i = 0; i < Lq; i++)
-          for (int64_t d = 0; d < D; d++)
-            qs[i * D + d] = qb[i * row + d] * qscale;
-        /* logits (Lq,Lk) = qs (Lq,D) @ k_bh^T */
-        gemm_serial (FALSE, TRUE, Lq, Lk, D, 1.f, qs, D, kb, row, 0.f, logits, Lk);
-        for (int64_t i = 0; i < Lq; i++)
+        for (int64_t i0 = 0; i0 < Lq; i0 += QB)
           {
-            float *lr = logits + i * Lk;
-            if (mask)
-              for (int64_t j = 0; j < Lk; j++)
-                lr[j] += mask[j] > 0.f ? 0.f : -1e9f;
-            if (bias)
+            int64_t nq = MIN (QB, Lq - i0);
+            const float *qb = q + (bi * Lq + i0) * row + h * D;
+            float *ob = out + (bi * Lq + i0) * row + h * D;
+            /* AlphaFold scales q by D^-0.5 before the dot product. */
+            for (int64_t i = 0; i < nq; i++)
+              for (int64_t d = 0; d < D; d++)
+                qs[i * D + d] = qb[i * row + d] * qscale;
+            /* logits (nq,Lk) = qs (nq,D) @ k_bh^T */
+            gemm_serial (FALSE, TRUE, nq, Lk, D, 1.f, qs, D, kb, row, 0.f, logits, Lk);
+            for (int64_t i = 0; i < nq; i++)
               {
-                const float *br = bias + (h * Lq + i) * Lk;
-                for (int64_t j = 0; j < Lk; j++)
-                  lr[j] += br[j];
+                float *lr = logits + i * Lk;
+                if (mask)
+                  for (int64_t j = 0; j < Lk; j++)
+                    lr[j] += mask[j] > 0.f ? 0.f : -1e9f;
+                if (bias)
+                  {
+                    const float *br = bias + (h * Lq + i0 + i) * Lk;
+                    for (int64_t j = 0; j < Lk; j++)
+                      lr[j] += br[j];
+                  }
+                softmax_row (lr, Lk);
+                if (acc)
+                  {
+                    float *ar = acc + (h * Lq + i0 + i) * Lk;
+                    for (int64_t j = 0; j < Lk; j++)
+                      ar[j] += lr[j];
+                  }
               }
-            softmax_row (lr, Lk);
-            if (acc)
-              {
-                float *ar = acc + (h * Lq + i) * Lk;
-                for (int64_t j = 0; j < Lk; j++)
-                  ar[j] += lr[j];
-              }
+            /* out (nq,D) = weights (nq,Lk) @ v_bh (Lk,D) */
+            gemm_serial (FALSE, FALSE, nq, D, Lk, 1.f, logits, Lk, vb, row, 0.f, ob, row);
           }
-        /* out_bh (Lq,D) = weights (Lq,Lk) @ v_bh (Lk,D) */
-        gemm_serial (FALSE, FALSE, Lq, D, Lk, 1.f, logits, Lk, vb, row, 0.f, ob, row);
       }
   }
 

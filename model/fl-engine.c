@@ -209,7 +209,8 @@ typedef struct {
   FlEngine *e;
   FlBackend *b;
   const FlModelConfig *cfg;
-  const FlFeatures *f;
+  const FlFeatures *f;     /* the features run (trimmed view, below) */
+  FlFeatures trimmed;      /* shallow copy with trailing padded extra rows dropped */
   const FlRunOptions *opts;
   const FlObserver *obs;
   gpointer user_data;
@@ -345,8 +346,37 @@ run_setup (Run *run, int n_passes, GError **error)
   const FlModelConfig *cfg = &e->cfg;
   run->b = b;
   run->cfg = cfg;
+  /* The run may be on another thread than the one that made the backend. */
+  b->ops->synchronize (b);
   if (!validate_features (run, error))
     return FALSE;
+
+  /* Trailing extra-MSA rows that are all padding (mask 0) change nothing:
+   * row attention and transitions are per row, the global column attention
+   * and the outer product mean weight rows by their mask. Dropping them
+   * (keeping at least one row, so the extra stack keeps its shape and the
+   * outer-product 1e-3 normaliser still applies) saves their work, e.g.
+   * 5,120 padded rows for a single sequence. The cluster rows are kept:
+   * they are outputs (masked-MSA logits, MSA representation). */
+  run->trimmed = *run->f;
+  if (run->f->extra_msa_mask)
+    {
+      int keep = run->f->n_extra;
+      while (keep > 1)
+        {
+          const float *m = run->f->extra_msa_mask + (gsize) (keep - 1) * run->f->L;
+          gboolean any = FALSE;
+          for (int i = 0; i < run->f->L && !any; i++)
+            any = m[i] != 0.f;
+          if (any)
+            break;
+          keep--;
+        }
+      run->trimmed.n_extra = keep;
+      run->trimmed.n_extra_real = MIN (run->f->n_extra_real, keep);
+    }
+  run->f = &run->trimmed;
+
   run->L = run->f->L;
   run->n_clust = run->f->n_clust;
   run->n_extra = run->f->n_extra;
@@ -375,7 +405,9 @@ run_setup (Run *run, int n_passes, GError **error)
 
   const FlRunOptions *o = run->opts;
   run->capture_block = -1;
-  if (o->capture_attention && cfg->n_evoformer_blocks > 0)
+  /* Attention maps only feed the recycle event: none without a listener. */
+  if (o->capture_attention && cfg->n_evoformer_blocks > 0
+      && run->obs && run->obs->recycle_finished)
     {
       int blk = o->capture_block;
       if (blk < 0 || blk >= cfg->n_evoformer_blocks)

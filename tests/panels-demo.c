@@ -1,7 +1,9 @@
 /* panels-demo: the analysis panels alone in a window, for looking at them
  * like a user (and for screenshots under Xvfb). Not a test.
  *   panels-demo [--page N] [--map K] [--zoom Z] [--scroll ROW] [--select I]
- *               [--identity] [--run] [--quit-after SEC] [alignment.a3m]
+ *               [--identity] [--run] [--scroll-bench] [--quit-after SEC] [alignment.a3m]
+ * --scroll-bench: once the first frame is complete, zoom rows 40x and scroll
+ * 15 rows per frame for 240 frames; prints frame intervals (60 fps = 16.7 ms).
  * The alignment is real (parsed by model/fl-msa); the per-recycle maps are
  * SYNTHETIC (computed from a made-up helix-hairpin backbone) so every map
  * type has something to show without running the network, or, with --run,
@@ -16,7 +18,9 @@
 #include "fl-engine.h"
 #include "fl-demo-params.h"
 
-static int opt_page = 0, opt_map = -1, opt_select = -1, opt_identity = 0, opt_run = 0;
+static int opt_page = 0, opt_map = -1, opt_select = -1, opt_identity = 0, opt_run = 0, opt_scroll_bench = 0;
+static int bench_frames = -1;
+static gint64 bench_t0, bench_last, bench_max_gap;
 static double opt_zoom = 1, opt_scroll = 0, opt_quit = 0;
 static gint64 t_set_msa;
 static gboolean reported;
@@ -245,6 +249,31 @@ tick (GtkWidget *widget, GdkFrameClock *clock, gpointer msa_view)
       reported = TRUE;
       g_print ("MSA first complete frame: %.1f ms after set_msa (%u tiles)\n",
                (g_get_monotonic_time () - t_set_msa) / 1000.0, ready);
+      if (opt_scroll_bench)
+        {
+          fl_msa_view_set_zoom (FL_MSA_VIEW (msa_view), 1, 40);
+          bench_frames = 0;
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  if (bench_frames >= 0 && bench_frames < 240)
+    {
+      gint64 now = gdk_frame_clock_get_frame_time (clock);
+      if (bench_frames == 0)
+        bench_t0 = now;
+      else
+        bench_max_gap = MAX (bench_max_gap, now - bench_last);
+      bench_last = now;
+      FlMsaView *v = FL_MSA_VIEW (msa_view);
+      fl_msa_view_scroll_to (v, (bench_frames * 15) % MAX (1, fl_msa_view_get_model (v)->n_rows), 0);
+      bench_frames++;
+      if (bench_frames == 240)
+        {
+          guint r, p;
+          fl_msa_view_get_tile_stats (v, &r, &p);
+          g_print ("scroll bench: 239 frame intervals, mean %.2f ms, max %.2f ms (%u tiles cached)\n",
+                   (now - bench_t0) / 239.0 / 1000.0, bench_max_gap / 1000.0, r);
+        }
     }
   return G_SOURCE_CONTINUE;
 }
@@ -272,6 +301,8 @@ main (int argc, char **argv)
         opt_scroll = g_ascii_strtod (argv[++i], NULL);
       else if (!g_strcmp0 (argv[i], "--select") && i + 1 < argc)
         opt_select = atoi (argv[++i]);
+      else if (!g_strcmp0 (argv[i], "--scroll-bench"))
+        opt_scroll_bench = 1;
       else if (!g_strcmp0 (argv[i], "--run"))
         opt_run = 1;
       else if (!g_strcmp0 (argv[i], "--identity"))

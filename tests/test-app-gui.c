@@ -6,6 +6,7 @@
  * app stays usable. */
 #include <gtk/gtk.h>
 #include <glib/gstdio.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <string.h>
 #include "fl-application.h"
@@ -62,6 +63,20 @@ timeline_at_end (void)
 {
   FlTimeline *tl = fl_window_get_timeline (fl_application_get_window (app));
   return fl_timeline_get_position (tl) == fl_timeline_get_n_frames (tl) - 1.0;
+}
+
+static GtkWidget *
+find_message_dialog (void)
+{
+  iterate_for (0.1);
+  GListModel *tops = gtk_window_get_toplevels ();   /* transfer none */
+  for (guint k = 0; k < g_list_model_get_n_items (tops); k++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (tops, k);
+      if (GTK_IS_MESSAGE_DIALOG (w))
+        return w;
+    }
+  return NULL;
 }
 
 typedef struct {
@@ -162,6 +177,12 @@ test_demo (void)
 {
   FlWindow *win = fl_application_get_window (app);
   g_assert_nonnull (win);
+  /* Settings work from the build tree (schema compiled there). */
+  GSettings *settings = fl_application_get_settings (app);
+  g_assert_nonnull (settings);
+  g_settings_set_int (settings, "num-recycle", 2);
+  g_assert_cmpint (fl_window_get_num_recycle (win), ==, 2);
+  g_settings_set_int (settings, "num-recycle", 3);
   FlTimeline *tl = fl_window_get_timeline (win);
   g_assert_cmpuint (fl_timeline_get_n_frames (tl), ==, 1);
   FlFrame *f = fl_window_get_current_frame (win);
@@ -181,6 +202,34 @@ test_demo (void)
   g_assert_cmpuint (very_high, >, (gsize) (0.01 * 480 * 360));
   image_clear (&im);
 
+  /* Picking: the residue under a CA's screen point is that residue (or a
+   * neighbour in front of it); hovering shows its name and pLDDT. */
+  FlStructureView *v = view ();
+  int hits = 0, tried = 0;
+  for (int i = 0; i < f->L; i += 4)
+    {
+      double x, y;
+      if (!fl_structure_view_project (v, i, &x, &y))
+        continue;
+      tried++;
+      int r = fl_structure_view_pick (v, x, y);
+      if (r >= 0 && ABS (r - i) <= 3)
+        hits++;
+    }
+  g_test_message ("picking: %d of %d CA points pick their residue", hits, tried);
+  g_assert_cmpint (tried, >, 10);
+  g_assert_cmpint (hits, >=, tried * 3 / 4);
+  g_assert_cmpint (fl_structure_view_pick (v, 1, 1), ==, -1);   /* a corner: background */
+
+  /* Side chains add sticks to the picture. */
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "side-chains", g_variant_new_boolean (TRUE));
+  g_assert_true (fl_structure_view_get_side_chains (v));
+  Image sticks = export_view ("demo-sidechains.png", 480, 360);
+  g_test_message ("side chains: %.1f%% drawn", 100 * drawn_fraction (&sticks));
+  g_assert_cmpfloat (drawn_fraction (&sticks), >, drawn + 0.005);
+  image_clear (&sticks);
+  g_action_group_change_action_state (G_ACTION_GROUP (win), "side-chains", g_variant_new_boolean (FALSE));
+
   /* Any size: a large image is drawn in tiles. */
   Image big = export_view ("demo-big.png", 1200, 900);
   g_assert_cmpfloat (drawn_fraction (&big), >, 0.03);
@@ -199,6 +248,17 @@ test_run (void)
   g_assert_true (fl_application_start_run (app, &error));
   g_assert_no_error (error);
   g_assert_true (fl_run_controller_is_running (rc));
+
+  /* Run again while running: the app asks first (a message dialog). */
+  guint gen = fl_run_controller_get_generation (rc);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "run", NULL);
+  GtkWidget *question = find_message_dialog ();
+  g_assert_nonnull (question);
+  g_assert_cmpuint (fl_run_controller_get_generation (rc), ==, gen);
+  gtk_dialog_response (GTK_DIALOG (question), GTK_RESPONSE_CANCEL);   /* keep running */
+  g_assert_cmpuint (fl_run_controller_get_generation (rc), ==, gen);
+  g_assert_null (find_message_dialog ());
+
   g_assert_true (wait_until (run_done, 240));
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
   const char *progress = fl_window_get_progress_text (win);
@@ -277,6 +337,79 @@ test_run (void)
 }
 
 static void
+test_cancel (void)
+{
+  FlWindow *win = fl_application_get_window (app);
+  FlRunController *rc = fl_application_get_run_controller (app);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fl_application_start_run (app, &error));
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "cancel"));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "cancel", NULL);
+  g_assert_true (wait_until (run_done, 60));
+  g_assert_cmpstr (fl_window_get_progress_text (win), ==, "Cancelled");
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (app), "cancel"));
+  /* The shortcuts window and the other actions are there. */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (win), "show-help-overlay"));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
+  (void) rc;
+}
+
+/* An existing prediction opens in the same views: mmCIF with pLDDT in the
+ * B-factors; then PDB + ColabFold scores JSON + PAE JSON + A3M (the files
+ * of the demo's source). */
+static void
+test_open_prediction (void)
+{
+  const char *data = fl_test_data_dir ();
+  g_autofree char *cif = data ? g_build_filename (data, "predictions", "colabfold_ERR550519",
+                                                  "ERR550519_2213899_unrelaxed_model_1.cif", NULL) : NULL;
+  if (!fl_test_require_file (cif))
+    return;
+  FlWindow *win = fl_application_get_window (app);
+  g_autoptr (GError) error = NULL;
+  /* The way a file dropped on the window arrives: app.open-uris. */
+  g_autoptr (GFile) file = g_file_new_for_path (cif);
+  g_autofree char *uri = g_file_get_uri (file);
+  const char *uris[] = { uri, NULL };
+  g_action_group_activate_action (G_ACTION_GROUP (app), "open-uris", g_variant_new_strv (uris, -1));
+  FlFrame *f = fl_window_get_current_frame (win);
+  g_assert_cmpint (f->L, ==, 130);
+  g_test_message ("ERR550519 mmCIF: mean pLDDT %.1f", f->mean_plddt);
+  g_assert_cmpfloat (fabsf (f->mean_plddt - 90.9f), <, 1.0f);
+  Image im = export_view ("err550519.png", 320, 240);
+  g_assert_cmpfloat (drawn_fraction (&im), >, 0.03);
+  image_clear (&im);
+
+  g_autofree char *dir = g_build_filename (data, "predictions", "colabfold_4OT", NULL);
+  g_autofree char *pdb = g_build_filename (dir, "test_a5e17_25_unrelaxed_rank_001_alphafold2_ptm_model_3_seed_000.pdb", NULL);
+  g_autofree char *scores = g_build_filename (dir, "test_a5e17_25_scores_rank_001_alphafold2_ptm_model_3_seed_000.json", NULL);
+  g_autofree char *pae = g_build_filename (dir, "test_a5e17_25_predicted_aligned_error_v1.json", NULL);
+  g_autofree char *a3m = g_build_filename (data, "msas", "4OT_colabfold", "test_a5e17_25.a3m", NULL);
+  const char *four[] = { pdb, scores, pae, a3m, NULL };
+  g_assert_true (fl_application_open_paths (app, four, &error));
+  g_assert_no_error (error);
+  f = fl_window_get_current_frame (win);
+  g_assert_cmpint (f->L, ==, 59);
+  FlRecycleData *d = g_ptr_array_index (fl_window_get_recycles (win), 0);
+  g_assert_nonnull (d->pae);
+  g_assert_cmpfloat (fabsf (d->ptm - 0.78f), <, 0.01f);
+  /* The alignment became the input: Run would use it. */
+  const char *name = NULL;
+  g_autofree char *text = fl_window_dup_input_text (win, &name);
+  g_assert_nonnull (text);
+  g_assert_cmpstr (name, ==, "test_a5e17_25.a3m");
+
+  /* A structure file that is not one: an error, nothing changes. */
+  g_autofree char *bad = g_build_filename (tmp_dir, "broken.pdb", NULL);
+  g_assert_true (g_file_set_contents (bad, "ATOM  garbage\n", -1, NULL));
+  const char *broken[] = { bad, NULL };
+  g_assert_false (fl_application_open_paths (app, broken, &error));
+  g_assert_nonnull (error);
+  g_test_message ("broken PDB: %s", error->message);
+  g_assert_cmpint (fl_window_get_current_frame (win)->L, ==, 59);
+}
+
+static void
 test_bad_input (void)
 {
   FlWindow *win = fl_application_get_window (app);
@@ -300,6 +433,19 @@ test_bad_input (void)
   image_clear (&im);
 }
 
+/* LeakSanitizer (sanitizer builds): fontconfig keeps its caches until exit
+ * by design; those are not leaks of ours. */
+const char *__lsan_default_suppressions (void);
+const char *
+__lsan_default_suppressions (void)
+{
+  /* ... and Mesa's GL driver keeps some state for the process's lifetime
+   * (main () keeps the driver loaded so the leak check can name it). */
+  return "leak:libfontconfig.so\n"
+         "leak:swrast_dri.so\n"
+         "leak:libLLVM\n";
+}
+
 /* Without a session bus (CI, Xvfb) GTK warns once that it cannot get one:
  * that is the environment, not the app; every other warning stays fatal. */
 static gboolean
@@ -317,6 +463,10 @@ main (int argc, char **argv)
   g_test_log_set_fatal_handler (fatal_filter, NULL);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GTK_A11Y", "none", TRUE);   /* no accessibility bus under Xvfb */
+  /* Keep Mesa's software driver loaded until exit (see the suppressions). */
+  void *mesa = dlopen ("swrast_dri.so", RTLD_LAZY | RTLD_NODELETE);
+  if (!mesa)
+    mesa = dlopen ("/usr/lib/x86_64-linux-gnu/dri/swrast_dri.so", RTLD_LAZY | RTLD_NODELETE);
   if (!gtk_init_check ())
     {
       g_test_skip ("no display (the test command starts Xvfb)");
@@ -333,6 +483,8 @@ main (int argc, char **argv)
 
   g_test_add_func ("/app/gui/demo", test_demo);
   g_test_add_func ("/app/gui/run", test_run);
+  g_test_add_func ("/app/gui/cancel", test_cancel);
+  g_test_add_func ("/app/gui/open-prediction", test_open_prediction);
   g_test_add_func ("/app/gui/bad-input", test_bad_input);
   int status = g_test_run ();
 

@@ -328,6 +328,7 @@ test_attention (void)
     { 5, 7, 33, 3, 7 },
     { 33, 1, 7, 1, 32 },
     { 9, 65, 63, 4, 16 },     /* large enough for the threaded path */
+    { 2, 70, 1100, 2, 8 },    /* long keys: queries in blocks (of 59 rows) */
   };
   for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
     for (int variant = 0; variant < 4; variant++)

@@ -226,6 +226,39 @@ test_bad_input (void)
                                           params, dna_fa, out_dir);
   expect_failure (dna, 1, NULL);
 
+  /* A sequence too long for memory: refused before the features are built,
+   * naming the longest that fits. */
+  g_autofree char *long_fa = g_build_filename (dir, "long.fasta", NULL);
+  {
+    GString *seq = g_string_new (">long\n");
+    for (int i = 0; i < 400000; i++)
+      g_string_append_c (seq, "ACDEFGHIKLMNPQRSTVWY"[i % 20]);
+    g_string_append_c (seq, '\n');
+    g_assert_true (g_file_set_contents (long_fa, seq->str, seq->len, NULL));
+    g_string_free (seq, TRUE);
+  }
+  g_autofree char *too_long = g_strdup_printf ("--params '%s' --fasta '%s' --max-extra-msa 16 --out '%s'",
+                                               params, long_fa, out_dir);
+  expect_failure (too_long, 1, "the longest sequence that fits");
+  g_unlink (long_fa);
+
+  /* Features whose MSA has a different length than the query. */
+  g_autofree char *bad_l = g_build_filename (dir, "bad-length.npz", NULL);
+  {
+    g_autoptr (FlArrays) f = fl_npz_load (features, &error);
+    g_assert_no_error (error);
+    FlArray *msa_feat = fl_arrays_lookup (f, "msa_feat");
+    g_assert_nonnull (msa_feat);
+    int64_t shape[3] = { msa_feat->shape[0], msa_feat->shape[1] - 4, msa_feat->shape[2] };
+    g_autofree float *cut = g_new0 (float, shape[0] * shape[1] * shape[2]);
+    fl_arrays_add_f32 (f, "msa_feat", 3, shape, cut);
+    g_assert_true (fl_npz_save (f, bad_l, &error));
+  }
+  g_autofree char *bad_length = g_strdup_printf ("--params '%s' --features '%s' --out '%s'",
+                                                 params, bad_l, out_dir);
+  expect_failure (bad_length, 1, "msa_feat");
+  g_unlink (bad_l);
+
   /* A truncated parameter file. */
   g_autofree char *data = NULL;
   gsize len = 0;

@@ -88,6 +88,7 @@ typedef struct {
   float plddt_diff;        /* max |last layer readout - recycle pLDDT| */
   gboolean capture_ok;
   int L;
+  gsize planned;
 } Obs;
 
 static void
@@ -96,6 +97,7 @@ obs_started (const FlRunInfo *info, gpointer data)
   Obs *o = data;
   o->started++;
   o->L = info->L;
+  o->planned = info->planned_bytes;
   g_assert_cmpint (info->n_passes, >=, 1);
   g_assert_nonnull (info->backend_description);
   g_assert_cmpuint (info->planned_bytes, >, 0);
@@ -137,6 +139,17 @@ obs_recycle (const FlRecycleEvent *e, gpointer data)
   /* Captured MSA row attention: every row of every head sums to 1. */
   o->capture_ok = e->msa_row_attention && e->tri_start_attention && e->tri_end_attention
                   && e->msa_row_pair_bias;
+  /* The pair bias and the ending-node weights were filled in too. */
+  if (o->capture_ok)
+    {
+      double bias_abs = 0, end_sum = 0;
+      for (gsize i = 0; i < (gsize) e->att_heads * e->L * e->L; i++)
+        bias_abs += fabsf (e->msa_row_pair_bias[i]);
+      for (gsize i = 0; i < (gsize) e->tri_heads * e->L * e->L; i++)
+        end_sum += e->tri_end_attention[i];
+      if (bias_abs == 0 || end_sum == 0)
+        o->capture_ok = FALSE;
+    }
   if (o->capture_ok)
     for (int h = 0; h < e->att_heads; h++)
       for (int i = 0; i < e->L; i++)
@@ -191,6 +204,13 @@ test_observer_events (void)
   g_assert_true (o.capture_ok);
   /* The last layer's readout is the real pLDDT. */
   g_assert_cmpfloat (o.plddt_diff, <, 1e-4);
+  /* The memory plan is an upper bound of what the run allocated besides the weights. */
+  FlBackend *b = fl_engine_peek_backend (g->engine);
+  gsize weights = fl_params_n_floats (g->params) * sizeof (float);
+  g_test_message ("memory plan %" G_GSIZE_FORMAT " bytes, peak %" G_GSIZE_FORMAT " bytes besides weights",
+                  o.planned, b->bytes_peak - weights);
+  g_assert_cmpuint (b->bytes_peak - weights, <=, o.planned);
+  g_assert_cmpuint (b->bytes_peak - weights, >=, o.planned / 4);
 }
 
 static void

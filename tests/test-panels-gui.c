@@ -22,6 +22,7 @@ static GPtrArray *recycles;
 static FlFrame *frame;
 static char *tmp_dir;
 static int hovered_i = -2, hovered_j = -2, n_hovered, selected = -2, n_selected;
+static int brushed_first = -2, brushed_last = -2, n_brushed;
 
 static const char *const rows[] = {
   "MKTAYIAKQRQI",
@@ -141,6 +142,14 @@ on_selected (FlAnalysisPanels *p, int i, gpointer unused)
   n_selected++;
 }
 
+static void
+on_brushed (FlAnalysisPanels *p, int first, int last, gpointer unused)
+{
+  brushed_first = first;
+  brushed_last = last;
+  n_brushed++;
+}
+
 static FlMsaView *
 msa_view (void)
 {
@@ -228,6 +237,48 @@ test_msa_view (void)
   g_assert_true (wait_for (tiles_ready, 30));
   g_assert_cmpint (wait_pixels (GTK_WIDGET (msa_view ()), 2000, 20), >, 2000);
   fl_msa_view_set_zoom (msa_view (), 1, 1);
+  fl_msa_view_scroll_to (msa_view (), 0, 0);
+  pump (0.1);
+
+  /* hover over display row 2, column 4: the column is the residue */
+  double x, y;
+  g_assert_true (fl_msa_view_cell_center (msa_view (), 2, 4, &x, &y));
+  n_hovered = 0;
+  fl_msa_view_hover_at (msa_view (), x, y);
+  g_assert_cmpint (n_hovered, ==, 1);
+  g_assert_cmpint (hovered_i, ==, 4);
+  g_assert_cmpint (hovered_j, ==, -1);
+  const char *status = fl_msa_view_get_status (msa_view ());
+  g_test_message ("msa status: %s", status);
+  g_assert_nonnull (strstr (status, "residue 5 Y"));
+  g_assert_nonnull (strstr (status, "row 3: row"));
+  /* another row of the same column: no new residue signal */
+  double x2, y2;
+  g_assert_true (fl_msa_view_cell_center (msa_view (), 4, 4, &x2, &y2));
+  fl_msa_view_hover_at (msa_view (), x2, y2);
+  g_assert_cmpint (n_hovered, ==, 1);
+  /* brush columns 2..7 (dragged right to left) */
+  double xa, ya, xb, yb;
+  g_assert_true (fl_msa_view_cell_center (msa_view (), 1, 7, &xa, &ya));
+  g_assert_true (fl_msa_view_cell_center (msa_view (), 3, 2, &xb, &yb));
+  n_brushed = 0;
+  g_assert_true (fl_msa_view_brush_between (msa_view (), xa, ya, xb, yb));
+  g_assert_cmpint (n_brushed, ==, 1);
+  g_assert_cmpint (brushed_first, ==, 2);
+  g_assert_cmpint (brushed_last, ==, 7);
+  int r0, r1, c0, c1;
+  g_assert_true (fl_analysis_panels_get_brush (panels, &r0, &r1, &c0, &c1));
+  g_assert_cmpint (r0, ==, 2);
+  g_assert_cmpint (c1, ==, 7);
+  /* click: select residue 6, brush cleared */
+  n_selected = 0;
+  g_assert_true (fl_msa_view_cell_center (msa_view (), 0, 6, &x, &y));
+  fl_msa_view_click_at (msa_view (), x, y);
+  g_assert_cmpint (n_selected, ==, 1);
+  g_assert_cmpint (selected, ==, 6);
+  g_assert_cmpint (brushed_first, ==, -1);
+  fl_msa_view_click_at (msa_view (), x, y);
+  g_assert_cmpint (selected, ==, -1);
 
   g_autofree char *png = g_build_filename (tmp_dir, "msa.png", NULL);
   g_autofree char *csv = g_build_filename (tmp_dir, "msa.csv", NULL);
@@ -343,9 +394,102 @@ test_hover_and_select (void)
   uint32_t off = *(const uint32_t *) (data + py * stride + px * 4);
   g_assert_cmpint ((off >> 16) & 0xff, <, off & 0xff);
   cairo_surface_destroy (img);
-  int r0 = 0;
+  int r0 = 0, r1 = 0, c0 = 0, c1 = 0;
   g_assert_false (fl_analysis_panels_get_brush (panels, &r0, NULL, NULL, NULL));
   g_assert_cmpint (r0, ==, -1);
+
+  /* brushing a rectangle: rows 2..6, columns 8..10 (dragged bottom-up) */
+  double xa, ya, xb, yb;
+  g_assert_true (fl_pair_map_view_cell_center (pair_view (), 6, 10, &xa, &ya));
+  g_assert_true (fl_pair_map_view_cell_center (pair_view (), 2, 8, &xb, &yb));
+  n_brushed = 0;
+  g_assert_true (fl_pair_map_view_brush_between (pair_view (), xa, ya, xb, yb));
+  g_assert_cmpint (n_brushed, ==, 1);
+  g_assert_cmpint (brushed_first, ==, 2);
+  g_assert_cmpint (brushed_last, ==, 6);
+  g_assert_true (fl_analysis_panels_get_brush (panels, &r0, &r1, &c0, &c1));
+  g_assert_cmpint (r0, ==, 2);
+  g_assert_cmpint (r1, ==, 6);
+  g_assert_cmpint (c0, ==, 8);
+  g_assert_cmpint (c1, ==, 10);
+  /* dragging beyond the map clamps to its edge */
+  g_assert_true (fl_pair_map_view_brush_between (pair_view (), xa, ya, xa + 5000, ya + 5000));
+  g_assert_cmpint (brushed_last, ==, L_RES - 1);
+  g_assert_false (fl_pair_map_view_brush_between (pair_view (), -5, -5, xa, ya));
+
+  /* a click selects the row residue, clears the brush, and every panel marks it */
+  n_selected = 0;
+  fl_pair_map_view_click_cell (pair_view (), 9, 1);
+  g_assert_cmpint (n_selected, ==, 1);
+  g_assert_cmpint (selected, ==, 9);
+  g_assert_cmpint (brushed_first, ==, -1);
+  g_assert_false (fl_analysis_panels_get_brush (panels, NULL, NULL, NULL, NULL));
+  fl_pair_map_view_click_cell (pair_view (), 9, 4);   /* again: cleared */
+  g_assert_cmpint (selected, ==, -1);
+}
+
+static GtkWidget *
+find_file_dialog (void)
+{
+  GListModel *tops = gtk_window_get_toplevels ();
+  for (guint k = 0; k < g_list_model_get_n_items (tops); k++)
+    {
+      g_autoptr (GObject) w = g_list_model_get_item (tops, k);
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      if (GTK_IS_FILE_CHOOSER_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_WIDGET (w);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+    }
+  return NULL;
+}
+
+static gboolean
+file_dialog_open (void)
+{
+  return find_file_dialog () != NULL;
+}
+
+static gboolean
+dialog_has_file (void)
+{
+  GtkWidget *dlg = find_file_dialog ();
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  g_autoptr (GFile) f = dlg ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dlg)) : NULL;
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  return f != NULL;
+}
+
+/* The export menu of a panel: its action opens a save dialog with the
+ * suggested name; choosing a file writes it. */
+static void
+test_export_menu (void)
+{
+  fl_analysis_panels_show_page (panels, 1);
+  pump (0.1);
+  g_autofree char *old_cwd = g_get_current_dir ();
+  g_assert_cmpint (g_chdir (tmp_dir), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (pair_view ()), "panel.export", "s", "csv"));
+  g_assert_true (wait_for (file_dialog_open, 10));
+  GtkWidget *dlg = find_file_dialog ();
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  g_autofree char *name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (dlg));
+  g_assert_cmpstr (name, ==, "pair-map.csv");
+  /* a new name in the dialog's folder (loaded asynchronously) */
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dlg), "fl-panels-test-export.csv");
+  g_assert_true (wait_for (dialog_has_file, 10));
+  g_autoptr (GFile) chosen = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dlg));
+  g_autofree char *path = g_file_get_path (chosen);
+  g_test_message ("export menu writes %s", path);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  gtk_dialog_response (GTK_DIALOG (dlg), GTK_RESPONSE_ACCEPT);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  pump (0.5);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_unlink (path);
+  g_assert_true (g_str_has_prefix (text, "row,0,1,2,"));
+  g_assert_null (find_file_dialog ());
+  g_assert_cmpint (g_chdir (old_cwd), ==, 0);
 }
 
 static void
@@ -395,6 +539,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_log_set_fatal_handler (fatal_filter, NULL);
   g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   if (!gtk_init_check ())
     {
       g_test_skip ("no display (run under Xvfb)");
@@ -424,6 +569,7 @@ main (int argc, char **argv)
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panels));
   g_signal_connect (panels, "residues-hovered", G_CALLBACK (on_hovered), NULL);
   g_signal_connect (panels, "residue-selected", G_CALLBACK (on_selected), NULL);
+  g_signal_connect (panels, "residues-brushed", G_CALLBACK (on_brushed), NULL);
   gtk_window_present (GTK_WINDOW (window));
   fl_analysis_panels_set_msa (panels, msa, &f);
   fl_analysis_panels_set_recycles (panels, recycles, -1);
@@ -434,6 +580,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/panels-gui/every-map", test_every_map);
   g_test_add_func ("/ui/panels-gui/hover-select", test_hover_and_select);
   g_test_add_func ("/ui/panels-gui/confidence", test_confidence);
+  g_test_add_func ("/ui/panels-gui/export-menu", test_export_menu);
   int rc = g_test_run ();
   gtk_window_destroy (GTK_WINDOW (window));
   pump (0.1);

@@ -230,6 +230,19 @@ test_heatmap_pixels (void)
   g_assert_null (fl_heatmap_render (m, 0, 3, p, 0, 1));
   g_assert_null (fl_heatmap_render (NULL, 2, 3, p, 0, 1));
 
+  /* box-filtered reduction: a 4x4 black / white checkerboard to 2x2 is grey */
+  const float checker[16] = { 0, 1, 0, 1,  1, 0, 1, 0,  0, 1, 0, 1,  1, 0, 1, 0 };
+  cairo_surface_t *big = fl_heatmap_render (checker, 4, 4, fl_palette_get (FL_PALETTE_GREYS), 0.f, 1.f);
+  cairo_surface_t *small = fl_heatmap_downscale (big, 2, 2);
+  g_assert_nonnull (small);
+  g_assert_cmpint (cairo_image_surface_get_width (small), ==, 2);
+  for (int y = 0; y < 2; y++)
+    for (int x = 0; x < 2; x++)
+      g_assert_cmpint (argb_diff (pixel (small, x, y), hex_argb (0x808080)), <=, 24);
+  g_assert_null (fl_heatmap_downscale (big, 0, 2));
+  cairo_surface_destroy (small);
+  cairo_surface_destroy (big);
+
   float lo, hi;
   g_assert_true (fl_heatmap_value_range (m, 6, &lo, &hi));
   g_assert_cmpfloat (lo, ==, 0.f);
@@ -441,6 +454,52 @@ test_msa_row_kinds_and_weights (void)
 
   fl_recycle_data_unref (d);
   fl_recycle_data_unref (none);
+  fl_msa_model_unref (m);
+  msa_free (msa);
+}
+
+static void
+test_msa_row_strips_pooled (void)
+{
+  /* 100 identical rows (display order = file order); cluster rows 0 and 50 */
+  const char *rows100[100];
+  for (int r = 0; r < 100; r++)
+    rows100[r] = "ACDE";
+  FlMsa *msa = msa_new (rows100, 100);
+  int32_t cluster_src[2] = { 0, 50 }, extra_src[98];
+  for (int e = 0, r = 1; r < 100; r++)
+    if (r != 50)
+      extra_src[e++] = r;
+  FlFeatures f = { 0 };
+  f.n_clust = 2;
+  f.n_extra = 98;
+  f.cluster_source_row = cluster_src;
+  f.extra_source_row = extra_src;
+  FlMsaModel *m = fl_msa_model_new (msa, &f);
+  g_assert_cmpint (m->order[50], ==, 50);
+  float w[100];
+  for (int r = 0; r < 100; r++)
+    w[r] = NAN;
+  w[0] = 0.1f;
+  w[50] = 0.9f;
+  /* 10 pixel rows for 100 rows: nearest sampling could miss row 50, pooling must not */
+  FlMsaLayout lo = { 0 };
+  lo.marks_x = 0;
+  lo.weights_x = 10;
+  lo.strip_w = 5;
+  lo.map_y = 0;
+  lo.map_h = 10;
+  cairo_surface_t *c = new_canvas (20, 10);
+  cairo_t *cr = cairo_create (c);
+  fl_msa_draw_row_strips (cr, m, w, &lo, 0, 100);
+  cairo_destroy (cr);
+  g_assert_cmphex (pixel (c, 2, 0), ==, fl_msa_row_kind_argb (FL_MSA_ROW_QUERY));
+  g_assert_cmphex (pixel (c, 2, 3), ==, fl_msa_row_kind_argb (FL_MSA_ROW_EXTRA));
+  g_assert_cmphex (pixel (c, 2, 5), ==, fl_msa_row_kind_argb (FL_MSA_ROW_CLUSTER));
+  g_assert_cmphex (pixel (c, 12, 5), ==, hex_argb (0xFDE725));           /* max weight */
+  g_assert_cmphex (pixel (c, 12, 3), ==, 0xFFFFFFFFu);                   /* no weight: background */
+  g_assert_cmphex (pixel (c, 12, 0), ==, fl_palette_map_argb (fl_palette_get (FL_PALETTE_VIRIDIS), 0.1f, 0, 0.9f));
+  cairo_surface_destroy (c);
   fl_msa_model_unref (m);
   msa_free (msa);
 }
@@ -758,6 +817,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/msa/sort-coverage", test_msa_sort_and_coverage);
   g_test_add_func ("/ui/msa/cell-colours", test_msa_cell_colours);
   g_test_add_func ("/ui/msa/row-kinds-weights", test_msa_row_kinds_and_weights);
+  g_test_add_func ("/ui/msa/row-strips-pooled", test_msa_row_strips_pooled);
   g_test_add_func ("/ui/msa/draw-full", test_msa_draw_full);
   g_test_add_func ("/ui/pair-map/extract", test_pair_map_extract);
   g_test_add_func ("/ui/pair-map/draw", test_pair_map_draw);

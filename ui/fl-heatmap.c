@@ -101,6 +101,31 @@ fl_heatmap_paint (cairo_t *cr, cairo_surface_t *image, double x, double y, doubl
   cairo_restore (cr);
 }
 
+cairo_surface_t *
+fl_heatmap_downscale (cairo_surface_t *image, int width, int height)
+{
+  if (!image || width < 1 || height < 1 || width > 32767 || height > 32767)
+    return NULL;
+  int iw = cairo_image_surface_get_width (image), ih = cairo_image_surface_get_height (image);
+  if (iw < 1 || ih < 1)
+    return NULL;
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  if (cairo_surface_status (s) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (s);
+      return NULL;
+    }
+  cairo_t *cr = cairo_create (s);
+  cairo_scale (cr, (double) width / iw, (double) height / ih);
+  cairo_set_source_surface (cr, image, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
+  cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+  cairo_paint (cr);
+  cairo_destroy (cr);
+  return s;
+}
+
 void
 fl_heatmap_draw_legend (cairo_t *cr, const FlPalette *palette, float vmin, float vmax,
                         double x, double y, double w, double h, const char *title)

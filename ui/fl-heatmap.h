@@ -29,6 +29,11 @@ gboolean fl_heatmap_recolor (cairo_surface_t *surface, const float *values /* (r
 void fl_heatmap_paint (cairo_t *cr, cairo_surface_t *image, double x, double y,
                        double w, double h);
 
+/* A copy of image reduced to width x height pixels with a box filter
+ * (cairo's GOOD filter: every cell contributes, unlike NEAREST sampling):
+ * for maps with more cells than screen pixels. NULL on bad sizes. */
+cairo_surface_t *fl_heatmap_downscale (cairo_surface_t *image, int width, int height);
+
 /* Colour bar (see fl_palette_draw_colorbar) with the value range printed
  * under it as "range lo .. hi". */
 void fl_heatmap_draw_legend (cairo_t *cr, const FlPalette *palette, float vmin, float vmax,

@@ -364,6 +364,73 @@ fl_msa_layout_compute (FlMsaLayout *lo, double width, double height, gboolean sh
   lo->legend_y = lo->map_y + lo->map_h + 18;
 }
 
+static int
+kind_priority (int kind)
+{
+  switch (kind)
+    {
+    case FL_MSA_ROW_QUERY: return 4;
+    case FL_MSA_ROW_CLUSTER: return 3;
+    case FL_MSA_ROW_EXTRA: return 2;
+    case FL_MSA_ROW_UNUSED: return 1;
+    default: return 0;
+    }
+}
+
+void
+fl_msa_draw_row_strips (cairo_t *cr, const FlMsaModel *m, const float *weights,
+                        const FlMsaLayout *lo, double row0, double nrows)
+{
+  if (!m || nrows <= 0)
+    return;
+  double h = lo->map_h;
+  double px_per_row = lo->map_h / nrows;
+  int n_px = (int) ceil (h);
+  float wmax = 0;
+  if (weights)
+    for (int d = 0; d < m->n_rows; d++)
+      if (isfinite (weights[d]))
+        wmax = MAX (wmax, weights[d]);
+  const FlPalette *vir = fl_palette_get (FL_PALETTE_VIRIDIS);
+  cairo_save (cr);
+  for (int y = 0; y < n_px; y++)
+    {
+      double ra = row0 + y / px_per_row, rb = row0 + (y + 1) / px_per_row;
+      int r_first = MAX (0, (int) floor (ra)), r_last = MIN (m->n_rows - 1, (int) ceil (rb) - 1);
+      if (r_last < r_first)
+        r_last = r_first;
+      if (r_first >= m->n_rows)
+        break;
+      int best = -1, best_p = -1;
+      float wbest = NAN;
+      for (int r = r_first; r <= r_last; r++)
+        {
+          int p = kind_priority (m->row_kind[r]);
+          if (p > best_p)
+            {
+              best_p = p;
+              best = m->row_kind[r];
+            }
+          if (weights && isfinite (weights[r]) && !(weights[r] <= wbest))
+            wbest = weights[r];
+        }
+      double yy = lo->map_y + y, hh = MIN (1.0, lo->map_y + h - yy);
+      if (m->has_features && best > 0)
+        {
+          cairo_rectangle (cr, lo->marks_x, yy, lo->strip_w, hh);
+          fl_cairo_set_rgba (cr, fl_rgba_from_argb (fl_msa_row_kind_argb (best)));
+          cairo_fill (cr);
+        }
+      if (weights && isfinite (wbest))
+        {
+          cairo_rectangle (cr, lo->weights_x, yy, lo->strip_w, hh);
+          fl_cairo_set_rgba (cr, fl_rgba_from_argb (fl_palette_map_argb (vir, wbest, 0.f, wmax > 0 ? wmax : 1.f)));
+          cairo_fill (cr);
+        }
+    }
+  cairo_restore (cr);
+}
+
 static void
 set_font (cairo_t *cr, double size)
 {
@@ -449,7 +516,7 @@ fl_msa_draw_coverage (cairo_t *cr, const FlMsaModel *m, double col0, double ncol
 
 void
 fl_msa_draw_legend (cairo_t *cr, const FlMsaModel *m, FlMsaColorMode mode,
-                    double x, double y, double w, double h)
+                    gboolean show_weights, double x, double y, double w, double h)
 {
   cairo_save (cr);
   double used_w = 0;
@@ -462,33 +529,44 @@ fl_msa_draw_legend (cairo_t *cr, const FlMsaModel *m, FlMsaColorMode mode,
     }
   else
     {
-      double lw = m->has_features ? w * 0.7 : w;
+      double lw = m->has_features || show_weights ? w * 0.62 : w;
       fl_palette_draw_aa_legend (cr, x, y, lw);
       used_w = lw + 8;
     }
-  if (m->has_features)
+  set_font (cr, 10);
+  double cx = x + used_w, cy = y;
+  int n_items = (m->has_features ? 4 : 0) + (show_weights ? 1 : 0);
+  uint32_t kinds[] = { FL_MSA_ROW_QUERY, FL_MSA_ROW_CLUSTER, FL_MSA_ROW_EXTRA, FL_MSA_ROW_UNUSED };
+  for (int k = m->has_features ? 0 : 4; k < 4 + (show_weights ? 1 : 0) && n_items > 0; k++)
     {
-      uint32_t kinds[] = { FL_MSA_ROW_QUERY, FL_MSA_ROW_CLUSTER, FL_MSA_ROW_EXTRA, FL_MSA_ROW_UNUSED };
-      set_font (cr, 10);
-      double cx = x + used_w, cy = y;
-      for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      const char *name = k < 4 ? fl_msa_row_kind_name (kinds[k]) : "column-attention weight";
+      cairo_text_extents_t e;
+      cairo_text_extents (cr, name, &e);
+      if (cx + 16 + e.x_advance > x + w && cx > x + used_w)
         {
-          const char *name = fl_msa_row_kind_name (kinds[k]);
-          cairo_text_extents_t e;
-          cairo_text_extents (cr, name, &e);
-          if (cx + 16 + e.x_advance > x + w && cx > x + used_w)
-            {
-              cx = x + used_w;
-              cy += 14;
-            }
-          cairo_rectangle (cr, cx, cy + 1, 6, 11);
-          fl_cairo_set_rgba (cr, fl_rgba_from_argb (fl_msa_row_kind_argb (kinds[k])));
-          cairo_fill (cr);
-          cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-          cairo_move_to (cr, cx + 9, cy + 10.5);
-          cairo_show_text (cr, name);
-          cx += 16 + e.x_advance + 8;
+          cx = x + used_w;
+          cy += 14;
         }
+      cairo_rectangle (cr, cx, cy + 1, 6, 11);
+      if (k < 4)
+        fl_cairo_set_rgba (cr, fl_rgba_from_argb (fl_msa_row_kind_argb (kinds[k])));
+      else
+        {
+          /* the weight strip's scale: viridis, 0 (bottom) .. max (top) */
+          cairo_pattern_t *g = cairo_pattern_create_linear (0, cy + 12, 0, cy + 1);
+          for (int i = 0; i <= 8; i++)
+            {
+              FlRgba c = fl_palette_at (fl_palette_get (FL_PALETTE_VIRIDIS), i / 8.f);
+              cairo_pattern_add_color_stop_rgb (g, i / 8.0, c.r, c.g, c.b);
+            }
+          cairo_set_source (cr, g);
+          cairo_pattern_destroy (g);
+        }
+      cairo_fill (cr);
+      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+      cairo_move_to (cr, cx + 9, cy + 10.5);
+      cairo_show_text (cr, name);
+      cx += 16 + e.x_advance + 8;
     }
   cairo_restore (cr);
 }
@@ -555,18 +633,7 @@ fl_msa_draw_full (cairo_t *cr, double width, double height, const FlMsaModel *m,
       fl_heatmap_paint (cr, img, lo.map_x, y0, lo.map_w, nr / (double) m->n_rows * lo.map_h);
       cairo_surface_destroy (img);
     }
-  cairo_surface_t *marks = m->has_features ? fl_msa_model_render_row_marks (m) : NULL;
-  if (marks)
-    {
-      fl_heatmap_paint (cr, marks, lo.marks_x, lo.map_y, lo.strip_w, lo.map_h);
-      cairo_surface_destroy (marks);
-    }
-  cairo_surface_t *ws = weights ? fl_msa_model_render_weights (m, weights) : NULL;
-  if (ws)
-    {
-      fl_heatmap_paint (cr, ws, lo.weights_x, lo.map_y, lo.strip_w, lo.map_h);
-      cairo_surface_destroy (ws);
-    }
+  fl_msa_draw_row_strips (cr, m, weights, &lo, 0, m->n_rows);
   cairo_save (cr);
   cairo_rectangle (cr, lo.map_x - 0.5, lo.map_y - 0.5, lo.map_w + 1, lo.map_h + 1);
   cairo_set_source_rgb (cr, 0.6, 0.6, 0.6);
@@ -582,7 +649,7 @@ fl_msa_draw_full (cairo_t *cr, double width, double height, const FlMsaModel *m,
     }
   cairo_restore (cr);
   fl_msa_draw_axes (cr, m, &lo, 0, m->L, 0, m->n_rows);
-  fl_msa_draw_legend (cr, m, mode, lo.legend_x, lo.legend_y, lo.legend_w, lo.legend_h);
+  fl_msa_draw_legend (cr, m, mode, weights != NULL, lo.legend_x, lo.legend_y, lo.legend_w, lo.legend_h);
 }
 
 static char

@@ -98,6 +98,13 @@ typedef struct {
 void fl_msa_layout_compute (FlMsaLayout *layout, double width, double height,
                             gboolean show_weights);
 
+/* The row-kind strip (and the weight strip when weights is not NULL) for
+ * display rows [row0, row0 + nrows) over the map's height: one pixel row
+ * pools the rows it covers (the most telling kind: query > cluster centre >
+ * extra > unused; the largest weight), so sparse cluster rows stay visible
+ * when 8,000 rows share 600 pixels. */
+void fl_msa_draw_row_strips (cairo_t *cr, const FlMsaModel *model, const float *weights,
+                             const FlMsaLayout *layout, double row0, double nrows);
 /* Coverage strip over columns [col0, col0 + ncols) drawn in (x, y, w, h):
  * the count per position as a black line over the identity-coloured
  * rows-per-position area, with an axis of counts. */
@@ -108,9 +115,10 @@ void fl_msa_draw_coverage (cairo_t *cr, const FlMsaModel *model, double col0, do
 void fl_msa_draw_axes (cairo_t *cr, const FlMsaModel *model, const FlMsaLayout *layout,
                        double col0, double ncols, double row0, double nrows);
 /* Legend under the map: amino-acid classes or the identity colour bar,
- * plus the row-kind marks when features are known. */
+ * plus the row-kind marks when features are known and the weight strip's
+ * scale when show_weights. */
 void fl_msa_draw_legend (cairo_t *cr, const FlMsaModel *model, FlMsaColorMode mode,
-                         double x, double y, double w, double h);
+                         gboolean show_weights, double x, double y, double w, double h);
 /* The whole panel, whole alignment fitted into width x height (export and
  * tests; the widget draws the same layout from its tile cache). weights may
  * be NULL. selected: column to mark or -1. */

@@ -27,7 +27,6 @@ struct _FlMsaView {
   FlMsaColorMode mode;
   gboolean mark_insertions, show_weights;
   float *weights;                 /* (n_rows) or NULL */
-  cairo_surface_t *weights_img, *marks_img;
   double zoom_x, zoom_y;          /* >= 1, relative to fit */
   int width, height;              /* of the drawing area */
   GHashTable *tiles;              /* key -> TileEntry */
@@ -271,17 +270,8 @@ draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
   cairo_restore (cr);
   evict_tiles (self, tr0, tr1, tc0, tc1);
 
-  /* row strips */
-  cairo_save (cr);
-  cairo_rectangle (cr, 0, lo->map_y, width, v.nrows * v.cell_h);
-  cairo_clip (cr);
-  if (self->marks_img)
-    fl_heatmap_paint (cr, self->marks_img, lo->marks_x, lo->map_y - v.row0 * v.cell_h,
-                      lo->strip_w, m->n_rows * v.cell_h);
-  if (weights_visible (self) && self->weights_img)
-    fl_heatmap_paint (cr, self->weights_img, lo->weights_x, lo->map_y - v.row0 * v.cell_h,
-                      lo->strip_w, m->n_rows * v.cell_h);
-  cairo_restore (cr);
+  /* row strips, pooled per pixel row */
+  fl_msa_draw_row_strips (cr, m, weights_visible (self) ? self->weights : NULL, lo, v.row0, v.nrows);
 
   /* marks: selection, brush, hover */
   cairo_save (cr);
@@ -346,7 +336,8 @@ draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
   cairo_set_line_width (cr, 1);
   cairo_stroke (cr);
   fl_msa_draw_axes (cr, m, lo, v.col0, v.ncols, v.row0, v.nrows);
-  fl_msa_draw_legend (cr, m, self->mode, lo->legend_x, lo->legend_y, lo->legend_w, lo->legend_h);
+  fl_msa_draw_legend (cr, m, self->mode, weights_visible (self), lo->legend_x, lo->legend_y,
+                      lo->legend_w, lo->legend_h);
 }
 
 /* input --------------------------------------------------------------- */
@@ -385,8 +376,11 @@ set_status_for (FlMsaView *self, int row, int col)
       g_autofree char *name = g_strndup (m->names[row], 48);
       g_autofree char *w = self->weights && isfinite (self->weights[row])
                              ? g_strdup_printf (", weight %.3g", self->weights[row]) : g_strdup ("");
-      row_text = g_strdup_printf ("  ·  row %d: %s (identity %.2f, %s%s)%s: %c", row + 1, name,
-                                  m->identity[row], fl_msa_row_kind_name (m->row_kind[row]), w,
+      g_autofree char *kind = m->has_features
+                                ? g_strdup_printf (", %s", fl_msa_row_kind_name (m->row_kind[row]))
+                                : g_strdup ("");
+      row_text = g_strdup_printf ("  ·  row %d: %s (identity %.2f%s%s%s): %c", row + 1, name,
+                                  m->identity[row], kind, w,
                                   m->insertion[(gsize) row * m->L + col] ? ", insertion before" : "",
                                   letter);
     }
@@ -395,9 +389,10 @@ set_status_for (FlMsaView *self, int row, int col)
   gtk_label_set_text (GTK_LABEL (self->status), text);
 }
 
-static void
-on_motion (GtkEventControllerMotion *ctl, double x, double y, FlMsaView *self)
+void
+fl_msa_view_hover_at (FlMsaView *self, double x, double y)
 {
+  g_return_if_fail (FL_IS_MSA_VIEW (self));
   int row = -1, col = -1;
   if (!cell_at (self, x, y, &row, &col, FALSE))
     col = row = -1;
@@ -410,6 +405,12 @@ on_motion (GtkEventControllerMotion *ctl, double x, double y, FlMsaView *self)
   gtk_widget_queue_draw (self->area);
   if (col_changed)
     g_signal_emit (self, signals[SIG_HOVERED], 0, col, -1);
+}
+
+static void
+on_motion (GtkEventControllerMotion *ctl, double x, double y, FlMsaView *self)
+{
+  fl_msa_view_hover_at (self, x, y);
 }
 
 static void
@@ -492,19 +493,53 @@ on_drag_begin (GtkGestureDrag *g, double x, double y, FlMsaView *self)
   self->dragging = FALSE;
 }
 
+/* Brush the columns between two points (clamped); FALSE when there is no
+ * alignment. */
+static gboolean
+set_brush (FlMsaView *self, double x0, double y0, double x1, double y1)
+{
+  int r, c0, c1;
+  if (!cell_at (self, x0, y0, &r, &c0, TRUE) || !cell_at (self, x1, y1, &r, &c1, TRUE))
+    return FALSE;
+  self->brush_first = MIN (c0, c1);
+  self->brush_last = MAX (c0, c1);
+  gtk_widget_queue_draw (self->area);
+  return TRUE;
+}
+
 static void
 on_drag_update (GtkGestureDrag *g, double dx, double dy, FlMsaView *self)
 {
   if (!self->dragging && fabs (dx) < 4)
     return;
-  self->dragging = TRUE;
-  int r, c0, c1;
-  if (!cell_at (self, self->drag_x0, self->drag_y0, &r, &c0, TRUE) ||
-      !cell_at (self, self->drag_x0 + dx, self->drag_y0 + dy, &r, &c1, TRUE))
+  if (set_brush (self, self->drag_x0, self->drag_y0, self->drag_x0 + dx, self->drag_y0 + dy))
+    self->dragging = TRUE;
+}
+
+gboolean
+fl_msa_view_brush_between (FlMsaView *self, double x0, double y0, double x1, double y1)
+{
+  g_return_val_if_fail (FL_IS_MSA_VIEW (self), FALSE);
+  if (!set_brush (self, x0, y0, x1, y1))
+    return FALSE;
+  g_signal_emit (self, signals[SIG_BRUSHED], 0, self->brush_first, self->brush_last);
+  return TRUE;
+}
+
+void
+fl_msa_view_click_at (FlMsaView *self, double x, double y)
+{
+  g_return_if_fail (FL_IS_MSA_VIEW (self));
+  int r, c;
+  if (!cell_at (self, x, y, &r, &c, FALSE))
     return;
-  self->brush_first = MIN (c0, c1);
-  self->brush_last = MAX (c0, c1);
+  gboolean had_brush = self->brush_first >= 0;
+  self->brush_first = self->brush_last = -1;
+  self->selected = self->selected == c ? -1 : c;
   gtk_widget_queue_draw (self->area);
+  if (had_brush)
+    g_signal_emit (self, signals[SIG_BRUSHED], 0, -1, -1);
+  g_signal_emit (self, signals[SIG_SELECTED], 0, self->selected);
 }
 
 static void
@@ -518,17 +553,28 @@ on_drag_end (GtkGestureDrag *g, double dx, double dy, FlMsaView *self)
       g_signal_emit (self, signals[SIG_BRUSHED], 0, self->brush_first, self->brush_last);
       return;
     }
-  int r, c;
-  if (cell_at (self, self->drag_x0, self->drag_y0, &r, &c, FALSE))
-    {
-      gboolean had_brush = self->brush_first >= 0;
-      self->brush_first = self->brush_last = -1;
-      self->selected = self->selected == c ? -1 : c;
-      gtk_widget_queue_draw (self->area);
-      if (had_brush)
-        g_signal_emit (self, signals[SIG_BRUSHED], 0, -1, -1);
-      g_signal_emit (self, signals[SIG_SELECTED], 0, self->selected);
-    }
+  fl_msa_view_click_at (self, self->drag_x0, self->drag_y0);
+}
+
+gboolean
+fl_msa_view_cell_center (FlMsaView *self, int row, int column, double *x, double *y)
+{
+  g_return_val_if_fail (FL_IS_MSA_VIEW (self), FALSE);
+  if (!self->model || self->width < 1 || row < 0 || column < 0 ||
+      row >= self->model->n_rows || column >= self->model->L)
+    return FALSE;
+  View v;
+  compute_view (self, &v);
+  *x = v.lo.map_x + (column + 0.5 - v.col0) * v.cell_w;
+  *y = v.lo.map_y + (row + 0.5 - v.row0) * v.cell_h;
+  return TRUE;
+}
+
+const char *
+fl_msa_view_get_status (FlMsaView *self)
+{
+  g_return_val_if_fail (FL_IS_MSA_VIEW (self), NULL);
+  return gtk_label_get_text (GTK_LABEL (self->status));
 }
 
 static void
@@ -587,6 +633,8 @@ export_cb (GtkWidget *panel, FlExportFormat format, const char *path, GError **e
 
 /* GObject -------------------------------------------------------------- */
 
+static void refresh_weights (FlMsaView *self, FlRecycleData *data);
+
 static void
 fl_msa_view_dispose (GObject *object)
 {
@@ -598,8 +646,6 @@ fl_msa_view_dispose (GObject *object)
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->model, fl_msa_model_unref);
   g_clear_pointer (&self->weights, g_free);
-  g_clear_pointer (&self->weights_img, cairo_surface_destroy);
-  g_clear_pointer (&self->marks_img, cairo_surface_destroy);
   g_clear_object (&self->vadj);
   g_clear_object (&self->hadj);
   G_OBJECT_CLASS (fl_msa_view_parent_class)->dispose (object);
@@ -713,6 +759,7 @@ fl_msa_view_init (FlMsaView *self)
   g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end), self);
   gtk_widget_add_controller (self->area, GTK_EVENT_CONTROLLER (drag));
   set_status_for (self, -1, -1);
+  refresh_weights (self, NULL);
 }
 
 GtkWidget *
@@ -725,37 +772,43 @@ static void
 refresh_weights (FlMsaView *self, FlRecycleData *data)
 {
   g_clear_pointer (&self->weights, g_free);
-  g_clear_pointer (&self->weights_img, cairo_surface_destroy);
-  if (!self->model || !data)
-    return;
-  float *w = g_new (float, self->model->n_rows);
-  if (fl_msa_model_row_weights (self->model, data, w))
+  if (self->model && data)
     {
-      self->weights = w;
-      self->weights_img = fl_msa_model_render_weights (self->model, w);
+      float *w = g_new (float, self->model->n_rows);
+      if (fl_msa_model_row_weights (self->model, data, w))
+        self->weights = w;
+      else
+        g_free (w);
     }
-  else
-    g_free (w);
+  gtk_widget_set_sensitive (self->weights_check, self->weights != NULL);
+  gtk_widget_set_tooltip_text (self->weights_check, self->weights
+    ? "Strip left of the rows: MSA column attention per cluster row (mean over heads)"
+    : "No MSA column attention captured for this recycle");
 }
 
 void
 fl_msa_view_set_msa (FlMsaView *self, const FlMsa *msa, const FlFeatures *features)
 {
   g_return_if_fail (FL_IS_MSA_VIEW (self));
-  g_clear_pointer (&self->model, fl_msa_model_unref);
-  g_clear_pointer (&self->marks_img, cairo_surface_destroy);
-  g_clear_pointer (&self->weights, g_free);
-  g_clear_pointer (&self->weights_img, cairo_surface_destroy);
+  FlMsaModel *old = self->model;
+  self->model = msa ? fl_msa_model_new (msa, features) : NULL;
+  /* the same alignment again (e.g. with its features when a run starts):
+   * keep the zoom, scroll position and selection */
+  gboolean same = old && self->model && old->n_rows == self->model->n_rows &&
+                  old->L == self->model->L && g_str_equal (old->query, self->model->query);
+  fl_msa_model_unref (old);
+  refresh_weights (self, NULL);
   clear_tiles (self);
   self->scroll_pending = FALSE;
-  self->model = msa ? fl_msa_model_new (msa, features) : NULL;
-  if (self->model && self->model->has_features)
-    self->marks_img = fl_msa_model_render_row_marks (self->model);
-  self->selected = self->hover_row = self->hover_col = -1;
-  self->brush_first = self->brush_last = -1;
-  self->zoom_x = self->zoom_y = 1.0;
-  gtk_adjustment_set_value (self->vadj, 0);
-  gtk_adjustment_set_value (self->hadj, 0);
+  self->hover_row = self->hover_col = -1;
+  if (!same)
+    {
+      self->selected = -1;
+      self->brush_first = self->brush_last = -1;
+      self->zoom_x = self->zoom_y = 1.0;
+      gtk_adjustment_set_value (self->vadj, 0);
+      gtk_adjustment_set_value (self->hadj, 0);
+    }
   update_adjustments (self);
   set_status_for (self, -1, -1);
   gtk_widget_queue_draw (self->area);

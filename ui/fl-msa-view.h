@@ -32,6 +32,18 @@ void fl_msa_view_select_residue (FlMsaView *self, int residue);
 void fl_msa_view_set_zoom (FlMsaView *self, double zoom_columns, double zoom_rows);
 /* Scroll so that display row / column is the first visible one. */
 void fl_msa_view_scroll_to (FlMsaView *self, double first_row, double first_column);
+/* What pointer events do, callable directly (tests, scripting): hover at a
+ * point of the map area; brush the columns between two points (emits
+ * "residues-brushed"; FALSE without an alignment); click (select the column,
+ * a second click clears; emits "residue-selected"). */
+void fl_msa_view_hover_at (FlMsaView *self, double x, double y);
+gboolean fl_msa_view_brush_between (FlMsaView *self, double x0, double y0, double x1, double y1);
+void fl_msa_view_click_at (FlMsaView *self, double x, double y);
+/* Centre of cell (display row, column) in map-area coordinates (may lie
+ * outside the visible part); FALSE without an alignment or a size. */
+gboolean fl_msa_view_cell_center (FlMsaView *self, int row, int column, double *x, double *y);
+/* The status line (hovered residue / row). */
+const char *fl_msa_view_get_status (FlMsaView *self);
 /* Tiles cached and tiles still being rendered (for tests and benchmarks). */
 void fl_msa_view_get_tile_stats (FlMsaView *self, guint *ready, guint *pending);
 

@@ -255,6 +255,18 @@ fl_pair_map_draw (cairo_t *cr, double width, double height, const FlPairMap *m,
   cairo_surface_t *owned = NULL;
   if (!image)
     image = owned = fl_pair_map_render (m);
+  int px = (int) floor (lo.map_size);
+  if (image && px > 0 && px < m->L && cairo_image_surface_get_width (image) >= m->L)
+    {
+      /* more cells than pixels: box-filter so that no cell is skipped */
+      cairo_surface_t *small = fl_heatmap_downscale (image, px, px);
+      if (small)
+        {
+          if (owned)
+            cairo_surface_destroy (owned);
+          image = owned = small;
+        }
+    }
   fl_heatmap_paint (cr, image, lo.map_x, lo.map_y, lo.map_size, lo.map_size);
   if (owned)
     cairo_surface_destroy (owned);

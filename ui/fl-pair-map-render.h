@@ -79,8 +79,10 @@ typedef struct {
 void fl_pair_map_overlay_init (FlPairMapOverlay *overlay);
 
 /* The whole panel into (0, 0, width, height): map (image may be NULL: it is
- * rendered on the fly), axes, marks of the overlay (may be NULL), colour
- * bar with the value range and the title. */
+ * rendered on the fly; an L x L image larger than the map's pixels is
+ * box-filtered first, a smaller one is taken as already reduced), axes,
+ * marks of the overlay (may be NULL), colour bar with the value range and
+ * the title. */
 void fl_pair_map_draw (cairo_t *cr, double width, double height, const FlPairMap *map,
                        cairo_surface_t *image, const FlPairMapOverlay *overlay);
 

@@ -15,6 +15,7 @@ struct _FlPairMapView {
   int head;
   FlPairMap *map;
   cairo_surface_t *image;
+  cairo_surface_t *scaled;   /* image box-filtered to the map's pixel size when L > pixels */
   FlPairMapOverlay ov;
   int width, height;
   double drag_x0, drag_y0;
@@ -71,6 +72,7 @@ rebuild_map (FlPairMapView *self)
       self->image = m ? fl_pair_map_render (m) : NULL;
     }
   g_clear_pointer (&self->map, fl_pair_map_free);
+  g_clear_pointer (&self->scaled, cairo_surface_destroy);
   self->map = m;
   gtk_widget_queue_draw (self->area);
 }
@@ -99,7 +101,26 @@ draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
         }
       return;
     }
-  fl_pair_map_draw (cr, width, height, self->map, self->image, &self->ov);
+  cairo_surface_t *image = self->image;
+  if (self->map && image)
+    {
+      /* more cells than pixels: paint a box-filtered copy (made once per
+       * size) so that no cell is skipped by nearest sampling */
+      FlPairMapLayout lo;
+      fl_pair_map_layout_compute (&lo, width, height);
+      int px = (int) floor (lo.map_size);
+      if (px < self->map->L && px > 0)
+        {
+          if (!self->scaled || cairo_image_surface_get_width (self->scaled) != px)
+            {
+              g_clear_pointer (&self->scaled, cairo_surface_destroy);
+              self->scaled = fl_heatmap_downscale (self->image, px, px);
+            }
+          if (self->scaled)
+            image = self->scaled;
+        }
+    }
+  fl_pair_map_draw (cr, width, height, self->map, image, &self->ov);
 }
 
 static char
@@ -205,6 +226,20 @@ clamp_cell (FlPairMapView *self, double x, double y, int *i, int *j)
   fl_pair_map_cell_at (&lo, self->map->L, x, y, i, j);
 }
 
+/* The brush rectangle between two map-area points (clamped to the map). */
+static void
+set_brush (FlPairMapView *self, double x0, double y0, double x1, double y1)
+{
+  int i0, j0, i1, j1;
+  clamp_cell (self, x0, y0, &i0, &j0);
+  clamp_cell (self, x1, y1, &i1, &j1);
+  self->ov.brush_i0 = MIN (i0, i1);
+  self->ov.brush_i1 = MAX (i0, i1);
+  self->ov.brush_j0 = MIN (j0, j1);
+  self->ov.brush_j1 = MAX (j0, j1);
+  gtk_widget_queue_draw (self->area);
+}
+
 static void
 on_drag_update (GtkGestureDrag *g, double dx, double dy, FlPairMapView *self)
 {
@@ -216,14 +251,18 @@ on_drag_update (GtkGestureDrag *g, double dx, double dy, FlPairMapView *self)
   if (!self->dragging && !cell_at (self, self->drag_x0, self->drag_y0, &i0, &j0))
     return;
   self->dragging = TRUE;
-  int i1, j1;
-  clamp_cell (self, self->drag_x0, self->drag_y0, &i0, &j0);
-  clamp_cell (self, self->drag_x0 + dx, self->drag_y0 + dy, &i1, &j1);
-  self->ov.brush_i0 = MIN (i0, i1);
-  self->ov.brush_i1 = MAX (i0, i1);
-  self->ov.brush_j0 = MIN (j0, j1);
-  self->ov.brush_j1 = MAX (j0, j1);
-  gtk_widget_queue_draw (self->area);
+  set_brush (self, self->drag_x0, self->drag_y0, self->drag_x0 + dx, self->drag_y0 + dy);
+}
+
+gboolean
+fl_pair_map_view_brush_between (FlPairMapView *self, double x0, double y0, double x1, double y1)
+{
+  g_return_val_if_fail (FL_IS_PAIR_MAP_VIEW (self), FALSE);
+  if (!self->map || !cell_at (self, x0, y0, NULL, NULL))
+    return FALSE;
+  set_brush (self, x0, y0, x1, y1);
+  g_signal_emit (self, signals[SIG_BRUSHED], 0, self->ov.brush_i0, self->ov.brush_i1);
+  return TRUE;
 }
 
 static void
@@ -239,15 +278,22 @@ on_drag_end (GtkGestureDrag *g, double dx, double dy, FlPairMapView *self)
     }
   int i, j;
   if (cell_at (self, self->drag_x0, self->drag_y0, &i, &j))
-    {
-      gboolean had_brush = self->ov.brush_i0 >= 0;
-      self->ov.brush_i0 = self->ov.brush_i1 = self->ov.brush_j0 = self->ov.brush_j1 = -1;
-      self->ov.selected = self->ov.selected == i ? -1 : i;
-      gtk_widget_queue_draw (self->area);
-      if (had_brush)
-        g_signal_emit (self, signals[SIG_BRUSHED], 0, -1, -1);
-      g_signal_emit (self, signals[SIG_SELECTED], 0, self->ov.selected);
-    }
+    fl_pair_map_view_click_cell (self, i, j);
+}
+
+void
+fl_pair_map_view_click_cell (FlPairMapView *self, int i, int j)
+{
+  g_return_if_fail (FL_IS_PAIR_MAP_VIEW (self));
+  if (!self->map || i < 0 || i >= self->map->L)
+    return;
+  gboolean had_brush = self->ov.brush_i0 >= 0;
+  self->ov.brush_i0 = self->ov.brush_i1 = self->ov.brush_j0 = self->ov.brush_j1 = -1;
+  self->ov.selected = self->ov.selected == i ? -1 : i;
+  gtk_widget_queue_draw (self->area);
+  if (had_brush)
+    g_signal_emit (self, signals[SIG_BRUSHED], 0, -1, -1);
+  g_signal_emit (self, signals[SIG_SELECTED], 0, self->ov.selected);
 }
 
 static void
@@ -280,6 +326,7 @@ fl_pair_map_view_dispose (GObject *object)
   g_clear_pointer (&self->frame, fl_frame_unref);
   g_clear_pointer (&self->map, fl_pair_map_free);
   g_clear_pointer (&self->image, cairo_surface_destroy);
+  g_clear_pointer (&self->scaled, cairo_surface_destroy);
   g_clear_pointer (&self->sequence, g_free);
   g_clear_pointer (&self->status_text, g_free);
   G_OBJECT_CLASS (fl_pair_map_view_parent_class)->dispose (object);

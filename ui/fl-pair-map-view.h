@@ -37,6 +37,14 @@ const char *fl_pair_map_view_get_status (FlPairMapView *self);
 /* Acts as if the pointer moved to (x, y) of the map area (as motion events
  * do): hover marks, status text, "residues-hovered". */
 void fl_pair_map_view_hover_at (FlPairMapView *self, double x, double y);
+/* As a drag from (x0, y0) to (x1, y1) does: brush the rectangle of cells
+ * between them and emit "residues-brushed" (row range). FALSE (nothing
+ * done) when (x0, y0) is outside the map. */
+gboolean fl_pair_map_view_brush_between (FlPairMapView *self, double x0, double y0,
+                                         double x1, double y1);
+/* As a click on cell (i, j) does: select residue i (a second click on the
+ * same row clears), clear the brush, emit "residue-selected". */
+void fl_pair_map_view_click_cell (FlPairMapView *self, int i, int j);
 /* Centre of cell (i, j) in map-area coordinates; FALSE without a map or size. */
 gboolean fl_pair_map_view_cell_center (FlPairMapView *self, int i, int j, double *x, double *y);
 

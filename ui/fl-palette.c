@@ -312,7 +312,6 @@ fl_palette_draw_colorbar (cairo_t *cr, const FlPalette *palette, float vmin, flo
 
   /* ticks over the displayed value range (lo at the bottom / left) */
   double lo = MIN (vmin, vmax), hi = MAX (vmin, vmax);
-  gboolean flipped = vmin > vmax;
   if (hi > lo && isfinite (lo) && isfinite (hi))
     {
       double step = nice_step (hi - lo, vertical ? MAX (2, (int) (bh / 30)) : MAX (2, (int) (bw / 60)));
@@ -320,8 +319,6 @@ fl_palette_draw_colorbar (cairo_t *cr, const FlPalette *palette, float vmin, flo
       for (double v = first; v <= hi + step * 1e-6; v += step)
         {
           double u = (v - lo) / (hi - lo);
-          if (flipped)
-            u = 1 - u;
           char buf[32];
           format_tick (buf, sizeof buf, v, step);
           cairo_text_extents_t ext;

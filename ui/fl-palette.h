@@ -100,8 +100,9 @@ uint32_t fl_plddt_band_argb (int band);
 const char *fl_plddt_band_label (int band);
 
 /* Legends. Draw a colour bar for palette over [vmin, vmax] into the box
- * (x, y, w, h): vertical when h > w (vmax at the top), else horizontal
- * (vmin on the left); ticks with values and an optional title. */
+ * (x, y, w, h): vertical when h > w, else horizontal; values ascend upwards
+ * / rightwards (ticks with values, an optional title); a reversed range
+ * (vmin > vmax) flips the colours, not the numbers. */
 void fl_palette_draw_colorbar (cairo_t *cr, const FlPalette *palette, float vmin, float vmax,
                                double x, double y, double w, double h, const char *title);
 /* A row of swatches with labels for the amino-acid classes / pLDDT bands,

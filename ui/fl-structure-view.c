@@ -45,7 +45,7 @@ struct _FlStructureView {
   /* GL state (valid between realize and unrealize). */
   gboolean gl_ready;
   GLuint program;
-  GLint u_mv, u_proj, u_nmat, u_colors, u_color_width, u_fog_color, u_fog_range, u_light;
+  GLint u_mv, u_proj, u_nmat, u_colors, u_color_width, u_fog_color, u_fog_range, u_light, u_lighten;
   GLuint vao[2], vbo[2], ibo[2];
   GLsizei n_index[2];
   gboolean mesh_dirty[2];
@@ -241,11 +241,12 @@ static const char *fragment_src =
   "uniform vec3 u_fog_color;\n"
   "uniform vec2 u_fog_range;\n"
   "uniform vec3 u_light;\n"
+  "uniform float u_lighten;\n"
   "out vec4 frag_color;\n"
   "void main () {\n"
   "  vec3 n = normalize (v_normal);\n"
   "  if (!gl_FrontFacing) n = -n;\n"
-  "  vec3 base = v_color.rgb;\n"
+  "  vec3 base = mix (v_color.rgb, vec3 (1.0), u_lighten);\n"
   "  float e = v_color.a;\n"
   "  if (e < 0.3) base = mix (base, vec3 (0.95, 0.1, 0.75), 0.65);\n"
   "  else if (e < 0.9) base = mix (base, vec3 (1.0, 1.0, 1.0), 0.5);\n"
@@ -313,6 +314,7 @@ build_program (FlStructureView *self, GError **error)
   self->u_fog_color = glGetUniformLocation (p, "u_fog_color");
   self->u_fog_range = glGetUniformLocation (p, "u_fog_range");
   self->u_light = glGetUniformLocation (p, "u_light");
+  self->u_lighten = glGetUniformLocation (p, "u_lighten");
   return TRUE;
 }
 
@@ -415,6 +417,8 @@ draw_scene (FlStructureView *self, int width, int height,
     {
       if (self->n_index[k] == 0 || (k == 1 && !self->show_side_chains))
         continue;
+      /* Thin sticks look dark under the same light: lift them a little. */
+      glUniform1f (self->u_lighten, k == 1 ? 0.15f : 0.f);
       glBindVertexArray (self->vao[k]);
       glDrawElements (GL_TRIANGLES, self->n_index[k], GL_UNSIGNED_INT, NULL);
     }
@@ -621,6 +625,29 @@ fl_structure_view_pick (FlStructureView *self, double x, double y)
         }
     }
   return best;
+}
+
+gboolean
+fl_structure_view_project (FlStructureView *self, int residue, double *x, double *y)
+{
+  if (!self->frame || residue < 0 || residue >= self->L
+      || self->frame->atom37_mask[(gsize) residue * 37 + 1] < 0.5f)
+    return FALSE;
+  int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
+  if (w <= 0 || h <= 0)
+    return FALSE;
+  Mat4 mv = model_view (self);
+  const float *p = fl_frame_ca (self->frame, residue);
+  float v[3];
+  for (int r = 0; r < 3; r++)
+    v[r] = mv.m[r] * p[0] + mv.m[4 + r] * p[1] + mv.m[8 + r] * p[2] + mv.m[12 + r];
+  if (v[2] >= -1e-3f)
+    return FALSE;
+  float tan_half = tanf ((float) (FOV_Y_DEG * G_PI / 360.0));
+  float aspect = (float) w / h;
+  *x = (v[0] / -v[2] / (tan_half * aspect) + 1) * 0.5 * w;
+  *y = (1 - v[1] / -v[2] / tan_half) * 0.5 * h;
+  return TRUE;
 }
 
 /* ---------------------------------------------------------- interaction */

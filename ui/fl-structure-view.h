@@ -51,6 +51,8 @@ int fl_structure_view_get_selected (FlStructureView *self);
 
 /* The residue under widget point (x, y), or -1. */
 int fl_structure_view_pick (FlStructureView *self, double x, double y);
+/* Widget point of residue i's CA; FALSE when it has none or is behind the camera. */
+gboolean fl_structure_view_project (FlStructureView *self, int residue, double *x, double *y);
 
 /* Render the current view offscreen at width x height (any size; large
  * images are drawn in tiles) and return RGBA8 pixels, top row first.

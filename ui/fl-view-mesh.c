@@ -97,7 +97,7 @@ connect_rings (MeshBuilder *b, guint32 base0, guint32 base1, int sides)
     {
       guint32 a = base0 + s, c = base0 + (s + 1) % sides;
       guint32 d = base1 + s, e = base1 + (s + 1) % sides;
-      guint32 tri[6] = { a, d, c, c, d, e };
+      guint32 tri[6] = { a, c, d, c, e, d };   /* counter-clockwise seen from outside */
       g_array_append_vals (b->i, tri, 6);
     }
 }

@@ -28,6 +28,8 @@ struct _FlWindow {
   GtkWidget *hover_label;
   GtkWidget *view_note_label;
   GtkWidget *legend_box;
+  GtkWidget *legend_title;
+  GtkWidget *legend_rows[4];
   FlTimeline *timeline;
   GtkWidget *analysis_area;
   GtkWidget *progress_bar;
@@ -48,6 +50,7 @@ struct _FlWindow {
   FlFeatures *features;
   gboolean running;
   gboolean setting_entry;
+  gboolean fresh_view;   /* the next frame shown starts a new camera */
 };
 
 G_DEFINE_FINAL_TYPE (FlWindow, fl_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -309,14 +312,19 @@ fl_window_begin_run (FlWindow *self, const char *name, const char *sequence, int
 {
   g_free (self->shown_name);
   self->shown_name = g_strdup_printf ("%s — run", name ? name : "input");
-  g_free (self->sequence);
-  self->sequence = g_strdup (sequence);
+  if (sequence)
+    {
+      g_free (self->sequence);
+      self->sequence = g_strdup (sequence);
+    }
   update_subtitle (self);
   g_ptr_array_set_size (self->recycles, 0);
   update_panels_recycles (self, -1);
+  /* The view keeps what it shows until the run's first frame arrives (so a
+   * run that fails early leaves the previous structure on screen). */
   fl_timeline_clear (self->timeline, n_passes_expected);
   fl_timeline_set_follow_live (self->timeline, TRUE);
-  fl_structure_view_set_frame (self->structure_view, NULL, NULL, FALSE);
+  self->fresh_view = TRUE;
   fl_window_clear_error (self);
   fl_window_set_progress (self, 0, "Starting…");
 }
@@ -348,9 +356,14 @@ fl_window_set_run_inputs (FlWindow *self, FlMsa *msa, FlFeatures *features)
     {
       g_clear_pointer (&self->msa, fl_msa_free);
       self->msa = msa;
+      g_free (self->sequence);
+      self->sequence = g_strdup (msa->query);
     }
-  g_clear_pointer (&self->features, fl_features_free);
-  self->features = features;
+  if (features)
+    {
+      g_clear_pointer (&self->features, fl_features_free);
+      self->features = features;
+    }
   update_panels_msa (self);
 }
 
@@ -388,7 +401,7 @@ fl_window_show_prediction (FlWindow *self, const char *name, FlFrame *frame,
       update_panels_msa (self);
     }
   fl_timeline_clear (self->timeline, 0);
-  fl_structure_view_set_frame (self->structure_view, NULL, NULL, FALSE);
+  self->fresh_view = TRUE;
   fl_timeline_add_frame (self->timeline, frame);
   if (scores)
     fl_timeline_set_recycle_scores (self->timeline, frame->recycle, scores->mean_plddt, scores->ptm);
@@ -402,7 +415,8 @@ static void
 on_frame_shown (FlTimeline *timeline, FlFrame *display, int index, FlWindow *self)
 {
   FlStructureView *view = self->structure_view;
-  gboolean first = fl_structure_view_get_frame (view) == NULL;
+  gboolean first = self->fresh_view || fl_structure_view_get_frame (view) == NULL;
+  self->fresh_view = FALSE;
   fl_structure_view_set_frame (view, display, self->sequence, !first);
   if (self->panels)
     {
@@ -489,6 +503,25 @@ on_drop (GtkDropTarget *target, const GValue *value, double x, double y, FlWindo
 
 /* ------------------------------------------------------------ window actions */
 
+/* The legend follows the colour scale: the AlphaFold DB bands, or the
+ * continuous scale's four anchor colours. */
+static void
+update_legend (FlWindow *self, gboolean continuous)
+{
+  static const char *hex[4] = { "#0053D6", "#65CBF3", "#FFDB13", "#FF7D45" };
+  static const char *bands[4] = { "Very high (pLDDT &gt; 90)", "Confident (90 &gt; pLDDT &gt; 70)",
+                                  "Low (70 &gt; pLDDT &gt; 50)", "Very low (pLDDT &lt; 50)" };
+  static const char *anchors[4] = { "pLDDT 95 and above", "pLDDT 80", "pLDDT 60", "pLDDT 40 and below" };
+  gtk_label_set_text (GTK_LABEL (self->legend_title),
+                      continuous ? "Model confidence (pLDDT, continuous)" : "Model confidence (pLDDT)");
+  for (int k = 0; k < 4; k++)
+    {
+      g_autofree char *markup = g_strdup_printf ("<span foreground=\"%s\">■</span> %s", hex[k],
+                                                 continuous ? anchors[k] : bands[k]);
+      gtk_label_set_markup (GTK_LABEL (self->legend_rows[k]), markup);
+    }
+}
+
 static void
 reset_view_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -510,6 +543,7 @@ continuous_colors_changed (GSimpleAction *action, GVariant *state, gpointer user
   gboolean cont = g_variant_get_boolean (state);
   fl_structure_view_set_color_scale (self->structure_view,
                                      cont ? FL_COLOR_SCALE_CONTINUOUS : FL_COLOR_SCALE_BANDS);
+  update_legend (self, cont);
   GSettings *settings = g_object_get_data (G_OBJECT (self), "fl-settings");
   if (settings)
     g_settings_set_string (settings, "color-scale", cont ? "continuous" : "bands");
@@ -627,6 +661,15 @@ fl_window_class_init (FlWindowClass *klass)
   BIND (hover_label);
   BIND (view_note_label);
   BIND (legend_box);
+  BIND (legend_title);
+  gtk_widget_class_bind_template_child_full (widget_class, "legend_0", FALSE,
+                                             G_STRUCT_OFFSET (FlWindow, legend_rows[0]));
+  gtk_widget_class_bind_template_child_full (widget_class, "legend_1", FALSE,
+                                             G_STRUCT_OFFSET (FlWindow, legend_rows[1]));
+  gtk_widget_class_bind_template_child_full (widget_class, "legend_2", FALSE,
+                                             G_STRUCT_OFFSET (FlWindow, legend_rows[2]));
+  gtk_widget_class_bind_template_child_full (widget_class, "legend_3", FALSE,
+                                             G_STRUCT_OFFSET (FlWindow, legend_rows[3]));
   BIND (timeline);
   BIND (analysis_area);
   BIND (progress_bar);

@@ -48,6 +48,56 @@ fl_cublas_check_status (FlBackend *b, cublasStatus_t status, const char *call,
   return FALSE;
 }
 
+gint64
+fl_cuda_prof_begin (FlBackend *b)
+{
+  FlCudaState *s = fl_cuda_state (b);
+  if (!s->profile)
+    return 0;
+  cudaStreamSynchronize (s->stream);
+  return g_get_monotonic_time ();
+}
+
+void
+fl_cuda_prof_end (FlBackend *b, FlCudaOp op, gint64 t0, double flops)
+{
+  FlCudaState *s = fl_cuda_state (b);
+  if (!s->profile || t0 == 0)
+    return;
+  cudaStreamSynchronize (s->stream);
+  s->prof[op].seconds += (g_get_monotonic_time () - t0) / 1e6;
+  s->prof[op].flops += flops;
+  s->prof[op].calls++;
+}
+
+static void
+prof_print (FlBackend *b)
+{
+  static const char *names[FL_CUDA_N_OPS] = {
+    "upload", "download", "copy", "fill", "linear", "gemm_batched", "layer_norm",
+    "elementwise", "layout", "attention", "attention+capture", "global_attention",
+    "masked_mean", "alloc/free",
+  };
+  FlCudaState *s = fl_cuda_state (b);
+  double wall = (g_get_monotonic_time () - s->t_created) / 1e6, sum = 0;
+  for (int i = 0; i < FL_CUDA_N_OPS; i++)
+    sum += s->prof[i].seconds;
+  g_printerr ("CUDA op profile (synchronised per op; %.3f s since the backend was made, "
+              "%.3f s in ops, %.3f s elsewhere):\n", wall, sum, wall - sum);
+  for (int i = 0; i < FL_CUDA_N_OPS; i++)
+    {
+      if (!s->prof[i].calls)
+        continue;
+      g_printerr ("  %-18s %8" G_GUINT64_FORMAT " calls %9.4f s %5.1f%%  %8.1f us/call",
+                  names[i], s->prof[i].calls, s->prof[i].seconds,
+                  100.0 * s->prof[i].seconds / MAX (wall, 1e-9),
+                  1e6 * s->prof[i].seconds / s->prof[i].calls);
+      if (s->prof[i].flops > 0)
+        g_printerr ("  %.1f TFLOP/s", s->prof[i].flops / MAX (s->prof[i].seconds, 1e-9) / 1e12);
+      g_printerr ("\n");
+    }
+}
+
 void *
 fl_cuda_scratch (FlBackend *b, size_t bytes)
 {
@@ -87,6 +137,7 @@ static float *
 cuda_alloc (FlBackend *b, size_t n)
 {
   FlCudaState *s = fl_cuda_state (b);
+  gint64 t0 = fl_cuda_prof_begin (b);
   size_t bytes = MAX (n, (size_t) 1) * sizeof (float);
   void *p = NULL;
   cudaError_t st = cudaMalloc (&p, bytes);
@@ -105,6 +156,7 @@ cuda_alloc (FlBackend *b, size_t n)
   g_hash_table_insert (s->sizes, p, GSIZE_TO_POINTER (bytes));
   b->bytes_in_use += bytes;
   b->bytes_peak = MAX (b->bytes_peak, b->bytes_in_use);
+  fl_cuda_prof_end (b, FL_CUDA_OP_ALLOC, t0, 0);
   return (float *) p;
 }
 
@@ -114,6 +166,7 @@ cuda_free (FlBackend *b, float *p)
   if (!p)
     return;
   FlCudaState *s = fl_cuda_state (b);
+  gint64 t0 = fl_cuda_prof_begin (b);
   gpointer size = NULL;
   if (g_hash_table_steal_extended (s->sizes, p, NULL, &size))
     b->bytes_in_use -= GPOINTER_TO_SIZE (size);
@@ -121,6 +174,7 @@ cuda_free (FlBackend *b, float *p)
   cudaError_t st = cudaFree (p);
   if (st != cudaSuccess && b->error == NULL)
     FL_CUDA_CHECK (b, st);
+  fl_cuda_prof_end (b, FL_CUDA_OP_ALLOC, t0, 0);
 }
 
 static void
@@ -129,10 +183,12 @@ cuda_upload (FlBackend *b, float *dst, const float *host_src, size_t n)
   if (n == 0)
     return;
   cudaStream_t st = fl_cuda_stream (b);
+  gint64 t0 = fl_cuda_prof_begin (b);
   /* Synchronous for the caller: the host buffer may be reused at once. */
   if (FL_CUDA_CHECK (b, cudaMemcpyAsync (dst, host_src, n * sizeof (float),
                                          cudaMemcpyHostToDevice, st)))
     FL_CUDA_CHECK (b, cudaStreamSynchronize (st));
+  fl_cuda_prof_end (b, FL_CUDA_OP_UPLOAD, t0, 0);
 }
 
 static void
@@ -141,9 +197,11 @@ cuda_download (FlBackend *b, float *host_dst, const float *src, size_t n)
   if (n == 0)
     return;
   cudaStream_t st = fl_cuda_stream (b);
+  gint64 t0 = fl_cuda_prof_begin (b);
   if (FL_CUDA_CHECK (b, cudaMemcpyAsync (host_dst, src, n * sizeof (float),
                                          cudaMemcpyDeviceToHost, st)))
     FL_CUDA_CHECK (b, cudaStreamSynchronize (st));
+  fl_cuda_prof_end (b, FL_CUDA_OP_DOWNLOAD, t0, 0);
 }
 
 static void
@@ -151,8 +209,10 @@ cuda_copy (FlBackend *b, float *dst, const float *src, size_t n)
 {
   if (n == 0 || dst == src)
     return;
+  gint64 t0 = fl_cuda_prof_begin (b);
   FL_CUDA_CHECK (b, cudaMemcpyAsync (dst, src, n * sizeof (float),
                                      cudaMemcpyDeviceToDevice, fl_cuda_stream (b)));
+  fl_cuda_prof_end (b, FL_CUDA_OP_COPY, t0, 0);
 }
 
 static void
@@ -174,6 +234,8 @@ static void
 cuda_destroy (FlBackend *b)
 {
   FlCudaState *s = fl_cuda_state (b);
+  if (s && s->profile)
+    prof_print (b);
   if (s)
     {
       cudaSetDevice (s->device);
@@ -326,6 +388,8 @@ fl_backend_cuda_new (int device, FlPrecision precision, GError **error)
     }
   g_snprintf (b->description, sizeof b->description, "%s, %.1f GiB free",
               s->prop.name, free_b / 1073741824.0);
+  s->profile = g_strcmp0 (g_getenv ("FL_CUDA_PROFILE"), "1") == 0;
+  s->t_created = g_get_monotonic_time ();
   return b;
 
 fail:

@@ -232,11 +232,11 @@ launch_flash (FlBackend *b, const float *q, const float *k, const float *v,
     }
 }
 
-void
-fl_cuda_attention (FlBackend *b, const float *q, const float *k, const float *v,
-                   const float *key_mask, const float *bias, float *out,
-                   int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
-                   float *probs_mean)
+static void
+attention (FlBackend *b, const float *q, const float *k, const float *v,
+           const float *key_mask, const float *bias, float *out,
+           int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
+           float *probs_mean)
 {
   if (B <= 0 || Lq <= 0 || H <= 0 || D <= 0)
     return;
@@ -263,6 +263,18 @@ fl_cuda_attention (FlBackend *b, const float *q, const float *k, const float *v,
     fl_backend_fail (b, FL_BACKEND_ERROR_UNSUPPORTED,
                      "%s:%d: attention head width %" G_GINT64_FORMAT " > 128 is not supported",
                      __FILE__, __LINE__, D);
+}
+
+void
+fl_cuda_attention (FlBackend *b, const float *q, const float *k, const float *v,
+                   const float *key_mask, const float *bias, float *out,
+                   int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
+                   float *probs_mean)
+{
+  gint64 t0 = fl_cuda_prof_begin (b);
+  attention (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D, probs_mean);
+  fl_cuda_prof_end (b, probs_mean ? FL_CUDA_OP_ATTENTION_CAPTURE : FL_CUDA_OP_ATTENTION, t0,
+                    4.0 * B * H * Lq * Lk * D);
 }
 
 /* ---- global attention ---- */
@@ -368,6 +380,7 @@ fl_cuda_global_attention (FlBackend *b, const float *q, const float *k, const fl
   cudaStream_t st = fl_cuda_stream (b);
   unsigned grid = (unsigned) (N * H);
   int d = (int) D;
+  gint64 t0 = fl_cuda_prof_begin (b);
   if (D <= 4)
     k_global_attention<4><<<grid, GA_THREADS, 0, st>>> (q, k, v, mask, out, N, S, H, d);
   else if (D <= 8)
@@ -388,4 +401,5 @@ fl_cuda_global_attention (FlBackend *b, const float *q, const float *k, const fl
       return;
     }
   FL_CUDA_CHECK_LAUNCH (b, "k_global_attention");
+  fl_cuda_prof_end (b, FL_CUDA_OP_GLOBAL_ATTENTION, t0, 4.0 * N * H * S * D);
 }

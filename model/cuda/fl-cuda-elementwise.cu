@@ -98,74 +98,76 @@ k_mul_broadcast_rows (float *y, const float *x, int64_t N, int64_t S, int64_t C)
     }
 }
 
-#define LAUNCH_1D(b, name, n, ...)                                              \
+#define LAUNCH_1D(b, cat, name, n, ...)                                         \
   G_STMT_START {                                                                \
     if ((n) > 0)                                                                \
       {                                                                         \
+        gint64 t0_ = fl_cuda_prof_begin (b);                                    \
         name<<<fl_cuda_blocks ((n), THREADS), THREADS, 0, fl_cuda_stream (b)>>> (__VA_ARGS__); \
         FL_CUDA_CHECK_LAUNCH (b, #name);                                        \
+        fl_cuda_prof_end (b, cat, t0_, 0);                                      \
       }                                                                         \
   } G_STMT_END
 
 void
 fl_cuda_fill (FlBackend *b, float *dst, float value, size_t n)
 {
-  LAUNCH_1D (b, k_fill, n, dst, value, n);
+  LAUNCH_1D (b, FL_CUDA_OP_FILL, k_fill, n, dst, value, n);
 }
 
 void
 fl_cuda_add (FlBackend *b, float *y, const float *x, size_t n)
 {
-  LAUNCH_1D (b, k_add, n, y, x, n);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_add, n, y, x, n);
 }
 
 void
 fl_cuda_mul (FlBackend *b, float *y, const float *x, size_t n)
 {
-  LAUNCH_1D (b, k_mul, n, y, x, n);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_mul, n, y, x, n);
 }
 
 void
 fl_cuda_scale (FlBackend *b, float *y, float alpha, size_t n)
 {
-  LAUNCH_1D (b, k_scale, n, y, alpha, n);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_scale, n, y, alpha, n);
 }
 
 void
 fl_cuda_relu (FlBackend *b, float *y, size_t n)
 {
-  LAUNCH_1D (b, k_relu, n, y, n);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_relu, n, y, n);
 }
 
 void
 fl_cuda_sigmoid_mul (FlBackend *b, float *y, const float *gate, size_t n)
 {
-  LAUNCH_1D (b, k_sigmoid_mul, n, y, gate, n);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_sigmoid_mul, n, y, gate, n);
 }
 
 void
 fl_cuda_mul_rows (FlBackend *b, float *y, const float *m, int64_t M, int64_t C)
 {
-  LAUNCH_1D (b, k_mul_rows, (size_t) (M * C), y, m, M, C);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_mul_rows, (size_t) (M * C), y, m, M, C);
 }
 
 void
 fl_cuda_add_row_vector (FlBackend *b, float *y, const float *x, int64_t M, int64_t C)
 {
-  LAUNCH_1D (b, k_add_row_vector, (size_t) (M * C), y, x, M, C);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_add_row_vector, (size_t) (M * C), y, x, M, C);
 }
 
 void
 fl_cuda_set_rows (FlBackend *b, float *y, const float *x, int64_t M, int64_t C)
 {
-  LAUNCH_1D (b, k_set_rows, (size_t) (M * C), y, x, M, C);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_set_rows, (size_t) (M * C), y, x, M, C);
 }
 
 void
 fl_cuda_mul_broadcast_rows (FlBackend *b, float *y, const float *x,
                             int64_t N, int64_t S, int64_t C)
 {
-  LAUNCH_1D (b, k_mul_broadcast_rows, (size_t) (N * S * C), y, x, N, S, C);
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_mul_broadcast_rows, (size_t) (N * S * C), y, x, N, S, C);
 }
 
 /* ---- layout ---- */
@@ -188,7 +190,7 @@ k_swap01 (const float *x, float *y, int64_t A, int64_t B, int64_t C)
 void
 fl_cuda_swap01 (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C)
 {
-  LAUNCH_1D (b, k_swap01, (size_t) (A * B * C), x, y, A, B, C);
+  LAUNCH_1D (b, FL_CUDA_OP_LAYOUT, k_swap01, (size_t) (A * B * C), x, y, A, B, C);
 }
 
 /* Batched 2-D transpose through shared memory: y (C, R) = x (R, C). */
@@ -232,8 +234,10 @@ transpose (FlBackend *b, const float *x, float *y, int64_t R, int64_t C)
     }
   dim3 grid ((unsigned) gx, (unsigned) MIN (gy, (int64_t) 65535));
   dim3 block (TILE, 8);
+  gint64 t0 = fl_cuda_prof_begin (b);
   k_transpose<<<grid, block, 0, fl_cuda_stream (b)>>> (x, y, R, C);
   FL_CUDA_CHECK_LAUNCH (b, "k_transpose");
+  fl_cuda_prof_end (b, FL_CUDA_OP_LAYOUT, t0, 0);
 }
 
 void
@@ -280,5 +284,5 @@ void
 fl_cuda_masked_mean (FlBackend *b, const float *x, const float *mask, float *y,
                      int64_t N, int64_t S, int64_t C, float eps)
 {
-  LAUNCH_1D (b, k_masked_mean, (size_t) (N * C), x, mask, y, N, S, C, eps);
+  LAUNCH_1D (b, FL_CUDA_OP_MASKED_MEAN, k_masked_mean, (size_t) (N * C), x, mask, y, N, S, C, eps);
 }

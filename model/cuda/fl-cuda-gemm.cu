@@ -39,9 +39,9 @@ to_bf16_pair (FlBackend *b, const float *a, size_t na, const float *bb, size_t n
   return TRUE;
 }
 
-void
-fl_cuda_linear (FlBackend *b, const float *x, const float *w, const float *bias,
-                float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate)
+static void
+linear (FlBackend *b, const float *x, const float *w, const float *bias,
+        float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate)
 {
   if (M <= 0 || N <= 0)
     return;
@@ -84,8 +84,8 @@ fl_cuda_linear (FlBackend *b, const float *x, const float *w, const float *bias,
                                        s->compute, CUBLAS_GEMM_DEFAULT));
 }
 
-void
-fl_cuda_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
+static void
+gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
                       int64_t M, int64_t N, int64_t K, float alpha,
                       const float *A, int64_t lda, int64_t stride_a,
                       const float *B, int64_t ldb, int64_t stride_b, float beta,
@@ -142,4 +142,26 @@ fl_cuda_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
                                                        C, CUDA_R_32F, ldc, stride_c,
                                                        batch, compute,
                                                        CUBLAS_GEMM_DEFAULT));
+}
+
+void
+fl_cuda_linear (FlBackend *b, const float *x, const float *w, const float *bias,
+                float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate)
+{
+  gint64 t0 = fl_cuda_prof_begin (b);
+  linear (b, x, w, bias, y, M, K, N, accumulate);
+  fl_cuda_prof_end (b, FL_CUDA_OP_LINEAR, t0, 2.0 * M * K * N);
+}
+
+void
+fl_cuda_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
+                      int64_t M, int64_t N, int64_t K, float alpha,
+                      const float *A, int64_t lda, int64_t stride_a,
+                      const float *B, int64_t ldb, int64_t stride_b, float beta,
+                      float *C, int64_t ldc, int64_t stride_c, int64_t batch)
+{
+  gint64 t0 = fl_cuda_prof_begin (b);
+  gemm_batched (b, trans_a, trans_b, M, N, K, alpha, A, lda, stride_a, B, ldb, stride_b,
+                beta, C, ldc, stride_c, batch);
+  fl_cuda_prof_end (b, FL_CUDA_OP_GEMM, t0, 2.0 * M * N * K * batch);
 }

@@ -101,6 +101,7 @@ fl_cuda_layer_norm (FlBackend *b, const float *x, const float *scale, const floa
   dim3 block (32 * WARPS_PER_BLOCK);
   cudaStream_t st = fl_cuda_stream (b);
   int c = (int) C;
+  gint64 t0 = fl_cuda_prof_begin (b);
   if (c <= 64)
     k_layer_norm_reg<2><<<blocks, block, 0, st>>> (x, scale, offset, y, M, c);
   else if (c <= 128)
@@ -114,4 +115,5 @@ fl_cuda_layer_norm (FlBackend *b, const float *x, const float *scale, const floa
   else
     k_layer_norm_any<<<blocks, block, 0, st>>> (x, scale, offset, y, M, c);
   FL_CUDA_CHECK_LAUNCH (b, "k_layer_norm");
+  fl_cuda_prof_end (b, FL_CUDA_OP_LAYER_NORM, t0, 0);
 }

@@ -11,6 +11,21 @@
 #include "fl-backend.h"
 #include "fl-error.h"
 
+/* Per-op profile (FL_CUDA_PROFILE=1): every op is synchronised and timed,
+ * the totals printed to stderr when the backend is freed. Off by default. */
+typedef enum {
+  FL_CUDA_OP_UPLOAD, FL_CUDA_OP_DOWNLOAD, FL_CUDA_OP_COPY, FL_CUDA_OP_FILL,
+  FL_CUDA_OP_LINEAR, FL_CUDA_OP_GEMM, FL_CUDA_OP_LAYER_NORM, FL_CUDA_OP_ELEMENTWISE,
+  FL_CUDA_OP_LAYOUT, FL_CUDA_OP_ATTENTION, FL_CUDA_OP_ATTENTION_CAPTURE,
+  FL_CUDA_OP_GLOBAL_ATTENTION, FL_CUDA_OP_MASKED_MEAN, FL_CUDA_OP_ALLOC,
+  FL_CUDA_N_OPS
+} FlCudaOp;
+
+typedef struct {
+  double seconds, flops;
+  guint64 calls;
+} FlCudaProf;
+
 typedef struct {
   int device;
   cudaDeviceProp prop;
@@ -20,6 +35,9 @@ typedef struct {
   GHashTable *sizes;             /* device pointer -> bytes (for bytes_in_use) */
   void *scratch;                 /* grows on demand (attention statistics) */
   size_t scratch_bytes;
+  gboolean profile;
+  gint64 t_created;
+  FlCudaProf prof[FL_CUDA_N_OPS];
 } FlCudaState;
 
 static inline FlCudaState *
@@ -45,6 +63,10 @@ const char *fl_cublas_status_name (cublasStatus_t status);
 #define FL_CUBLAS_CHECK(b, call) fl_cublas_check_status ((b), (call), #call, __FILE__, __LINE__)
 #define FL_CUDA_CHECK_LAUNCH(b, name) \
   fl_cuda_check_status ((b), cudaGetLastError (), "launch of " name, __FILE__, __LINE__)
+
+/* Profile brackets: begin returns a start time (0 when profiling is off). */
+gint64 fl_cuda_prof_begin (FlBackend *b);
+void fl_cuda_prof_end (FlBackend *b, FlCudaOp op, gint64 t0, double flops);
 
 /* Scratch device memory of at least `bytes` (valid until the next call). */
 void *fl_cuda_scratch (FlBackend *b, size_t bytes);
