@@ -968,6 +968,11 @@ fl_application_activate (GApplication *app)
   self->window = fl_window_new (GTK_APPLICATION (app));
   g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
   fl_window_bind_settings (self->window, self->settings);
+  /* Until a run says which backend it got. */
+  g_autofree char *backend = FL_HAVE_CUDA
+    ? g_strdup_printf ("GPU (CUDA) when one is found, else CPU, %u threads", g_get_num_processors ())
+    : g_strdup_printf ("CPU, %u threads", g_get_num_processors ());
+  fl_window_set_backend (self->window, backend);
   g_autofree char *params = self->settings ? g_settings_get_string (self->settings, "params-file") : NULL;
   if (params && *params && !g_file_test (params, G_FILE_TEST_EXISTS))
     g_clear_pointer (&params, g_free);

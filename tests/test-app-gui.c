@@ -334,6 +334,20 @@ test_run (void)
   if (g_str_has_prefix (text, "MODEL "))
     models++;
   g_assert_cmpuint (models, ==, n);
+
+  /* The frame on the timeline as PDB and mmCIF, pLDDT in the B-factors. */
+  g_autofree char *one_pdb = g_build_filename (tmp_dir, "frame.pdb", NULL);
+  g_autofree char *one_cif = g_build_filename (tmp_dir, "frame.cif", NULL);
+  g_assert_true (fl_application_export (app, "pdb", one_pdb, 0, 0, &error));
+  g_assert_true (fl_application_export (app, "cif", one_cif, 0, 0, &error));
+  g_assert_no_error (error);
+  g_autofree char *t_pdb = NULL, *t_cif = NULL;
+  g_assert_true (g_file_get_contents (one_pdb, &t_pdb, NULL, NULL));
+  g_assert_true (g_file_get_contents (one_cif, &t_cif, NULL, NULL));
+  g_assert_nonnull (strstr (t_pdb, "ATOM      1  N   PRO A   1"));   /* 4-OT starts with Pro */
+  g_assert_null (strstr (t_pdb, "\nMODEL        2"));
+  g_assert_nonnull (strstr (t_cif, "_atom_site."));
+  g_assert_nonnull (strstr (t_cif, "PRO"));
 }
 
 static void
