@@ -804,6 +804,96 @@ test_export_files (void)
   fl_recycle_data_unref (d);
 }
 
+/* dark pixels in columns x >= x0 of the canvas */
+static int
+ink_right_of (cairo_surface_t *c, int x0)
+{
+  int ink = 0, W = cairo_image_surface_get_width (c), H = cairo_image_surface_get_height (c);
+  for (int y = 0; y < H; y++)
+    for (int x = x0; x < W; x++)
+      ink += argb_diff (pixel (c, x, y), 0xFFFFFFFFu) > 40;
+  return ink;
+}
+
+/* Everything of a panel stays inside the width it is given: the pair map's
+ * colour bar with its value labels and data range (small attention values,
+ * negative biases, PAE in Å), at the default and at narrow widths, and the
+ * confidence plot's current-recycle text. Drawn into a wider canvas so that
+ * anything past the edge would show. */
+static void
+test_legends_fit (void)
+{
+  FlRecycleData *d = pair_data (4);
+  for (int k = 0; k < 3; k++)
+    d->msa_row_attention[k] = 1.234567e-3f * (k + 1);
+  const FlPairMapKind kinds[] = { FL_PAIR_MAP_MSA_ROW_ATTENTION, FL_PAIR_MAP_PAIR_BIAS,
+                                  FL_PAIR_MAP_TRI_START, FL_PAIR_MAP_PAE };
+  const int widths[] = { 220, 320, 460, 700 };
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+      {
+        int W = widths[w], H = 360;
+        g_autoptr (FlPairMap) m = fl_pair_map_new (d, kinds[k], -1);
+        g_assert_nonnull (m);
+        cairo_surface_t *c = new_canvas (W + 160, H);
+        cairo_t *cr = cairo_create (c);
+        fl_pair_map_draw (cr, W, H, m, NULL, NULL);
+        cairo_destroy (cr);
+        if (ink_right_of (c, W) != 0 && g_getenv ("FL_DUMP"))
+          cairo_surface_write_to_png (c, "/tmp/legend-fail.png");
+        if (ink_right_of (c, W) != 0)
+          g_error ("%s at width %d draws past the right edge", fl_pair_map_kind_label (kinds[k]), W);
+        /* the data range is written under the bar: ink in the bar column below the bar */
+        FlPairMapLayout lo;
+        fl_pair_map_layout_compute (&lo, W, H);
+        int text = 0;
+        for (int y = (int) (lo.bar_y + lo.bar_h - 12); y < (int) (lo.bar_y + lo.bar_h); y++)
+          for (int x = (int) lo.bar_x; x < W; x++)
+            text += argb_diff (pixel (c, x, y), 0xFFFFFFFFu) > 40;
+        g_assert_cmpint (text, >, 10);
+        cairo_surface_destroy (c);
+      }
+  g_autoptr (FlPairMap) pae = fl_pair_map_new (d, FL_PAIR_MAP_PAE, -1);
+  g_assert_cmpfloat (pae->data_min, ==, 0.f);
+  g_assert_cmpfloat (pae->data_max, ==, 60.f);
+  g_assert_nonnull (strstr (pae->title, "recycle 2"));   /* 1-based like the timeline */
+  g_assert_cmpstr (fl_pair_map_value_label (FL_PAIR_MAP_PAE), ==, "Å");
+  fl_recycle_data_unref (d);
+
+  /* the bare legend: long range text goes on two lines inside w */
+  cairo_surface_t *c = new_canvas (200, 220);
+  cairo_t *cr = cairo_create (c);
+  fl_heatmap_draw_legend (cr, fl_palette_get (FL_PALETTE_DIVERGING), -1.0183f, 1.0183f,
+                          0, 0, 64, 220, "bias");
+  cairo_destroy (cr);
+  g_assert_cmpint (ink_right_of (c, 64), ==, 0);
+  cairo_surface_destroy (c);
+
+  FlRecycleData *r[4];
+  for (int k = 0; k < 4; k++)
+    {
+      r[k] = fl_recycle_data_new (k, 5);
+      for (int i = 0; i < 5; i++)
+        r[k]->plddt[i] = 40.f + 10.f * i;
+      r[k]->mean_plddt = 60.f;
+      r[k]->ptm = 0.3123f;
+      r[k]->tolerance = 0.4651f;
+    }
+  for (int W = 300; W <= 600; W += 150)
+    {
+      c = new_canvas (W + 200, 400);
+      cr = cairo_create (c);
+      fl_confidence_draw (cr, W, 400, r, 4, 3, 3, -1);
+      cairo_destroy (cr);
+      if (ink_right_of (c, W) != 0 && g_getenv ("FL_DUMP"))
+        cairo_surface_write_to_png (c, "/tmp/legend-fail.png");
+      g_assert_cmpint (ink_right_of (c, W), ==, 0);
+      cairo_surface_destroy (c);
+    }
+  for (int k = 0; k < 4; k++)
+    fl_recycle_data_unref (r[k]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -821,6 +911,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/msa/draw-full", test_msa_draw_full);
   g_test_add_func ("/ui/pair-map/extract", test_pair_map_extract);
   g_test_add_func ("/ui/pair-map/draw", test_pair_map_draw);
+  g_test_add_func ("/ui/pair-map/legends-fit", test_legends_fit);
   g_test_add_func ("/ui/confidence/draw-export", test_confidence);
   g_test_add_func ("/ui/export/files", test_export_files);
   return g_test_run ();

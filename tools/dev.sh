@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 BUILD=${FL_BUILD_DIR:-build}
 PKGS="build-essential pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev
       libopenblas-dev libgtk-4-dev libepoxy-dev libcairo2-dev libgl1-mesa-dri
-      xvfb xauth dbus python3"
+      xvfb xauth dbus dbus-x11 python3"
 
 missing_packages() {
   local p out=""
@@ -72,7 +72,10 @@ case "$cmd" in
     with_display
     export GSETTINGS_BACKEND=memory
     status=0
-    meson test -C "$BUILD" --print-errorlogs --num-processes 2 \
+    # A private D-Bus session keeps GTK quiet and isolated in GUI tests.
+    runner=()
+    command -v dbus-run-session >/dev/null && runner=(dbus-run-session --)
+    "${runner[@]}" meson test -C "$BUILD" --print-errorlogs --num-processes 2 \
       --suite fast --suite slow --suite gui --suite gpu "$@" || status=$?
     python3 tools/test-summary.py "$BUILD/meson-logs/testlog.json"
     exit $status

@@ -104,7 +104,7 @@ draw_plddt (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
   font (cr, 9, FALSE);
   {
     char buf[64];
-    snprintf (buf, sizeof buf, "recycle %d of %d (bold)", rec[current]->recycle, n);
+    snprintf (buf, sizeof buf, "recycle %d of %d (bold)", rec[current]->recycle + 1, n);
     text_at (cr, x + w, y - 8, buf, 1.0);
   }
 
@@ -207,8 +207,8 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
     xs[r] = x + (n > 1 ? (double) r / (n - 1) * (w - 24) + 12 : w / 2);
   for (int r = 0; r < n; r++)
     {
-      char buf[8];
-      snprintf (buf, sizeof buf, "%d", rec[r]->recycle);
+      char buf[16];
+      snprintf (buf, sizeof buf, "%d", rec[r]->recycle + 1);
       cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
       text_at (cr, xs[r], y + h + 12, buf, 0.5);
       if (r == current)
@@ -219,14 +219,26 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
         }
     }
   struct {
-    const char *label;
+    const char *label, *short_label;
     double r, g, b;
     int which;
   } series[3] = {
-    { "mean pLDDT", 0.0, 0.33, 0.84, 0 },
-    { "pTM x 100", 0.55, 0.2, 0.65, 1 },
-    { "tolerance (Å, right)", 0.85, 0.4, 0.05, 2 },
+    { "mean pLDDT", "pLDDT", 0.0, 0.33, 0.84, 0 },
+    { "pTM x 100", "pTM×100", 0.55, 0.2, 0.65, 1 },
+    { "tolerance (Å, right)", "tol. Å", 0.85, 0.4, 0.05, 2 },
   };
+  /* a narrow panel gets the short labels */
+  double legend_size = 9.5, full_w = 0;
+  font (cr, legend_size, FALSE);
+  for (int s = 0; s < 3; s++)
+    {
+      cairo_text_extents_t e;
+      cairo_text_extents (cr, series[s].label, &e);
+      full_w += 13 + e.x_advance + 12;
+    }
+  gboolean short_labels = full_w > w;
+  if (short_labels)
+    legend_size = 8.5;
   double legend_x = x;
   for (int s = 0; s < 3; s++)
     {
@@ -266,34 +278,53 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
         }
       if (any)
         {
-          font (cr, 9.5, FALSE);
+          const char *label = short_labels ? series[s].short_label : series[s].label;
+          font (cr, legend_size, FALSE);
           cairo_rectangle (cr, legend_x, y - 14, 10, 3);
           cairo_fill (cr);
           cairo_set_source_rgb (cr, 0.15, 0.15, 0.15);
           cairo_text_extents_t e;
-          cairo_text_extents (cr, series[s].label, &e);
+          cairo_text_extents (cr, label, &e);
           cairo_move_to (cr, legend_x + 13, y - 10);
-          cairo_show_text (cr, series[s].label);
-          legend_x += 13 + e.x_advance + 12;
+          cairo_show_text (cr, label);
+          legend_x += 13 + e.x_advance + (short_labels ? 8 : 12);
         }
     }
   /* current values as text */
   FlRecycleData *c = rec[current];
   char buf[128];
   if (isfinite (c->ptm))
-    snprintf (buf, sizeof buf, "recycle %d: mean pLDDT %.1f  pTM %.3f", c->recycle,
+    snprintf (buf, sizeof buf, "recycle %d: mean pLDDT %.1f  pTM %.3f", c->recycle + 1,
               c->mean_plddt, c->ptm);
   else
-    snprintf (buf, sizeof buf, "recycle %d: mean pLDDT %.1f", c->recycle, c->mean_plddt);
+    snprintf (buf, sizeof buf, "recycle %d: mean pLDDT %.1f", c->recycle + 1, c->mean_plddt);
   if (isfinite (c->tolerance))
     {
       char tol[48];
       snprintf (tol, sizeof tol, "  tolerance %.3g Å", c->tolerance);
       g_strlcat (buf, tol, sizeof buf);
     }
+  /* right of the series legend; where the two would overlap (narrow panel)
+   * the text goes inside the box, top right, on a light background */
   font (cr, 9.5, TRUE);
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  text_at (cr, x + w, y - 10, buf, 1.0);
+  cairo_text_extents_t e;
+  cairo_text_extents (cr, buf, &e);
+  if (x + w - e.x_advance >= legend_x)
+    {
+      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+      text_at (cr, x + w, y - 10, buf, 1.0);
+    }
+  else
+    {
+      double size = MAX (7.0, MIN (9.5, 9.5 * (w - 8) / MAX (e.x_advance, 1)));
+      font (cr, size, TRUE);
+      cairo_text_extents (cr, buf, &e);
+      cairo_set_source_rgba (cr, 1, 1, 1, 0.85);
+      cairo_rectangle (cr, x + w - 4 - e.x_advance - 3, y + 2, e.x_advance + 6, size + 5);
+      cairo_fill (cr);
+      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+      text_at (cr, x + w - 4, y + 3 + size, buf, 1.0);
+    }
 }
 
 void

@@ -126,21 +126,86 @@ fl_heatmap_downscale (cairo_surface_t *image, int width, int height)
   return s;
 }
 
+/* The range text under a colour bar, fitted to width w: "<label> lo .. hi unit"
+ * on one line when it fits at 9.5 px, else the label over "lo .. hi unit" in
+ * a font shrunk (down to 6 px) until that line fits. Returns the height the
+ * text takes; draws only when draw is TRUE, with its last baseline at
+ * y_bottom - 3. */
+static double
+legend_range_text (cairo_t *cr, const char *label, double lo, double hi, const char *unit,
+                   double x, double y_bottom, double w, gboolean draw)
+{
+  char one[128], two[96];
+  const char *u = unit && *unit ? unit : "";
+  snprintf (two, sizeof two, "%.3g .. %.3g%s%s", lo, hi, *u ? " " : "", u);
+  snprintf (one, sizeof one, "%s %s", label, two);
+  cairo_save (cr);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 9.5);
+  cairo_text_extents_t e;
+  cairo_text_extents (cr, one, &e);
+  double used;
+  if (e.x_advance <= w)
+    {
+      used = 14;
+      if (draw)
+        {
+          cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
+          cairo_move_to (cr, x, y_bottom - 3);
+          cairo_show_text (cr, one);
+        }
+    }
+  else
+    {
+      double size = 9.5;
+      cairo_text_extents (cr, two, &e);
+      if (e.x_advance > w)
+        {
+          /* two significant digits before a smaller font */
+          snprintf (two, sizeof two, "%.2g .. %.2g%s%s", lo, hi, *u ? " " : "", u);
+          cairo_text_extents (cr, two, &e);
+        }
+      /* hinting makes widths not quite proportional to the size: re-measure */
+      while (e.x_advance > w && size > 6.0)
+        {
+          size = MAX (6.0, MIN (size - 0.25, size * w / e.x_advance));
+          cairo_set_font_size (cr, size);
+          cairo_text_extents (cr, two, &e);
+        }
+      cairo_set_font_size (cr, 9.5);
+      used = 14 + size + 3;
+      if (draw)
+        {
+          cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
+          cairo_move_to (cr, x, y_bottom - 3 - size - 3);
+          cairo_show_text (cr, label);
+          cairo_set_font_size (cr, size);
+          cairo_move_to (cr, x, y_bottom - 3);
+          cairo_show_text (cr, two);
+        }
+    }
+  cairo_restore (cr);
+  return used;
+}
+
+void
+fl_heatmap_draw_legend_data (cairo_t *cr, const FlPalette *palette, float vmin, float vmax,
+                             float data_lo, float data_hi, const char *unit,
+                             double x, double y, double w, double h, const char *title)
+{
+  gboolean have_data = isfinite (data_lo) && isfinite (data_hi) && data_lo <= data_hi;
+  double lo = have_data ? data_lo : MIN (vmin, vmax), hi = have_data ? data_hi : MAX (vmin, vmax);
+  const char *label = have_data ? "data" : "range";
+  double text_h = legend_range_text (cr, label, lo, hi, have_data ? unit : NULL, x, y + h, w, FALSE);
+  fl_palette_draw_colorbar (cr, palette, vmin, vmax, x, y, w, MAX (h - text_h, 1), title);
+  legend_range_text (cr, label, lo, hi, have_data ? unit : NULL, x, y + h, w, TRUE);
+}
+
 void
 fl_heatmap_draw_legend (cairo_t *cr, const FlPalette *palette, float vmin, float vmax,
                         double x, double y, double w, double h, const char *title)
 {
-  double text_h = 14;
-  fl_palette_draw_colorbar (cr, palette, vmin, vmax, x, y, w, MAX (h - text_h, 1), title);
-  char buf[96];
-  snprintf (buf, sizeof buf, "range %.4g .. %.4g", MIN (vmin, vmax), MAX (vmin, vmax));
-  cairo_save (cr);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, 9.5);
-  cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
-  cairo_move_to (cr, x, y + h - 3);
-  cairo_show_text (cr, buf);
-  cairo_restore (cr);
+  fl_heatmap_draw_legend_data (cr, palette, vmin, vmax, NAN, NAN, NULL, x, y, w, h, title);
 }
 
 static void

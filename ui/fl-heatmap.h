@@ -35,9 +35,17 @@ void fl_heatmap_paint (cairo_t *cr, cairo_surface_t *image, double x, double y,
 cairo_surface_t *fl_heatmap_downscale (cairo_surface_t *image, int width, int height);
 
 /* Colour bar (see fl_palette_draw_colorbar) with the value range printed
- * under it as "range lo .. hi". */
+ * under it as "range lo .. hi". The text always stays inside the box: when
+ * it is wider than w it goes on two lines ("range" over "lo .. hi") in a
+ * font shrunk to fit, and the bar gets shorter. */
 void fl_heatmap_draw_legend (cairo_t *cr, const FlPalette *palette, float vmin, float vmax,
                              double x, double y, double w, double h, const char *title);
+/* The same with the range of the data itself under the bar ("data lo .. hi
+ * unit"), e.g. a PAE drawn over 0..30 Å whose values span 0.3..27.9 Å; a
+ * non-finite data range falls back to "range vmin .. vmax". */
+void fl_heatmap_draw_legend_data (cairo_t *cr, const FlPalette *palette, float vmin, float vmax,
+                                  float data_lo, float data_hi, const char *unit,
+                                  double x, double y, double w, double h, const char *title);
 
 /* CSV of the matrix: a header "row,<0>,<1>,..." then one line per row
  * "<i>,v,v,..." with %.6g values, NaN written as "nan". */

@@ -446,7 +446,8 @@ tick_step (double range, double px, double min_px)
     return 1;
   double mag = pow (10.0, floor (log10 (raw)));
   double f = raw / mag;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  return step < 1 ? 1 : step;   /* rows, residues, counts: whole numbers */
 }
 
 void

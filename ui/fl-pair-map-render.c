@@ -28,6 +28,27 @@ fl_pair_map_kind_id (FlPairMapKind kind)
   return (int) kind >= 0 && kind < FL_PAIR_MAP_N_KINDS ? kinds[kind].id : "unknown";
 }
 
+const char *
+fl_pair_map_value_label (FlPairMapKind kind)
+{
+  switch (kind)
+    {
+    case FL_PAIR_MAP_MSA_ROW_ATTENTION:
+    case FL_PAIR_MAP_TRI_START:
+    case FL_PAIR_MAP_TRI_END:
+      return "weight";
+    case FL_PAIR_MAP_PAIR_BIAS:
+      return "bias";
+    case FL_PAIR_MAP_CONTACTS:
+      return "P(<8 Å)";
+    case FL_PAIR_MAP_DISTANCE:
+    case FL_PAIR_MAP_PAE:
+      return "Å";
+    default:
+      return "value";
+    }
+}
+
 static const float *
 source (const FlRecycleData *d, FlPairMapKind kind, int *heads)
 {
@@ -108,7 +129,9 @@ fl_pair_map_new (const FlRecycleData *d, FlPairMapKind kind, int head)
     memcpy (m->values, src + (H > 0 ? (gsize) head * LL : 0), LL * sizeof (float));
 
   float lo, hi;
-  fl_heatmap_value_range (m->values, LL, &lo, &hi);
+  gboolean finite = fl_heatmap_value_range (m->values, LL, &lo, &hi);
+  m->data_min = finite ? lo : NAN;
+  m->data_max = finite ? hi : NAN;
   g_autofree char *heads_text = H > 0 ? (head < 0 ? g_strdup_printf (", mean of %d heads", H)
                                                   : g_strdup_printf (", head %d of %d", head + 1, H))
                                       : g_strdup ("");
@@ -153,12 +176,12 @@ fl_pair_map_new (const FlRecycleData *d, FlPairMapKind kind, int head)
     }
   if (kind == FL_PAIR_MAP_MSA_ROW_ATTENTION || kind == FL_PAIR_MAP_PAIR_BIAS)
     m->title = g_strdup_printf ("%s, block %d%s, recycle %d", kinds[kind].label,
-                                d->att_block, heads_text, d->recycle);
+                                d->att_block, heads_text, d->recycle + 1);
   else if (m->query_residue >= 0)
     m->title = g_strdup_printf ("%s around residue %d%s, recycle %d", kinds[kind].label,
-                                m->query_residue + 1, heads_text, d->recycle);
+                                m->query_residue + 1, heads_text, d->recycle + 1);
   else
-    m->title = g_strdup_printf ("%s%s, recycle %d", kinds[kind].label, heads_text, d->recycle);
+    m->title = g_strdup_printf ("%s%s, recycle %d", kinds[kind].label, heads_text, d->recycle + 1);
   return m;
 }
 
@@ -190,7 +213,7 @@ fl_pair_map_recolor (const FlPairMap *m, cairo_surface_t *surface)
 void
 fl_pair_map_layout_compute (FlPairMapLayout *lo, double width, double height)
 {
-  double left = 40, top = 22, bottom = 22, bar_w = 64;
+  double left = 40, top = 22, bottom = 22, bar_w = 70;
   double avail_w = width - left - bar_w - 12, avail_h = height - top - bottom;
   lo->map_size = MAX (MIN (avail_w, avail_h), 1);
   lo->map_x = left;
@@ -232,7 +255,37 @@ tick_step (double range, double px, double min_px)
     return 1;
   double mag = pow (10.0, floor (log10 (raw)));
   double f = raw / mag;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+  return step < 1 ? 1 : step;   /* rows, residues, counts: whole numbers */
+}
+
+/* text at (x, y) within w: the font shrinks from size down to 8 px, then
+ * the text is cut with an ellipsis */
+static void
+fit_text (cairo_t *cr, double x, double y, double w, double size, const char *text)
+{
+  cairo_text_extents_t e;
+  cairo_set_font_size (cr, size);
+  cairo_text_extents (cr, text, &e);
+  if (e.x_advance > w && e.x_advance > 0)
+    {
+      size = MAX (8.0, size * w / e.x_advance);
+      cairo_set_font_size (cr, size);
+      cairo_text_extents (cr, text, &e);
+    }
+  g_autofree char *cut = g_strdup (text);
+  glong n = g_utf8_strlen (cut, -1);
+  while (e.x_advance > w && n > 1)
+    {
+      n--;
+      g_free (cut);
+      g_autofree char *head = g_utf8_substring (text, 0, n);
+      cut = g_strconcat (head, "…", NULL);
+      cairo_text_extents (cr, cut, &e);
+    }
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  cairo_move_to (cr, x, y);
+  cairo_show_text (cr, cut);
 }
 
 void
@@ -277,10 +330,7 @@ fl_pair_map_draw (cairo_t *cr, double width, double height, const FlPairMap *m,
   cairo_stroke (cr);
 
   /* title */
-  cairo_set_font_size (cr, 11);
-  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  cairo_move_to (cr, lo.map_x, 14);
-  cairo_show_text (cr, m->title);
+  fit_text (cr, lo.map_x, 14, width - lo.map_x - 4, 11, m->title);
 
   /* axes: residue numbers, 1-based */
   cairo_set_font_size (cr, 9);
@@ -349,9 +399,9 @@ fl_pair_map_draw (cairo_t *cr, double width, double height, const FlPairMap *m,
   cairo_restore (cr);
 
   /* colour bar */
-  g_autofree char *bar_title = m->unit && *m->unit ? g_strdup (m->unit) : g_strdup ("value");
-  fl_heatmap_draw_legend (cr, fl_palette_get (m->palette), m->vmin, m->vmax,
-                          lo.bar_x, lo.bar_y, lo.bar_w, lo.bar_h, bar_title);
+  fl_heatmap_draw_legend_data (cr, fl_palette_get (m->palette), m->vmin, m->vmax,
+                               m->data_min, m->data_max, m->unit, lo.bar_x, lo.bar_y,
+                               lo.bar_w, lo.bar_h, fl_pair_map_value_label (m->kind));
   cairo_restore (cr);
 }
 

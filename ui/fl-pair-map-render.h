@@ -34,6 +34,8 @@ typedef enum {
 
 const char *fl_pair_map_kind_label (FlPairMapKind kind);   /* menu text */
 const char *fl_pair_map_kind_id (FlPairMapKind kind);      /* "msa_row_attention", ... */
+/* What the colour bar measures: "weight", "bias", "P(<8 Å)", "Å". */
+const char *fl_pair_map_value_label (FlPairMapKind kind);
 /* TRUE when data carries this map. */
 gboolean fl_pair_map_available (const FlRecycleData *data, FlPairMapKind kind);
 /* Heads of a per-head map (0 for maps without heads). */
@@ -50,6 +52,7 @@ typedef struct {
   FlPaletteKind palette;
   char *title;           /* e.g. "MSA row attention, block 47, mean of 8 heads" */
   char *unit;            /* "", "Å", ... */
+  float data_min, data_max;  /* finite range of values (NAN when none) */
 } FlPairMap;
 
 /* Extracts a map (copies / averages). NULL when data lacks it or head is out

@@ -370,7 +370,9 @@ fl_timeline_step (FlTimeline *self, int delta)
     return;
   fl_timeline_set_playing (self, FALSE);
   fl_timeline_set_follow_live (self, FALSE);
-  double target = delta > 0 ? floor (self->position + 1e-6) + delta : ceil (self->position - 1e-6) + delta;
+  /* from where an animation is heading, so that quick presses add up */
+  double from = self->animating ? self->target : self->position;
+  double target = delta > 0 ? floor (from + 1e-6) + delta : ceil (from - 1e-6) + delta;
   fl_timeline_set_position (self, target, TRUE);
 }
 

@@ -116,6 +116,16 @@ fl_window_set_input (FlWindow *self, const char *name, const char *text, FlMsa *
     label = g_strdup_printf ("%s", name ? name : "");
   gtk_label_set_text (GTK_LABEL (self->input_label), label);
   gtk_widget_set_tooltip_text (self->input_label, label);
+  /* a new input leaves the last structure on screen until Run: say so, or
+   * the view (and its hover labels) would pass for the new protein */
+  if (self->sequence && self->input_query && *self->input_query &&
+      g_strcmp0 (self->sequence, self->input_query) != 0)
+    {
+      g_autofree char *note = g_strdup_printf ("Still showing %s · press Run to fold %s",
+                                               self->shown_name ? self->shown_name : "the last structure",
+                                               name && *name ? name : "the new input");
+      fl_window_set_view_note (self, note);
+    }
   if (msa)
     {
       g_clear_pointer (&self->msa, fl_msa_free);
@@ -600,6 +610,38 @@ fl_window_get_analysis_area (FlWindow *self)
   return self->analysis_area;
 }
 
+/* The timeline's keys (space, comma, period, End: see the shortcuts
+ * window) work wherever the focus is, unless a text field or a widget of
+ * its own (a button's space) takes the key first: bubble phase on the
+ * window, text fields excluded explicitly. */
+static gboolean
+on_window_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+                       GdkModifierType state, FlWindow *self)
+{
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SUPER_MASK))
+    return FALSE;
+  for (GtkWidget *w = gtk_root_get_focus (GTK_ROOT (self)); w; w = gtk_widget_get_parent (w))
+    if (GTK_IS_EDITABLE (w))
+      return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_space:
+      fl_timeline_set_playing (self->timeline, !fl_timeline_get_playing (self->timeline));
+      return TRUE;
+    case GDK_KEY_comma:
+      fl_timeline_step (self->timeline, -1);
+      return TRUE;
+    case GDK_KEY_period:
+      fl_timeline_step (self->timeline, 1);
+      return TRUE;
+    case GDK_KEY_End:
+      fl_timeline_set_follow_live (self->timeline, TRUE);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 /* ------------------------------------------------------------ life cycle */
 
 FlWindow *
@@ -691,6 +733,10 @@ fl_window_init (FlWindow *self)
   g_signal_connect (self->timeline, "frame-shown", G_CALLBACK (on_frame_shown), self);
   g_signal_connect (self->structure_view, "residue-hovered", G_CALLBACK (on_residue_hovered), self);
   g_signal_connect (self->structure_view, "residue-selected", G_CALLBACK (on_residue_selected), self);
+
+  GtkEventController *keys = gtk_event_controller_key_new ();
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_window_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
 
   GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
