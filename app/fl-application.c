@@ -135,6 +135,10 @@ on_frame (FlFrame *frame, gpointer user_data)
   if (!self->window)
     return;
   fl_window_add_frame (self->window, frame);
+  /* the run's own structure is on screen from its first frame on */
+  if (fl_timeline_get_n_frames (fl_window_get_timeline (self->window)) == 1)
+    fl_window_set_view_note (self->window, self->run_uses_demo_params
+                             ? "Untrained demo parameters: not a prediction" : NULL);
   if (self->benchmark && self->bench_first_frame_pending && self->bench_draws_at_frame == 0)
     self->bench_draws_at_frame =
       fl_structure_view_get_n_draws (fl_window_get_structure_view (self->window)) + 1;
@@ -192,6 +196,12 @@ on_failed (const GError *error, gboolean cancelled, gpointer user_data)
       fl_window_set_progress (self->window, 0, "The run failed");
       fl_window_show_error (self->window, "The run failed", error);
     }
+  /* Before its first frame the view still holds the previous structure:
+   * the run's note ("untrained ... not a prediction") must not label it. */
+  if (fl_timeline_get_n_frames (fl_window_get_timeline (self->window)) == 0)
+    fl_window_set_view_note (self->window, cancelled
+                             ? "Cancelled before the first frame · showing the previous structure"
+                             : "The run made no frame · showing the previous structure");
   if (self->benchmark)
     g_application_quit (G_APPLICATION (self));
 }
@@ -219,8 +229,7 @@ fl_application_start_run (FlApplication *self, GError **error)
     return FALSE;
   self->run_uses_demo_params = self->params_path == NULL;
   fl_window_begin_run (self->window, name, NULL, req.num_recycle + 1);
-  fl_window_set_view_note (self->window, self->run_uses_demo_params
-                           ? "Untrained demo parameters: not a prediction" : NULL);
+  fl_window_set_view_note (self->window, "Running · the previous structure stays until the first frame");
   update_run_state (self);
   return TRUE;
 }

@@ -208,8 +208,9 @@ fl_cli_bench_main (int argc, char **argv)
   g_autofree char *backend_s = NULL, *precision_s = NULL, *lengths_s = NULL, *msa_s = NULL;
   g_autofree char *preset = NULL;
   int recycles = 3, repeats = 3, device = 0, threads = 0, seed = 7;
-  gboolean capture = FALSE;
+  gboolean capture = FALSE, plan_only = FALSE;
   GOptionEntry entries[] = {
+    { "plan-only", 0, 0, G_OPTION_ARG_NONE, &plan_only, "only print the memory plan of each length (no runs)", NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend_s, "cpu, cuda or auto (default auto)", "KIND" },
     { "device", 0, 0, G_OPTION_ARG_INT, &device, "CUDA device index (default 0)", "N" },
     { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_s, "fp32, tf32, bf16 or all (default fp32)", "P" },
@@ -329,6 +330,17 @@ fl_cli_bench_main (int argc, char **argv)
                   break;
                 }
               gsize need = 0;
+              if (plan_only)
+                {
+                  gboolean fits = fl_engine_check_fits (engine, L, features->n_clust,
+                                                        features->n_extra, &need, &f_err);
+                  printf ("L=%d msa %s: memory plan %.2f GiB, %s\n", L, m->label,
+                          need / 1073741824.0, fits ? "fits" : f_err->message);
+                  g_string_append_printf (table, "%-5s %-9s %6d  plan %.2f GiB: %s\n",
+                                          fl_precision_name (precisions[pi]), m->label, L,
+                                          need / 1073741824.0, fits ? "fits" : "does not fit");
+                  continue;
+                }
               if (!fl_engine_check_fits (engine, L, features->n_clust, features->n_extra, &need, &f_err))
                 {
                   printf ("L=%d msa %s: does not fit, stopping this MSA depth: %s\n",

@@ -111,7 +111,8 @@ fl_prediction_new_from_texts (const char *name,
     f->plddt[i] = CLAMP (st->b_factors[i] * scale, 0.f, 100.f);
   p->frame = f;
 
-  if (scores_text || pae_text)
+  /* Always a confidence record: the pLDDT of the B-factors alone fills the
+   * Confidence tab of a bare PDB / mmCIF. */
     {
       FlRecycleData *d = fl_recycle_data_new (0, L);
       memcpy (d->plddt, f->plddt, (gsize) L * sizeof (float));

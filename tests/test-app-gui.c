@@ -10,6 +10,8 @@
 #include <math.h>
 #include <string.h>
 #include "fl-application.h"
+#include "fl-analysis-panels.h"
+#include "fl-pair-map-view.h"
 #include "fl-test-util.h"
 
 static FlApplication *app;
@@ -266,6 +268,7 @@ test_run (void)
                   fl_run_controller_get_first_frame_seconds (rc), fl_run_controller_get_n_frames (rc),
                   progress);
   g_assert_true (g_str_has_prefix (progress, "Done"));
+  g_assert_cmpstr (fl_window_get_view_note (win), ==, "Untrained demo parameters: not a prediction");
 
   FlTimeline *tl = fl_window_get_timeline (win);
   guint n = fl_run_controller_get_n_frames (rc);
@@ -390,6 +393,11 @@ test_open_prediction (void)
   g_assert_cmpint (f->L, ==, 130);
   g_test_message ("ERR550519 mmCIF: mean pLDDT %.1f", f->mean_plddt);
   g_assert_cmpfloat (fabsf (f->mean_plddt - 90.9f), <, 1.0f);
+  /* A bare structure still fills the Confidence tab from its B-factors. */
+  g_assert_cmpuint (fl_window_get_recycles (win)->len, ==, 1);
+  FlRecycleData *bare = g_ptr_array_index (fl_window_get_recycles (win), 0);
+  g_assert_cmpfloat (fabsf (bare->mean_plddt - f->mean_plddt), <, 0.01f);
+  g_assert_cmpfloat (bare->plddt[0], ==, f->plddt[0]);
   Image im = export_view ("err550519.png", 320, 240);
   g_assert_cmpfloat (drawn_fraction (&im), >, 0.03);
   image_clear (&im);
@@ -435,6 +443,9 @@ test_bad_input (void)
     {
       g_assert_true (wait_until (run_done, 60));
       g_assert_false (g_str_has_prefix (fl_window_get_progress_text (win), "Done"));
+      /* no frame came: the view's note must not call the structure still on
+       * screen (the previous one) the failed run's */
+      g_assert_nonnull (strstr (fl_window_get_view_note (win), "previous structure"));
     }
   else
     g_assert_nonnull (error);
@@ -445,6 +456,135 @@ test_bad_input (void)
   Image im = export_view ("after-error.png", 320, 240);
   g_assert_cmpfloat (drawn_fraction (&im), >, 0.03);
   image_clear (&im);
+}
+
+static gboolean
+timeline_has_frames (void)
+{
+  FlTimeline *tl = fl_window_get_timeline (fl_application_get_window (app));
+  return fl_timeline_get_n_frames (tl) >= 3 && run_done ();
+}
+
+/* The way GTK delivers a key press that nothing nearer the focus took: the
+ * window's key controllers, in turn, until one handles it. */
+static gboolean
+press_window_key (guint keyval)
+{
+  GtkWidget *win = GTK_WIDGET (fl_application_get_window (app));
+  g_autoptr (GListModel) list = gtk_widget_observe_controllers (win);
+  for (guint k = 0; k < g_list_model_get_n_items (list); k++)
+    {
+      g_autoptr (GtkEventController) c = g_list_model_get_item (list, k);
+      gboolean handled = FALSE;
+      if (GTK_IS_EVENT_CONTROLLER_KEY (c))
+        g_signal_emit_by_name (c, "key-pressed", keyval, 0, (GdkModifierType) 0, &handled);
+      if (handled)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The timeline keys of the shortcuts window (space, comma, period, End)
+ * work with the focus in the 3D view, not only on the timeline; quick
+ * presses add up even while the timeline glides. */
+static void
+test_timeline_keys (void)
+{
+  FlWindow *win = fl_application_get_window (app);
+  FlTimeline *tl = fl_window_get_timeline (win);
+  if (fl_timeline_get_n_frames (tl) < 3)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_true (fl_application_start_run (app, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (wait_until (timeline_has_frames, 240));
+  guint n = fl_timeline_get_n_frames (tl);
+  fl_timeline_set_position (tl, n - 1, FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (view ()));
+  iterate_for (0.05);
+  g_assert_true (press_window_key (GDK_KEY_comma));
+  g_assert_true (press_window_key (GDK_KEY_comma));
+  iterate_for (1.0);
+  g_assert_cmpint (fl_timeline_get_current_index (tl), ==, (int) n - 3);
+  g_assert_true (press_window_key (GDK_KEY_period));
+  iterate_for (1.0);
+  g_assert_cmpint (fl_timeline_get_current_index (tl), ==, (int) n - 2);
+  g_assert_true (press_window_key (GDK_KEY_space));
+  g_assert_true (fl_timeline_get_playing (tl));
+  g_assert_true (press_window_key (GDK_KEY_space));
+  g_assert_false (fl_timeline_get_playing (tl));
+  /* a text field keeps its keys: typing a comma in the sequence entry does
+   * not move the timeline */
+  GtkWidget *entry = NULL;
+  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (win)); w && !entry;)
+    {
+      if (GTK_IS_ENTRY (w))
+        entry = w;
+      else if (gtk_widget_get_first_child (w))
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w && !gtk_widget_get_next_sibling (w))
+            w = gtk_widget_get_parent (w);
+          w = w ? gtk_widget_get_next_sibling (w) : NULL;
+        }
+    }
+  g_assert_nonnull (entry);
+  gtk_widget_grab_focus (entry);
+  iterate_for (0.05);
+  g_assert_false (press_window_key (GDK_KEY_comma));
+}
+
+static FlPairMapView *
+window_pair_view (void)
+{
+  GtkWidget *stack = fl_window_get_analysis_area (fl_application_get_window (app));
+  GtkWidget *panels = gtk_stack_get_visible_child (GTK_STACK (stack));
+  g_assert_true (FL_IS_ANALYSIS_PANELS (panels));
+  fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (panels), 1);
+  return FL_PAIR_MAP_VIEW (fl_analysis_panels_get_pair_map_view (FL_ANALYSIS_PANELS (panels)));
+}
+
+static gboolean
+pair_view_ready (void)
+{
+  double x, y;
+  return fl_pair_map_view_cell_center (window_pair_view (), 0, 0, &x, &y);
+}
+
+/* Brushing a rectangle in a pair map selects its rows and its columns in
+ * the 3D view; a click elsewhere in the map clears the brush. */
+static void
+test_brush_selects_in_3d (void)
+{
+  FlWindow *win = fl_application_get_window (app);
+  g_assert_true (wait_until (timeline_has_frames, 240));
+  FlPairMapView *pv = window_pair_view ();
+  g_assert_true (wait_until (pair_view_ready, 30));
+  double x0, y0, x1, y1;
+  g_assert_true (fl_pair_map_view_cell_center (pv, 10, 40, &x0, &y0));   /* (row, column) */
+  g_assert_true (fl_pair_map_view_cell_center (pv, 14, 44, &x1, &y1));
+  g_assert_true (fl_pair_map_view_brush_between (pv, x0, y0, x1, y1));
+  FlStructureView *sv = fl_window_get_structure_view (win);
+  for (int i = 0; i < fl_window_get_current_frame (win)->L; i++)
+    {
+      gboolean want = (i >= 10 && i <= 14) || (i >= 40 && i <= 44);
+      if (fl_structure_view_is_selected (sv, i) != want)
+        g_error ("residue %d: selected %d, brushed %d", i, fl_structure_view_is_selected (sv, i), want);
+    }
+  /* hovering a cell names both residues over the 3D view */
+  fl_pair_map_view_hover_at (pv, x0, y0);
+  const char *hover = fl_window_get_hover_text (win);
+  g_test_message ("hover (11, 41): %s", hover);
+  g_assert_nonnull (strstr (hover, " 11 · pLDDT"));
+  g_assert_nonnull (strstr (hover, " 41 · pLDDT"));
+  fl_pair_map_view_click_cell (pv, 30, 30);
+  g_assert_false (fl_structure_view_is_selected (sv, 12));
+  g_assert_false (fl_structure_view_is_selected (sv, 42));
+  g_assert_true (fl_structure_view_is_selected (sv, 30));
+  fl_pair_map_view_click_cell (pv, 30, 30);   /* a second click clears */
+  g_assert_false (fl_structure_view_is_selected (sv, 30));
 }
 
 /* LeakSanitizer (sanitizer builds): fontconfig keeps its caches until exit
@@ -497,6 +637,8 @@ main (int argc, char **argv)
 
   g_test_add_func ("/app/gui/demo", test_demo);
   g_test_add_func ("/app/gui/run", test_run);
+  g_test_add_func ("/app/gui/timeline-keys", test_timeline_keys);
+  g_test_add_func ("/app/gui/brush-selects-in-3d", test_brush_selects_in_3d);
   g_test_add_func ("/app/gui/cancel", test_cancel);
   g_test_add_func ("/app/gui/open-prediction", test_open_prediction);
   g_test_add_func ("/app/gui/bad-input", test_bad_input);

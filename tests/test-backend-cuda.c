@@ -204,6 +204,19 @@ check_linear (FlBackend *gb, const char *label, double tol)
               pair_check (label, &y, tol);
               pair_free (&x); pair_free (&w); pair_free (&bias); pair_free (&y);
             }
+  /* Operands at 4- and 8-byte offsets (views into the weight buffer and the
+   * trunk's scratch arena are not 16-byte aligned in general). */
+  for (int off = 1; off <= 2; off++)
+    for (int acc = 0; acc < 2; acc++)
+      {
+        int64_t M = 37, K = 64, N = 128;
+        Pair x = pair_random (gb, M * K + off), w = pair_random (gb, K * N + off);
+        Pair bias = pair_random (gb, N + off), y = pair_random (gb, M * N + off);
+        FL_OP (cpu, linear, x.c + off, w.c + off, bias.c + off, y.c + off, M, K, N, acc);
+        FL_OP (gb, linear, x.g + off, w.g + off, bias.g + off, y.g + off, M, K, N, acc);
+        pair_check (label, &y, tol);
+        pair_free (&x); pair_free (&w); pair_free (&bias); pair_free (&y);
+      }
   /* One product of model size. */
   int64_t M = 2048, K = 256, N = 384;
   Pair x = pair_random (gb, M * K), w = pair_random (gb, K * N), bias = pair_random (gb, N);

@@ -338,6 +338,21 @@ test_every_map (void)
   g_assert_null (fl_pair_map_view_get_map (pair_view ()));
   fl_analysis_panels_set_recycles (panels, recycles, 1);
   g_assert_nonnull (fl_pair_map_view_get_map (pair_view ()));
+
+  /* an opened prediction carries only the PAE: the panel shows it instead
+   * of an empty "not available" page, and the chosen map comes back with
+   * data that has it */
+  g_autoptr (GPtrArray) pae_only = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_recycle_data_unref);
+  FlRecycleData *p = fl_recycle_data_new (0, L_RES);
+  p->pae = g_new0 (float, L_RES * L_RES);
+  g_ptr_array_add (pae_only, p);
+  g_assert_cmpint (fl_pair_map_view_get_map_kind (pair_view ()), ==, FL_PAIR_MAP_MSA_ROW_ATTENTION);
+  fl_analysis_panels_set_recycles (panels, pae_only, -1);
+  g_assert_cmpint (fl_pair_map_view_get_map_kind (pair_view ()), ==, FL_PAIR_MAP_PAE);
+  g_assert_nonnull (fl_pair_map_view_get_map (pair_view ()));
+  fl_analysis_panels_set_recycles (panels, recycles, 1);
+  g_assert_cmpint (fl_pair_map_view_get_map_kind (pair_view ()), ==, FL_PAIR_MAP_MSA_ROW_ATTENTION);
+  g_assert_nonnull (fl_pair_map_view_get_map (pair_view ()));
 }
 
 static void

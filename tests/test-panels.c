@@ -534,6 +534,38 @@ test_msa_draw_full (void)
   msa_free (msa);
 }
 
+/* A one-sequence alignment (a FASTA) gets whole-number row labels: "0" at
+ * the top and "1" at the bottom, not 0, 0.1, 0.2, ... */
+static void
+test_msa_single_row_ticks (void)
+{
+  FlMsa *msa = msa_new (demo_rows, 1);
+  FlMsaModel *m = fl_msa_model_new (msa, NULL);
+  int W = 500, H = 400;
+  cairo_surface_t *c = new_canvas (W, H);
+  cairo_t *cr = cairo_create (c);
+  fl_msa_draw_full (cr, W, H, m, FL_MSA_COLOR_AA_CLASS, TRUE, NULL, -1);
+  cairo_destroy (cr);
+  FlMsaLayout lo;
+  fl_msa_layout_compute (&lo, W, H, FALSE);
+  /* text runs (rows of ink separated by blank rows) left of the map */
+  int runs = 0;
+  gboolean in_run = FALSE;
+  for (int y = (int) lo.map_y - 8; y < (int) (lo.map_y + lo.map_h) + 8 && y < H; y++)
+    {
+      gboolean ink = FALSE;
+      for (int x = 0; x < (int) lo.map_x - 12 && !ink; x++)
+        ink = argb_diff (pixel (c, x, y), 0xFFFFFFFFu) > 60;
+      runs += ink && !in_run;
+      in_run = ink;
+    }
+  g_assert_cmpint (runs, >=, 1);
+  g_assert_cmpint (runs, <=, 2);
+  cairo_surface_destroy (c);
+  fl_msa_model_unref (m);
+  msa_free (msa);
+}
+
 /* ---- pair maps -------------------------------------------------------- */
 
 static FlRecycleData *
@@ -890,6 +922,21 @@ test_legends_fit (void)
       g_assert_cmpint (ink_right_of (c, W), ==, 0);
       cairo_surface_destroy (c);
     }
+  /* without any tolerance (an opened prediction) there is no right axis */
+  for (int k = 0; k < 4; k++)
+    r[k]->tolerance = NAN;
+  c = new_canvas (600, 400);
+  cr = cairo_create (c);
+  fl_confidence_draw (cr, 600, 400, r, 4, 3, 3, -1);
+  cairo_destroy (cr);
+  FlConfidenceLayout clo;
+  fl_confidence_layout_compute (&clo, 600, 400);
+  int right_ink = 0;
+  for (int y = (int) clo.stats_y; y < (int) (clo.stats_y + clo.stats_h); y++)
+    for (int x = (int) (clo.stats_x + clo.stats_w + 2); x < 600; x++)
+      right_ink += argb_diff (pixel (c, x, y), 0xFFFFFFFFu) > 40;
+  g_assert_cmpint (right_ink, ==, 0);
+  cairo_surface_destroy (c);
   for (int k = 0; k < 4; k++)
     fl_recycle_data_unref (r[k]);
 }
@@ -909,6 +956,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/msa/row-kinds-weights", test_msa_row_kinds_and_weights);
   g_test_add_func ("/ui/msa/row-strips-pooled", test_msa_row_strips_pooled);
   g_test_add_func ("/ui/msa/draw-full", test_msa_draw_full);
+  g_test_add_func ("/ui/msa/single-row-ticks", test_msa_single_row_ticks);
   g_test_add_func ("/ui/pair-map/extract", test_pair_map_extract);
   g_test_add_func ("/ui/pair-map/draw", test_pair_map_draw);
   g_test_add_func ("/ui/pair-map/legends-fit", test_legends_fit);

@@ -183,6 +183,7 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
   for (int r = 0; r < n; r++)
     if (isfinite (rec[r]->tolerance))
       tol_max = MAX (tol_max, rec[r]->tolerance);
+  gboolean have_tol = tol_max > 0;   /* else no right axis: nothing is drawn on it */
   if (tol_max <= 0)
     tol_max = 1;
   else
@@ -195,7 +196,7 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
       snprintf (buf, sizeof buf, "%d", v);
       text_at (cr, x - 4, y + (100 - v) / 100.0 * h + 3, buf, 1.0);
     }
-  for (int k = 0; k <= 2; k++)
+  for (int k = 0; k <= 2 && have_tol; k++)
     {
       char buf[16];
       snprintf (buf, sizeof buf, "%.3g", tol_max * k / 2);

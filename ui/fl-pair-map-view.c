@@ -12,6 +12,8 @@ struct _FlPairMapView {
   FlFrame *frame;
   char *sequence;
   FlPairMapKind kind;
+  FlPairMapKind preferred;   /* the kind last chosen (menu or API) */
+  gboolean auto_kind;        /* set_map_kind called by the fallback, not a choice */
   int head;
   FlPairMap *map;
   cairo_surface_t *image;
@@ -91,8 +93,8 @@ draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
       cairo_set_font_size (cr, 12);
       cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
       cairo_move_to (cr, 16, 28);
-      g_autofree char *t = g_strdup_printf ("%s: not captured for recycle %d.",
-                                            fl_pair_map_kind_label (self->kind), self->data->recycle);
+      g_autofree char *t = g_strdup_printf ("%s: not available for recycle %d (maps are captured while a model runs).",
+                                            fl_pair_map_kind_label (self->kind), self->data->recycle + 1);
       cairo_show_text (cr, t);
       if (self->kind == FL_PAIR_MAP_PAE)
         {
@@ -352,6 +354,7 @@ static void
 fl_pair_map_view_init (FlPairMapView *self)
 {
   self->kind = FL_PAIR_MAP_MSA_ROW_ATTENTION;
+  self->preferred = FL_PAIR_MAP_MSA_ROW_ATTENTION;
   self->head = -1;
   fl_pair_map_overlay_init (&self->ov);
   self->status_text = g_strdup ("");
@@ -424,6 +427,26 @@ fl_pair_map_view_set_recycle_data (FlPairMapView *self, FlRecycleData *data)
   self->data = data;
   if (!data || (self->map && self->map->L != data->L))
     fl_pair_map_overlay_init (&self->ov);
+  /* the chosen kind where the data has it, else the first kind it has (an
+   * opened prediction carries only the PAE): never an empty panel while
+   * another map is there */
+  if (data)
+    {
+      FlPairMapKind want = self->preferred;
+      if (!fl_pair_map_available (data, want))
+        for (int k = 0; k < FL_PAIR_MAP_N_KINDS; k++)
+          if (fl_pair_map_available (data, (FlPairMapKind) k))
+            {
+              want = (FlPairMapKind) k;
+              break;
+            }
+      if (want != self->kind && fl_pair_map_available (data, want))
+        {
+          self->auto_kind = TRUE;
+          fl_pair_map_view_set_map_kind (self, want);
+          self->auto_kind = FALSE;
+        }
+    }
   update_heads (self);
   rebuild_map (self);
 }
@@ -452,6 +475,8 @@ fl_pair_map_view_set_map_kind (FlPairMapView *self, FlPairMapKind kind)
   g_return_if_fail (FL_IS_PAIR_MAP_VIEW (self));
   if ((int) kind < 0 || kind >= FL_PAIR_MAP_N_KINDS)
     return;
+  if (!self->auto_kind)
+    self->preferred = kind;
   if (gtk_drop_down_get_selected (GTK_DROP_DOWN (self->kind_dropdown)) != (guint) kind)
     gtk_drop_down_set_selected (GTK_DROP_DOWN (self->kind_dropdown), kind);
   if (kind == self->kind && self->map)

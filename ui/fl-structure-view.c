@@ -26,6 +26,7 @@ struct _FlStructureView {
   gboolean show_side_chains;
   FlColorScale color_scale;
   int highlight[2];
+  int ranges[4];   /* selected residue ranges: [0..1], [2..3]; -1 none */
   int hovered;
   int selected;
   double last_build_ms;
@@ -185,7 +186,7 @@ upload_colors (FlStructureView *self)
       t[3] = EMPH_NONE;
       if (i == self->highlight[0] || i == self->highlight[1] || i == self->hovered)
         t[3] = EMPH_HOVER;
-      if (i == self->selected)
+      if (fl_structure_view_is_selected (self, i))
         t[3] = EMPH_SELECTED;
     }
   glBindTexture (GL_TEXTURE_2D, self->color_tex);
@@ -249,7 +250,7 @@ static const char *fragment_src =
   "  vec3 base = mix (v_color.rgb, vec3 (1.0), u_lighten);\n"
   "  float e = v_color.a;\n"
   "  if (e < 0.3) base = mix (base, vec3 (0.95, 0.1, 0.75), 0.65);\n"
-  "  else if (e < 0.9) base = mix (base, vec3 (1.0, 1.0, 1.0), 0.5);\n"
+  "  else if (e < 0.9) base = mix (base, vec3 (0.1, 0.85, 0.25), 0.75);\n"
   "  vec3 v = normalize (-v_pos);\n"
   "  float diff = max (dot (n, u_light), 0.0);\n"
   "  float spec = pow (max (dot (n, normalize (u_light + v)), 0.0), 40.0);\n"
@@ -956,6 +957,7 @@ fl_structure_view_set_frame (FlStructureView *self, FlFrame *frame, const char *
       self->hovered = -1;
       if (self->selected >= self->L)
         self->selected = -1;
+      self->ranges[0] = self->ranges[1] = self->ranges[2] = self->ranges[3] = -1;
     }
   rebuild_geometry (self);
   if (!keep_camera)
@@ -1025,6 +1027,30 @@ fl_structure_view_get_selected (FlStructureView *self)
   return self->selected;
 }
 
+void
+fl_structure_view_set_selected_ranges (FlStructureView *self, int a_first, int a_last,
+                                       int b_first, int b_last)
+{
+  int r[4] = { MIN (a_first, a_last), MAX (a_first, a_last), MIN (b_first, b_last), MAX (b_first, b_last) };
+  if (memcmp (r, self->ranges, sizeof r) == 0)
+    return;
+  memcpy (self->ranges, r, sizeof r);
+  colors_changed (self);
+}
+
+gboolean
+fl_structure_view_is_selected (FlStructureView *self, int residue)
+{
+  if (residue < 0)
+    return FALSE;
+  if (residue == self->selected)
+    return TRUE;
+  for (int k = 0; k < 4; k += 2)
+    if (self->ranges[k] >= 0 && residue >= self->ranges[k] && residue <= self->ranges[k + 1])
+      return TRUE;
+  return FALSE;
+}
+
 guint64
 fl_structure_view_get_n_draws (FlStructureView *self)
 {
@@ -1088,6 +1114,7 @@ fl_structure_view_init (FlStructureView *self)
   gtk_gl_area_set_auto_render (area, TRUE);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   self->highlight[0] = self->highlight[1] = -1;
+  self->ranges[0] = self->ranges[1] = self->ranges[2] = self->ranges[3] = -1;
   self->hovered = -1;
   self->selected = -1;
   self->zoom = 1.f;

@@ -48,6 +48,13 @@ void fl_structure_view_rotate (FlStructureView *self, double degrees_y, double d
 void fl_structure_view_set_highlight (FlStructureView *self, int i, int j);
 void fl_structure_view_set_selected (FlStructureView *self, int residue);
 int fl_structure_view_get_selected (FlStructureView *self);
+/* Residues selected as ranges (a brush in a map: rows [a_first, a_last] and
+ * columns [b_first, b_last], either range -1, -1 for none), marked like the
+ * selected residue; (-1, -1, -1, -1) clears. */
+void fl_structure_view_set_selected_ranges (FlStructureView *self, int a_first, int a_last,
+                                            int b_first, int b_last);
+/* TRUE when residue is marked as selected (the clicked residue or a range). */
+gboolean fl_structure_view_is_selected (FlStructureView *self, int residue);
 
 /* The residue under widget point (x, y), or -1. */
 int fl_structure_view_pick (FlStructureView *self, double x, double y);

@@ -164,8 +164,16 @@ on_entry_changed (GtkEditable *editable, FlWindow *self)
       gtk_label_set_text (GTK_LABEL (self->input_label), gtk_widget_get_tooltip_text (self->input_label));
       return;
     }
-  g_autofree char *label = *entry ? g_strdup_printf ("pasted sequence · %zu residues", strlen (entry))
-                                  : g_strdup ("");
+  /* count what Run will refuse (digits, punctuation) instead of hiding it */
+  int other = 0;
+  for (const char *p = gtk_editable_get_text (editable); *p; p = g_utf8_next_char (p))
+    if (!g_ascii_isalpha (*p) && !g_ascii_isspace (*p) && *p != '*' && *p != '-')
+      other++;
+  g_autofree char *label = NULL;
+  if (other > 0)
+    label = g_strdup_printf ("pasted sequence · %d invalid character%s", other, other == 1 ? "" : "s");
+  else
+    label = *entry ? g_strdup_printf ("pasted sequence · %zu residues", strlen (entry)) : g_strdup ("");
   gtk_label_set_text (GTK_LABEL (self->input_label), label);
 }
 
@@ -306,6 +314,20 @@ fl_window_set_view_note (FlWindow *self, const char *note)
   gtk_widget_set_visible (self->view_note_label, note != NULL && *note);
 }
 
+const char *
+fl_window_get_hover_text (FlWindow *self)
+{
+  return gtk_widget_get_visible (self->hover_label)
+         ? gtk_label_get_text (GTK_LABEL (self->hover_label)) : "";
+}
+
+const char *
+fl_window_get_view_note (FlWindow *self)
+{
+  return gtk_widget_get_visible (self->view_note_label)
+         ? gtk_label_get_text (GTK_LABEL (self->view_note_label)) : "";
+}
+
 /* ------------------------------------------------------------ runs */
 
 void
@@ -444,8 +466,17 @@ on_frame_shown (FlTimeline *timeline, FlFrame *display, int index, FlWindow *sel
     }
 }
 
+static char *
+residue_text (FlWindow *self, const FlFrame *f, int residue)
+{
+  char letter = self->sequence && residue < (int) strlen (self->sequence) ? self->sequence[residue] : 'X';
+  const char *fl_name = fl_restype_3 (fl_aatype_from_letter (letter));
+  return g_strdup_printf ("%s %d · pLDDT %.1f", fl_name, residue + 1, f->plddt[residue]);
+}
+
+/* The hover label: one residue, or both residues of a pair-map cell */
 static void
-show_hover (FlWindow *self, int residue)
+show_hover_pair (FlWindow *self, int residue, int other)
 {
   FlFrame *f = fl_structure_view_get_frame (self->structure_view);
   if (residue < 0 || !f || residue >= f->L)
@@ -453,11 +484,21 @@ show_hover (FlWindow *self, int residue)
       gtk_widget_set_visible (self->hover_label, FALSE);
       return;
     }
-  char letter = self->sequence && residue < (int) strlen (self->sequence) ? self->sequence[residue] : 'X';
-  const char *fl_name = fl_restype_3 (fl_aatype_from_letter (letter));
-  g_autofree char *text = g_strdup_printf ("%s %d · pLDDT %.1f", fl_name, residue + 1, f->plddt[residue]);
-  gtk_label_set_text (GTK_LABEL (self->hover_label), text);
+  g_autofree char *a = residue_text (self, f, residue);
+  g_autofree char *text = NULL;
+  if (other >= 0 && other < f->L && other != residue)
+    {
+      g_autofree char *b = residue_text (self, f, other);
+      text = g_strdup_printf ("%s\n%s", a, b);
+    }
+  gtk_label_set_text (GTK_LABEL (self->hover_label), text ? text : a);
   gtk_widget_set_visible (self->hover_label, TRUE);
+}
+
+static void
+show_hover (FlWindow *self, int residue)
+{
+  show_hover_pair (self, residue, -1);
 }
 
 static void
@@ -479,7 +520,19 @@ static void
 on_panels_hovered (FlAnalysisPanels *panels, int i, int j, FlWindow *self)
 {
   fl_structure_view_set_highlight (self->structure_view, i, j);
-  show_hover (self, i);
+  show_hover_pair (self, i, j);
+}
+
+/* a range dragged in a map or in the MSA selects those residues in 3D (a
+ * pair-map rectangle: its rows and its columns) */
+static void
+on_panels_brushed (FlAnalysisPanels *panels, int first, int last, FlWindow *self)
+{
+  int r0 = -1, r1 = -1, c0 = -1, c1 = -1;
+  if (first >= 0 && fl_analysis_panels_get_brush (panels, &r0, &r1, &c0, &c1))
+    fl_structure_view_set_selected_ranges (self->structure_view, r0, r1, c0, c1);
+  else
+    fl_structure_view_set_selected_ranges (self->structure_view, -1, -1, -1, -1);
 }
 
 static void
@@ -747,6 +800,7 @@ fl_window_init (FlWindow *self)
   gtk_stack_set_visible_child (GTK_STACK (self->analysis_area), self->panels);
   g_signal_connect (self->panels, "residues-hovered", G_CALLBACK (on_panels_hovered), self);
   g_signal_connect (self->panels, "residue-selected", G_CALLBACK (on_panels_selected), self);
+  g_signal_connect (self->panels, "residues-brushed", G_CALLBACK (on_panels_brushed), self);
 
   GtkCssProvider *css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/org/foldlight/Foldlight/style.css");

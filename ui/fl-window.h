@@ -47,6 +47,10 @@ void fl_window_show_error (FlWindow *self, const char *what, const GError *error
 void fl_window_clear_error (FlWindow *self);
 /* A short note over the 3D view (e.g. "untrained parameters"), NULL hides. */
 void fl_window_set_view_note (FlWindow *self, const char *note);
+/* The note shown over the 3D view ("" when none; borrowed). */
+const char *fl_window_get_view_note (FlWindow *self);
+/* The hover label over the 3D view ("" when hidden; borrowed). */
+const char *fl_window_get_hover_text (FlWindow *self);
 
 /* ---- runs ---- */
 void fl_window_set_running (FlWindow *self, gboolean running);

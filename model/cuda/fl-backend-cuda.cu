@@ -252,6 +252,11 @@ cuda_destroy (FlBackend *b)
         }
       if (s->scratch)
         cudaFree (s->scratch);
+      fl_cuda_lt_plans_free (b);
+      if (s->lt_workspace)
+        cudaFree (s->lt_workspace);
+      if (s->lt)
+        cublasLtDestroy (s->lt);
       if (s->cublas)
         cublasDestroy (s->cublas);
       if (s->stream)
@@ -372,6 +377,21 @@ fl_backend_cuda_new (int device, FlPrecision precision, GError **error)
       g_set_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_CUDA,
                    "%s:%d: creating the cuBLAS handle failed: %s (%d)", __FILE__, __LINE__,
                    fl_cublas_status_name (cs), (int) cs);
+      goto fail;
+    }
+  if ((cs = cublasLtCreate (&s->lt)) != CUBLAS_STATUS_SUCCESS)
+    {
+      g_set_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_CUDA,
+                   "%s:%d: cublasLtCreate failed: %s (%d)", __FILE__, __LINE__,
+                   fl_cublas_status_name (cs), (int) cs);
+      goto fail;
+    }
+  s->use_lt = g_strcmp0 (g_getenv ("FL_CUDA_NO_LT"), "1") != 0;
+  s->lt_workspace_bytes = (size_t) 32 << 20;
+  if ((st = cudaMalloc (&s->lt_workspace, s->lt_workspace_bytes)) != cudaSuccess)
+    {
+      set_error_cuda (error, FL_BACKEND_ERROR_OUT_OF_MEMORY, st, "cudaMalloc (cuBLASLt workspace)",
+                      __LINE__);
       goto fail;
     }
   switch (precision)

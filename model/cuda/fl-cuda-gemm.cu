@@ -11,6 +11,7 @@
  * result stays fp32. */
 #include "fl-cuda-private.h"
 #include <cuda_bf16.h>
+#include <string.h>
 
 __global__ static void
 k_to_bf16 (const float *__restrict__ x, __nv_bfloat16 *__restrict__ y, size_t n)
@@ -18,6 +19,150 @@ k_to_bf16 (const float *__restrict__ x, __nv_bfloat16 *__restrict__ y, size_t n)
   for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n;
        i += (size_t) gridDim.x * blockDim.x)
     y[i] = __float2bfloat16_rn (x[i]);
+}
+
+/* ---- linear with a bias: one cuBLASLt call with the bias epilogue ----
+ * (instead of writing the bias into y and accumulating onto it: two fewer
+ * passes over the output, which matters for these memory-bound products).
+ * Descriptors and the heuristic's algorithm are cached per shape and
+ * pointer alignment. */
+
+typedef struct {
+  int64_t M, K, N;
+  int accumulate, align;
+} LtKey;
+
+typedef struct {
+  LtKey key;
+  gboolean usable;               /* FALSE: no algorithm, use the cuBLAS path */
+  cublasLtMatmulDesc_t op;
+  cublasLtMatrixLayout_t a, bl, c;
+  cublasLtMatmulAlgo_t algo;
+} FlCudaLtPlan;
+
+static guint
+lt_key_hash (gconstpointer p)
+{
+  const LtKey *k = (const LtKey *) p;
+  guint64 h = (guint64) k->M * 0x9E3779B97F4A7C15ull ^ (guint64) k->K * 0xBF58476D1CE4E5B9ull
+              ^ (guint64) k->N * 0x94D049BB133111EBull ^ (guint64) (k->accumulate * 31 + k->align);
+  return (guint) (h ^ (h >> 32));
+}
+
+static gboolean
+lt_key_equal (gconstpointer a, gconstpointer b)
+{
+  return memcmp (a, b, sizeof (LtKey)) == 0;
+}
+
+static void
+lt_plan_free (gpointer p)
+{
+  FlCudaLtPlan *plan = (FlCudaLtPlan *) p;
+  if (plan->op)
+    cublasLtMatmulDescDestroy (plan->op);
+  if (plan->a)
+    cublasLtMatrixLayoutDestroy (plan->a);
+  if (plan->bl)
+    cublasLtMatrixLayoutDestroy (plan->bl);
+  if (plan->c)
+    cublasLtMatrixLayoutDestroy (plan->c);
+  g_free (plan);
+}
+
+void
+fl_cuda_lt_plans_free (FlBackend *b)
+{
+  FlCudaState *s = fl_cuda_state (b);
+  g_clear_pointer (&s->lt_plans, g_hash_table_unref);
+}
+
+/* Largest of 16, 8, 4 bytes dividing every address and row pitch. */
+static int
+common_alignment (const void *p1, const void *p2, const void *p3, int64_t ld1, int64_t ld2,
+                  int64_t ld3)
+{
+  guintptr bits = (guintptr) p1 | (guintptr) p2 | (guintptr) p3
+                  | (guintptr) (ld1 * 4) | (guintptr) (ld2 * 4) | (guintptr) (ld3 * 4);
+  return (bits & 15) == 0 ? 16 : (bits & 7) == 0 ? 8 : 4;
+}
+
+static FlCudaLtPlan *
+lt_plan_get (FlBackend *b, int64_t M, int64_t K, int64_t N, gboolean accumulate, int align)
+{
+  FlCudaState *s = fl_cuda_state (b);
+  if (!s->lt_plans)
+    s->lt_plans = g_hash_table_new_full (lt_key_hash, lt_key_equal, NULL, lt_plan_free);
+  LtKey key;
+  memset (&key, 0, sizeof key);
+  key.M = M; key.K = K; key.N = N; key.accumulate = accumulate ? 1 : 0; key.align = align;
+  FlCudaLtPlan *plan = (FlCudaLtPlan *) g_hash_table_lookup (s->lt_plans, &key);
+  if (plan)
+    return plan;
+  plan = g_new0 (FlCudaLtPlan, 1);
+  plan->key = key;
+  g_hash_table_insert (s->lt_plans, &plan->key, plan);
+
+  cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+  cublasLtMatmulPreference_t pref = NULL;
+  cublasLtMatmulHeuristicResult_t result;
+  int found = 0;
+  uint32_t al = (uint32_t) align;
+  memset (&result, 0, sizeof result);
+  if (cublasLtMatmulDescCreate (&plan->op, s->compute, CUDA_R_32F) != CUBLAS_STATUS_SUCCESS
+      || cublasLtMatmulDescSetAttribute (plan->op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi,
+                                         sizeof epi) != CUBLAS_STATUS_SUCCESS
+      /* Column-major view: y^T (N,M) = w^T (N,K) x^T (K,M). */
+      || cublasLtMatrixLayoutCreate (&plan->a, CUDA_R_32F, (uint64_t) N, (uint64_t) K, N)
+         != CUBLAS_STATUS_SUCCESS
+      || cublasLtMatrixLayoutCreate (&plan->bl, CUDA_R_32F, (uint64_t) K, (uint64_t) M, K)
+         != CUBLAS_STATUS_SUCCESS
+      || cublasLtMatrixLayoutCreate (&plan->c, CUDA_R_32F, (uint64_t) N, (uint64_t) M, N)
+         != CUBLAS_STATUS_SUCCESS
+      || cublasLtMatmulPreferenceCreate (&pref) != CUBLAS_STATUS_SUCCESS)
+    {
+      if (pref)
+        cublasLtMatmulPreferenceDestroy (pref);
+      return plan;   /* not usable: the plain path */
+    }
+  cublasLtMatmulPreferenceSetAttribute (pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                        &s->lt_workspace_bytes, sizeof s->lt_workspace_bytes);
+  cublasLtMatmulPreferenceSetAttribute (pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &al, sizeof al);
+  cublasLtMatmulPreferenceSetAttribute (pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &al, sizeof al);
+  cublasLtMatmulPreferenceSetAttribute (pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &al, sizeof al);
+  cublasLtMatmulPreferenceSetAttribute (pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &al, sizeof al);
+  if (cublasLtMatmulAlgoGetHeuristic (s->lt, plan->op, plan->a, plan->bl, plan->c, plan->c, pref,
+                                      1, &result, &found) == CUBLAS_STATUS_SUCCESS
+      && found > 0)
+    {
+      plan->algo = result.algo;
+      plan->usable = TRUE;
+    }
+  cublasLtMatmulPreferenceDestroy (pref);
+  return plan;
+}
+
+/* TRUE when done (or failed with the error recorded); FALSE: use the plain path. */
+static gboolean
+linear_lt (FlBackend *b, const float *x, const float *w, const float *bias, float *y,
+           int64_t M, int64_t K, int64_t N, gboolean accumulate)
+{
+  FlCudaState *s = fl_cuda_state (b);
+  if (!s->lt || ((guintptr) bias & 15) != 0)
+    return FALSE;
+  int align = common_alignment (x, w, y, K, N, N);
+  FlCudaLtPlan *plan = lt_plan_get (b, M, K, N, accumulate, align);
+  if (!plan->usable)
+    return FALSE;
+  const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  if (!FL_CUBLAS_CHECK (b, cublasLtMatmulDescSetAttribute (plan->op,
+                                                           CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                           &bias, sizeof bias)))
+    return TRUE;
+  FL_CUBLAS_CHECK (b, cublasLtMatmul (s->lt, plan->op, &alpha, w, plan->a, x, plan->bl, &beta,
+                                      y, plan->c, y, plan->c, &plan->algo, s->lt_workspace,
+                                      s->lt_workspace_bytes, s->stream));
+  return TRUE;
 }
 
 /* bf16 copies of two operand spans in the scratch buffer; FALSE on failure. */
@@ -47,6 +192,9 @@ linear (FlBackend *b, const float *x, const float *w, const float *bias,
     return;
   FlCudaState *s = fl_cuda_state (b);
   float beta = accumulate ? 1.0f : 0.0f;
+  if (bias && K > 0 && b->precision != FL_PRECISION_BF16 && s->use_lt
+      && linear_lt (b, x, w, bias, y, M, K, N, accumulate))
+    return;
   if (bias)
     {
       /* The bias goes in first; the product then accumulates onto it. */

@@ -7,6 +7,7 @@
 #pragma once
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
+#include <cublasLt.h>
 #include <glib.h>
 #include "fl-backend.h"
 #include "fl-error.h"
@@ -33,6 +34,11 @@ typedef struct {
   cublasHandle_t cublas;
   cublasComputeType_t compute;   /* from the precision mode */
   GHashTable *sizes;             /* device pointer -> bytes (for bytes_in_use) */
+  cublasLtHandle_t lt;           /* linear with a bias: cuBLASLt with the bias epilogue */
+  gboolean use_lt;               /* FALSE with FL_CUDA_NO_LT=1 (for comparisons) */
+  void *lt_workspace;
+  size_t lt_workspace_bytes;
+  GHashTable *lt_plans;          /* shape key -> FlCudaLtPlan (fl-cuda-gemm.cu) */
   void *scratch;                 /* grows on demand (attention statistics) */
   size_t scratch_bytes;
   gboolean profile;
@@ -104,6 +110,7 @@ void fl_cuda_mul_broadcast_rows (FlBackend *b, float *y, const float *x,
 void fl_cuda_layer_norm (FlBackend *b, const float *x, const float *scale,
                          const float *offset, float *y, int64_t M, int64_t C);
 
+void fl_cuda_lt_plans_free (FlBackend *b);
 void fl_cuda_linear (FlBackend *b, const float *x, const float *w, const float *bias,
                      float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate);
 void fl_cuda_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
