@@ -16,6 +16,7 @@
 
 static FlApplication *app;
 static char *tmp_dir;
+static GtkWidget *sequence_entry (void);
 
 static gboolean
 wait_until (gboolean (*cond) (void), double seconds)
@@ -435,6 +436,13 @@ static void
 test_bad_input (void)
 {
   FlWindow *win = fl_application_get_window (app);
+  /* Typing: the summary counts residues and says when characters will be
+   * refused; a pasted FASTA's header line is not counted. */
+  GtkWidget *entry = sequence_entry ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), "HELLO123");
+  g_assert_cmpstr (fl_window_get_input_summary (win), ==, "pasted sequence · 3 invalid characters");
+  gtk_editable_set_text (GTK_EDITABLE (entry), ">1UBQ_1 chain A, 2 copies\nMQIFV\nKTL");
+  g_assert_cmpstr (fl_window_get_input_summary (win), ==, "pasted sequence · 8 residues");
   /* A sequence with characters no protein has: the window says why. */
   fl_window_set_input (win, "bad input", ">bad\nMKV1234!!!\n", NULL);
   g_autoptr (GError) error = NULL;
@@ -484,6 +492,29 @@ press_window_key (guint keyval)
   return FALSE;
 }
 
+/* The window's sequence entry (the first GtkEntry in its tree). */
+static GtkWidget *
+sequence_entry (void)
+{
+  GtkWidget *entry = NULL;
+  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (fl_application_get_window (app)));
+       w && !entry;)
+    {
+      if (GTK_IS_ENTRY (w))
+        entry = w;
+      else if (gtk_widget_get_first_child (w))
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w && !gtk_widget_get_next_sibling (w))
+            w = gtk_widget_get_parent (w);
+          w = w ? gtk_widget_get_next_sibling (w) : NULL;
+        }
+    }
+  g_assert_nonnull (entry);
+  return entry;
+}
+
 /* The timeline keys of the shortcuts window (space, comma, period, End)
  * work with the focus in the 3D view, not only on the timeline; quick
  * presses add up even while the timeline glides. */
@@ -516,21 +547,7 @@ test_timeline_keys (void)
   g_assert_false (fl_timeline_get_playing (tl));
   /* a text field keeps its keys: typing a comma in the sequence entry does
    * not move the timeline */
-  GtkWidget *entry = NULL;
-  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (win)); w && !entry;)
-    {
-      if (GTK_IS_ENTRY (w))
-        entry = w;
-      else if (gtk_widget_get_first_child (w))
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w && !gtk_widget_get_next_sibling (w))
-            w = gtk_widget_get_parent (w);
-          w = w ? gtk_widget_get_next_sibling (w) : NULL;
-        }
-    }
-  g_assert_nonnull (entry);
+  GtkWidget *entry = sequence_entry ();
   gtk_widget_grab_focus (entry);
   iterate_for (0.05);
   g_assert_false (press_window_key (GDK_KEY_comma));

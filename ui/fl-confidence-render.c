@@ -81,11 +81,23 @@ draw_plddt (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
   /* axes */
   font (cr, 9, FALSE);
   cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
-  for (int v = 0; v <= 100; v += 25)
+  /* ticks at the band edges, and the bands named inside the plot */
+  static const int ticks[5] = { 0, 50, 70, 90, 100 };
+  for (int k = 0; k < 5; k++)
     {
       char buf[8];
-      snprintf (buf, sizeof buf, "%d", v);
-      text_at (cr, x - 4, y + (100 - v) / 100.0 * h + 3, buf, 1.0);
+      snprintf (buf, sizeof buf, "%d", ticks[k]);
+      text_at (cr, x - 4, y + (100 - ticks[k]) / 100.0 * h + 3, buf, 1.0);
+    }
+  static const char *const band_names[4] = { "very high", "confident", "low", "very low" };
+  if (h > 120)
+    {
+      font (cr, 8.5, FALSE);
+      cairo_set_source_rgba (cr, 0.2, 0.2, 0.2, 0.6);
+      for (int b = 0; b < 4; b++)
+        text_at (cr, x + w - 4, y + (100 - edges[b]) / 100 * h + 10, band_names[b], 1.0);
+      font (cr, 9, FALSE);
+      cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
     }
   double step = tick_step (L, w, 50);
   for (double v = step; v <= L + 1e-9; v += step)

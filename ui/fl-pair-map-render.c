@@ -301,7 +301,7 @@ fl_pair_map_draw (cairo_t *cr, double width, double height, const FlPairMap *m,
       cairo_set_font_size (cr, 12);
       cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
       cairo_move_to (cr, lo.map_x, lo.map_y + 20);
-      cairo_show_text (cr, "No map for this frame (run a model to capture maps).");
+      cairo_show_text (cr, "No maps yet: a run captures them at the end of each recycle.");
       cairo_restore (cr);
       return;
     }

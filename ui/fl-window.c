@@ -164,16 +164,33 @@ on_entry_changed (GtkEditable *editable, FlWindow *self)
       gtk_label_set_text (GTK_LABEL (self->input_label), gtk_widget_get_tooltip_text (self->input_label));
       return;
     }
-  /* count what Run will refuse (digits, punctuation) instead of hiding it */
-  int other = 0;
+  /* count residues and what Run will refuse (digits, punctuation) in the
+   * sequence lines; a pasted FASTA's header lines (">name") do not count */
+  int other = 0, residues = 0;
+  gboolean header = FALSE, line_start = TRUE;
   for (const char *p = gtk_editable_get_text (editable); *p; p = g_utf8_next_char (p))
-    if (!g_ascii_isalpha (*p) && !g_ascii_isspace (*p) && *p != '*' && *p != '-')
-      other++;
+    {
+      if (*p == '\n' || *p == '\r')
+        {
+          header = FALSE;
+          line_start = TRUE;
+          continue;
+        }
+      if (line_start && (*p == '>' || *p == ';' || *p == '#'))
+        header = TRUE;
+      line_start = FALSE;
+      if (header)
+        continue;
+      if (g_ascii_isalpha (*p))
+        residues++;
+      else if (!g_ascii_isspace (*p) && *p != '*' && *p != '-')
+        other++;
+    }
   g_autofree char *label = NULL;
   if (other > 0)
     label = g_strdup_printf ("pasted sequence · %d invalid character%s", other, other == 1 ? "" : "s");
   else
-    label = *entry ? g_strdup_printf ("pasted sequence · %zu residues", strlen (entry)) : g_strdup ("");
+    label = residues > 0 ? g_strdup_printf ("pasted sequence · %d residues", residues) : g_strdup ("");
   gtk_label_set_text (GTK_LABEL (self->input_label), label);
 }
 
@@ -267,7 +284,7 @@ fl_window_set_params (FlWindow *self, const char *path)
   if (path)
     {
       g_autofree char *base = g_path_get_basename (path);
-      g_autofree char *text = g_strdup_printf ("Official parameters: %s", base);
+      g_autofree char *text = g_strdup_printf ("Parameter file: %s", base);
       gtk_label_set_text (GTK_LABEL (self->params_label), text);
       gtk_widget_set_tooltip_text (self->params_label, path);
       gtk_menu_button_set_label (GTK_MENU_BUTTON (self->model_button), base);
@@ -312,6 +329,12 @@ fl_window_set_view_note (FlWindow *self, const char *note)
 {
   gtk_label_set_text (GTK_LABEL (self->view_note_label), note ? note : "");
   gtk_widget_set_visible (self->view_note_label, note != NULL && *note);
+}
+
+const char *
+fl_window_get_input_summary (FlWindow *self)
+{
+  return gtk_label_get_text (GTK_LABEL (self->input_label));
 }
 
 const char *

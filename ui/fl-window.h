@@ -51,6 +51,8 @@ void fl_window_set_view_note (FlWindow *self, const char *note);
 const char *fl_window_get_view_note (FlWindow *self);
 /* The hover label over the 3D view ("" when hidden; borrowed). */
 const char *fl_window_get_hover_text (FlWindow *self);
+/* The summary beside the sequence entry ("pasted sequence · 76 residues"; borrowed). */
+const char *fl_window_get_input_summary (FlWindow *self);
 
 /* ---- runs ---- */
 void fl_window_set_running (FlWindow *self, gboolean running);
