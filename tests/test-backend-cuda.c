@@ -402,10 +402,14 @@ test_masked_mean (void)
       }
 }
 
+static FlBackend *att_gpu;       /* the backend check_attention runs on */
+static double att_tol = 2e-5;
+
 static void
 check_attention (int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                  gboolean with_mask, gboolean with_bias, gboolean capture)
 {
+  FlBackend *gpu = att_gpu;
   Pair q = pair_random (gpu, B * Lq * H * D), k = pair_random (gpu, B * Lk * H * D);
   Pair v = pair_random (gpu, B * Lk * H * D);
   Pair mask = pair_mask (gpu, B * Lk), bias = pair_random (gpu, H * Lq * Lk);
@@ -428,11 +432,11 @@ check_attention (int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                                             " Lk=%" G_GINT64_FORMAT " H=%" G_GINT64_FORMAT
                                             " D=%" G_GINT64_FORMAT " mask=%d bias=%d",
                                             B, Lq, Lk, H, D, with_mask, with_bias);
-  pair_check (label, &out, 2e-5);
+  pair_check (label, &out, att_tol);
   if (capture)
     {
       g_autofree char *l2 = g_strconcat (label, " probs_mean", NULL);
-      pair_check (l2, &pm, 2e-5);
+      pair_check (l2, &pm, att_tol);
     }
   pair_free (&q); pair_free (&k); pair_free (&v); pair_free (&mask); pair_free (&bias);
   pair_free (&out); pair_free (&pm);
@@ -443,6 +447,8 @@ test_attention (void)
 {
   if (!require_gpu ())
     return;
+  att_gpu = gpu;
+  att_tol = 2e-5;
   static const int64_t Ds[] = { 4, 8, 16, 32, 24, 64, 100 };
   for (guint d = 0; d < G_N_ELEMENTS (Ds); d++)
     for (guint s = 0; s < 3; s++)
@@ -458,6 +464,35 @@ test_attention (void)
   check_attention (65, 65, 65, 4, 32, TRUE, TRUE, FALSE);
   check_attention (9, 130, 130, 8, 8, TRUE, TRUE, TRUE);
   check_attention (5, 33, 33, 4, 32, FALSE, FALSE, FALSE);
+}
+
+/* tf32 mode: the tensor-core kernel (head widths 8, 16, 24, 32 without
+ * capture) and the SIMT one otherwise, against the exact CPU result. */
+static void
+test_attention_tf32 (void)
+{
+  if (!require_gpu ())
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlBackend) tf = fl_backend_cuda_new (0, FL_PRECISION_TF32, &error);
+  g_assert_no_error (error);
+  att_gpu = tf;
+  att_tol = 1e-2;   /* TF32 inputs (10-bit mantissa) on logits of a few units */
+  static const int64_t Ds[] = { 8, 16, 24, 32, 4, 40 };
+  for (guint d = 0; d < G_N_ELEMENTS (Ds); d++)
+    for (guint s = 0; s < 3; s++)
+      {
+        check_attention (3, odd[s], odd[s], 2, Ds[d], TRUE, TRUE, FALSE);
+        check_attention (2, odd[s], odd[(s + 1) % 3] * 3, 3, Ds[d], TRUE, FALSE, FALSE);
+      }
+  check_attention (13, 70, 70, 8, 32, TRUE, TRUE, FALSE);
+  check_attention (13, 70, 70, 8, 32, TRUE, TRUE, TRUE);    /* capture: SIMT path */
+  check_attention (70, 13, 13, 8, 32, TRUE, FALSE, FALSE);
+  check_attention (65, 130, 130, 4, 32, TRUE, TRUE, FALSE);
+  check_attention (9, 200, 200, 8, 8, TRUE, TRUE, FALSE);
+  check_attention (5, 33, 33, 4, 32, FALSE, FALSE, FALSE);
+  att_gpu = gpu;
+  att_tol = 2e-5;
 }
 
 static void
@@ -743,6 +778,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/ops/layout", test_layout);
   g_test_add_func ("/cuda/ops/masked-mean", test_masked_mean);
   g_test_add_func ("/cuda/ops/attention", test_attention);
+  g_test_add_func ("/cuda/ops/attention-tf32", test_attention_tf32);
   g_test_add_func ("/cuda/ops/global-attention", test_global_attention);
   g_test_add_func ("/cuda/engine/tiny", test_engine_tiny);
   g_test_add_func ("/cuda/engine/realdim", test_engine_realdim);

@@ -249,6 +249,9 @@ attention (FlBackend *b, const float *q, const float *k, const float *v,
       fl_cuda_fill (b, out, 0.0f, (size_t) (B * Lq * H * D));
       return;
     }
+  if (b->precision != FL_PRECISION_FP32 && !probs_mean
+      && fl_cuda_attention_tc (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D))
+    return;
   int d = (int) D;
   if (D <= 4)
     launch_flash<4, 32> (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, d, probs_mean);
