@@ -466,8 +466,9 @@ test_attention (void)
   check_attention (5, 33, 33, 4, 32, FALSE, FALSE, FALSE);
 }
 
-/* tf32 mode: the tensor-core kernel (head widths 8, 16, 24, 32 without
- * capture) and the SIMT one otherwise, against the exact CPU result. */
+/* Attention on a tf32-mode backend (where GEMMs use TF32 tensor cores),
+ * against the exact CPU result, with the tolerance a TF32 attention kernel
+ * would need; with capture on and off. */
 static void
 test_attention_tf32 (void)
 {
@@ -486,7 +487,7 @@ test_attention_tf32 (void)
         check_attention (2, odd[s], odd[(s + 1) % 3] * 3, 3, Ds[d], TRUE, FALSE, FALSE);
       }
   check_attention (13, 70, 70, 8, 32, TRUE, TRUE, FALSE);
-  check_attention (13, 70, 70, 8, 32, TRUE, TRUE, TRUE);    /* capture: SIMT path */
+  check_attention (13, 70, 70, 8, 32, TRUE, TRUE, TRUE);
   check_attention (70, 13, 13, 8, 32, TRUE, FALSE, FALSE);
   check_attention (65, 130, 130, 4, 32, TRUE, TRUE, FALSE);
   check_attention (9, 200, 200, 8, 8, TRUE, TRUE, FALSE);

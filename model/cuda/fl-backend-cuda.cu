@@ -137,6 +137,7 @@ static float *
 cuda_alloc (FlBackend *b, size_t n)
 {
   FlCudaState *s = fl_cuda_state (b);
+  fl_cuda_use_device (b);
   gint64 t0 = fl_cuda_prof_begin (b);
   size_t bytes = MAX (n, (size_t) 1) * sizeof (float);
   void *p = NULL;
@@ -166,6 +167,7 @@ cuda_free (FlBackend *b, float *p)
   if (!p)
     return;
   FlCudaState *s = fl_cuda_state (b);
+  fl_cuda_use_device (b);
   gint64 t0 = fl_cuda_prof_begin (b);
   gpointer size = NULL;
   if (g_hash_table_steal_extended (s->sizes, p, NULL, &size))
@@ -225,6 +227,7 @@ static size_t
 cuda_memory_available (FlBackend *b)
 {
   size_t free_b = 0, total_b = 0;
+  fl_cuda_use_device (b);
   if (!FL_CUDA_CHECK (b, cudaMemGetInfo (&free_b, &total_b)))
     return 0;
   return free_b;

@@ -52,9 +52,21 @@ fl_cuda_state (FlBackend *b)
   return (FlCudaState *) b->impl;
 }
 
+/* Make the backend's device current on the calling thread (the CUDA
+ * current device is per thread: an engine made on one thread may run on
+ * another, and two backends may sit on different devices). */
+static inline void
+fl_cuda_use_device (FlBackend *b)
+{
+  int dev = ((FlCudaState *) b->impl)->device, current = -1;
+  if (cudaGetDevice (&current) != cudaSuccess || current != dev)
+    cudaSetDevice (dev);
+}
+
 static inline cudaStream_t
 fl_cuda_stream (FlBackend *b)
 {
+  fl_cuda_use_device (b);
   return ((FlCudaState *) b->impl)->stream;
 }
 
@@ -123,11 +135,6 @@ void fl_cuda_attention (FlBackend *b, const float *q, const float *k, const floa
                         const float *key_mask, const float *bias, float *out,
                         int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                         float *probs_mean);
-/* Tensor-core path (tf32 / bf16 modes, head width 8/16/24/32, no capture);
- * FALSE when it does not apply. */
-gboolean fl_cuda_attention_tc (FlBackend *b, const float *q, const float *k, const float *v,
-                               const float *key_mask, const float *bias, float *out,
-                               int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D);
 void fl_cuda_global_attention (FlBackend *b, const float *q, const float *k, const float *v,
                                const float *mask, float *out,
                                int64_t N, int64_t S, int64_t H, int64_t D);
