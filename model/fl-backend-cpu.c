@@ -106,7 +106,12 @@ cpu_alloc (FlBackend *b, size_t n)
 {
   void *p = NULL;
   size_t bytes = (n + HEADER_FLOATS) * sizeof (float);
-  if (n > (SIZE_MAX / sizeof (float)) - HEADER_FLOATS || posix_memalign (&p, 64, bytes) != 0)
+  /* More than the machine's RAM can never succeed: refuse it before asking
+   * the allocator (which may overcommit, or abort under a sanitizer). */
+  long pages = sysconf (_SC_PHYS_PAGES), page_size = sysconf (_SC_PAGESIZE);
+  size_t ram = pages > 0 && page_size > 0 ? (size_t) pages * (size_t) page_size : SIZE_MAX;
+  if (n > (SIZE_MAX / sizeof (float)) - HEADER_FLOATS || bytes > ram
+      || posix_memalign (&p, 64, bytes) != 0)
     {
       fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
                        "Out of memory allocating %.1f MiB on the CPU.",

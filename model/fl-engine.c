@@ -159,9 +159,10 @@ fl_engine_own_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_
 }
 
 static gsize
-bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_extra)
+bytes_needed (FlBackend *b, const FlModelConfig *cfg, int L, int n_clust, int n_extra)
 {
-  return fl_evoformer_bytes_needed (cfg, L, n_clust, n_extra)
+  return fl_evoformer_bytes_needed_with_budget (cfg, L, n_clust, n_extra,
+                                                fl_evoformer_chunk_budget (b))
          + fl_structure_module_bytes_needed (cfg, L)
          + fl_engine_own_bytes_needed (cfg, L, n_clust, n_extra);
 }
@@ -170,7 +171,7 @@ gboolean
 fl_engine_check_fits (FlEngine *e, int L, int n_clust, int n_extra,
                       gsize *bytes_needed_out, GError **error)
 {
-  gsize need = bytes_needed (&e->cfg, L, n_clust, n_extra);
+  gsize need = bytes_needed (e->backend, &e->cfg, L, n_clust, n_extra);
   if (bytes_needed_out)
     *bytes_needed_out = need;
   gsize avail = e->backend->ops->memory_available (e->backend);
@@ -182,7 +183,7 @@ fl_engine_check_fits (FlEngine *e, int L, int n_clust, int n_extra,
   while (lo < hi)
     {
       int mid = lo + (hi - lo + 1) / 2;
-      if (bytes_needed (&e->cfg, mid, n_clust, n_extra) <= avail)
+      if (bytes_needed (e->backend, &e->cfg, mid, n_clust, n_extra) <= avail)
         lo = mid;
       else
         hi = mid - 1;

@@ -53,9 +53,20 @@ safe_div (int a, int b)
 static void
 dims_finish (FlStackDims *d)
 {
-  /* chunked temporaries: a quarter of the larger activation (MSA or pair) */
+  /* chunked temporaries: a quarter of the larger activation (MSA or pair),
+   * at least 4 MiB; fl_evoformer_new_with_budget may raise it */
   size_t a = (size_t) d->S * d->L * d->c_m, p = (size_t) d->L * d->L * d->c_z;
-  d->budget = MAX (MAX (a, p) / 4, (size_t) 1 << 16);
+  d->budget = MAX (MAX (a, p) / 4, (size_t) 1 << 20);
+}
+
+/* Large-memory backends (CUDA): every module of a block runs in one chunk
+ * while its temporaries fit in 1 GiB, so a block is ~100 op calls. */
+gsize
+fl_evoformer_chunk_budget (FlBackend *b)
+{
+  if (b && b->ops && b->ops->name && strcmp (b->ops->name, "cuda") == 0)
+    return FL_EVOFORMER_BUDGET_LARGE;
+  return 0;   /* CPU: the activation-based default keeps chunks cache-sized */
 }
 
 void
@@ -205,9 +216,18 @@ activation_floats (const FlModelConfig *cfg, int64_t L, int64_t S, int64_t E,
 gsize
 fl_evoformer_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_extra)
 {
+  return fl_evoformer_bytes_needed_with_budget (cfg, L, n_clust, n_extra, 0);
+}
+
+gsize
+fl_evoformer_bytes_needed_with_budget (const FlModelConfig *cfg, int L, int n_clust,
+                                       int n_extra, gsize budget)
+{
   FlStackDims m, e;
   fl_stack_dims_from_config (&m, cfg, FALSE, n_clust, L);
   fl_stack_dims_from_config (&e, cfg, TRUE, MAX (n_extra, 1), L);
+  m.budget = MAX (m.budget, budget);
+  e.budget = MAX (e.budget, budget);
   size_t floats = activation_floats (cfg, L, n_clust, n_extra, cfg->c_m, cfg->c_z, cfg->c_e)
                   + scratch_floats (cfg, &m, &e);
   return floats * sizeof (float);
@@ -333,6 +353,14 @@ FlEvoformer *
 fl_evoformer_new (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
                   int L, int n_clust, int n_extra, GError **error)
 {
+  return fl_evoformer_new_with_budget (b, w, cfg, L, n_clust, n_extra,
+                                       fl_evoformer_chunk_budget (b), error);
+}
+
+FlEvoformer *
+fl_evoformer_new_with_budget (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
+                              int L, int n_clust, int n_extra, gsize budget, GError **error)
+{
   if (L <= 0 || n_clust <= 0 || n_extra <= 0)
     {
       g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
@@ -356,6 +384,8 @@ fl_evoformer_new (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
       g_free (evo);
       return NULL;
     }
+  evo->main_dims.budget = MAX (evo->main_dims.budget, budget);
+  evo->extra_dims.budget = MAX (evo->extra_dims.budget, budget);
   const FlStackDims *m = &evo->main_dims, *e = &evo->extra_dims;
   evo->act.msa = b->ops->alloc (b, (size_t) n_clust * L * m->c_m);
   evo->act.pair = b->error ? NULL : b->ops->alloc (b, (size_t) L * L * m->c_z);

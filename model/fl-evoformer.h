@@ -54,6 +54,21 @@ typedef struct _FlEvoformer FlEvoformer;
  * the device inputs are counted by fl_device_inputs_bytes_needed). */
 gsize fl_evoformer_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_extra);
 
+/* Chunk budget: the floats a chunked temporary of one module may use. The
+ * trunk always allows a quarter of its larger activation (at least 4 MiB);
+ * a larger budget runs the modules in fewer, larger op calls (CUDA: each
+ * module of a block in one call while it fits in 1 GiB). fl_evoformer_new
+ * uses fl_evoformer_chunk_budget (b) (0 = the default, e.g. for the CPU), so
+ * its allocation is fl_evoformer_bytes_needed_with_budget (..., that budget);
+ * fl_evoformer_bytes_needed is the same with budget 0. */
+#define FL_EVOFORMER_BUDGET_LARGE ((gsize) 1 << 28)   /* floats (1 GiB): CUDA */
+gsize fl_evoformer_chunk_budget (FlBackend *b);
+gsize fl_evoformer_bytes_needed_with_budget (const FlModelConfig *cfg, int L, int n_clust,
+                                             int n_extra, gsize budget);
+FlEvoformer *fl_evoformer_new_with_budget (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
+                                           int L, int n_clust, int n_extra, gsize budget,
+                                           GError **error);
+
 FlEvoformer *fl_evoformer_new (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
                                int L, int n_clust, int n_extra, GError **error);
 void fl_evoformer_free (FlEvoformer *evo);

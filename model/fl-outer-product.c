@@ -1,14 +1,16 @@
 /* OuterProductMean of the trunk:
  * pair[i,j,:] += (sum_s sum_{c,e} l[s,i,c] r[s,j,e] W[c,e,:] + b) / (1e-3 + sum_s m_si m_sj)
  * with l, r = mask * Linear(LayerNorm(msa)). The (i, c, j, e) outer products
- * are built for a chunk of rows i at a time, so the temporary stays within
- * the stack's budget. */
+ * of a chunk of rows i are one GEMM, reordered to (j, i, c, e) and projected
+ * by one linear; the chunk is all rows unless the stack's budget is smaller. */
 #include "fl-trunk-private.h"
 
+/* per row i of a chunk: the outer products X (oc, L, oc) and their
+ * (L, oc, oc) transpose, then the projected (L, c_z) update */
 static size_t
 opm_per_row (const FlStackDims *d)
 {
-  return (size_t) d->L * d->opm_c * d->opm_c + (size_t) d->L * d->c_z;
+  return 2 * (size_t) d->L * d->opm_c * d->opm_c + (size_t) d->L * d->c_z;
 }
 
 size_t
@@ -56,24 +58,25 @@ fl_trunk_outer_product_mean (FlTrunkCtx *t, const float *msa, const float *msa_m
   }
 
   int64_t chunk = fl_trunk_chunk_rows (d, L, opm_per_row (d));
-  const int64_t row_x = (int64_t) oc * L * oc;            /* one i of X */
-  float *xo = fl_scratch_take (t->scratch, (size_t) chunk * row_x);   /* (n, oc, L, oc) */
-  float *y = fl_scratch_take (t->scratch, (size_t) chunk * L * cz);   /* (n, L, c_z) */
+  const int64_t oc2 = (int64_t) oc * oc;
+  float *xo = fl_scratch_take (t->scratch, (size_t) chunk * L * oc2);  /* (n, oc, L, oc) */
+  float *xt = fl_scratch_take (t->scratch, (size_t) chunk * L * oc2);  /* (L, n, oc, oc) */
+  float *yt = fl_scratch_take (t->scratch, (size_t) chunk * L * cz);   /* (L, n, c_z) */
+  float *y = xo;                                       /* (n, L, c_z), reuses xo */
   for (int64_t i0 = 0; i0 < L; i0 += chunk)
     {
       int64_t n = MIN (chunk, L - i0);
-      /* X_i (oc, L*oc) = left[:, i, :]^T @ right (S, L*oc), one batch item per i */
-      FL_OP (b, gemm_batched, TRUE, FALSE, oc, L * oc, S, 1.0f,
-             left + i0 * oc, L * oc, oc,
+      /* X ((i,c1), (j,c2)) = sum_s left[s,(i,c1)] right[s,(j,c2)]: ONE GEMM,
+       * left[:, i0:i0+n, :] (S, n*oc) transposed, right (S, L*oc) */
+      FL_OP (b, gemm_batched, TRUE, FALSE, n * oc, L * oc, S, 1.0f,
+             left + i0 * oc, L * oc, 0,
              right, L * oc, 0, 0.0f,
-             xo, L * oc, row_x, n);
-      /* Y_i (L, c_z) = sum_c X_i[c] (L, oc) @ W[c] (oc, c_z) */
-      for (int c1 = 0; c1 < oc; c1++)
-        FL_OP (b, gemm_batched, FALSE, FALSE, L, cz, oc, 1.0f,
-               xo + (int64_t) c1 * L * oc, oc, row_x,
-               w_out + (int64_t) c1 * oc * cz, cz, 0, c1 ? 1.0f : 0.0f,
-               y, cz, L * cz, n);
-      FL_OP (b, add_row_vector, y, b_out, n * L, cz);
+             xo, L * oc, 0, 1);
+      /* (n*oc, L, oc) -> (L, n*oc, oc) = rows (j, i) of oc*oc products */
+      FL_OP (b, swap01, xo, xt, n * oc, L, oc);
+      /* (L*n, oc*oc) @ W (oc*oc, c_z) + b */
+      FL_OP (b, linear, xt, w_out, b_out, yt, L * n, oc2, cz, FALSE);
+      FL_OP (b, swap01, yt, y, L, n, cz);                /* (n, L, c_z) */
       FL_OP (b, mul_rows, y, inv_norm + i0 * L, n * L, cz);
       FL_OP (b, add, pair + i0 * L * cz, y, (size_t) n * L * cz);
     }

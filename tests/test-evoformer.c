@@ -241,6 +241,9 @@ check_steps (Case *c, int r, const char *blk, int block, gboolean extra)
 }
 
 /* A whole block from its golden inputs. */
+/* op calls counted while a block ran (see install_counting_ops) */
+static guint64 op_count, block_ops;
+
 static void
 check_block (Case *c, int r, const char *blk, int block, gboolean extra,
              gboolean out_msa_golden, FlAttentionCapture *cap)
@@ -258,8 +261,10 @@ check_block (Case *c, int r, const char *blk, int block, gboolean extra,
     upload_golden (c, c->debug, kp, act->pair, np);
   else    /* realdim: the first Evoformer block's pair input is the extra stack's output */
     upload_golden (c, c->debug, "r0/extra0/out_pair", act->pair, np);
+  guint64 ops_before = op_count;
   gboolean ok = extra ? fl_evoformer_extra_block (c->evo, block, c->in, &error)
                       : fl_evoformer_block (c->evo, block, c->in, cap, &error);
+  block_ops = op_count - ops_before;
   g_assert_no_error (error);
   g_assert_true (ok);
   if (out_msa_golden)
@@ -584,6 +589,19 @@ check_memory (Case *c)
   g_test_message ("%s trunk bytes: allocated %zu, predicted %zu", c->name,
                   c->b->bytes_in_use - mid, need);
   g_assert_cmpuint (c->b->bytes_in_use - mid, ==, need);
+  /* the same with the large-memory (CUDA) chunk budget */
+  gsize mid2 = c->b->bytes_in_use;
+  FlEvoformer *large = fl_evoformer_new_with_budget (c->b, c->w, &c->cfg, f->L, f->n_clust,
+                                                     f->n_extra, FL_EVOFORMER_BUDGET_LARGE,
+                                                     &error);
+  g_assert_no_error (error);
+  gsize need_large = fl_evoformer_bytes_needed_with_budget (&c->cfg, f->L, f->n_clust, f->n_extra,
+                                                            FL_EVOFORMER_BUDGET_LARGE);
+  g_test_message ("%s trunk bytes with the large budget: allocated %zu, predicted %zu", c->name,
+                  c->b->bytes_in_use - mid2, need_large);
+  g_assert_cmpuint (c->b->bytes_in_use - mid2, ==, need_large);
+  g_assert_cmpuint (need_large, >=, need);
+  fl_evoformer_free (large);
   /* larger sizes grow as O(L^2 c + S L c) */
   gsize big = fl_evoformer_bytes_needed (&c->cfg, 1000, 512, 5120);
   g_test_message ("%s trunk bytes for L=1000, 512 + 5120 rows: %.2f GB", c->name, big / 1e9);
@@ -832,6 +850,125 @@ test_odd_widths (void)
   fl_features_free (f);
 }
 
+/* ------------------------------------------------------------ op count */
+
+/* The CPU op table behind a counting table: every op call through it adds
+ * one to op_count, then runs the CPU op. */
+static const FlBackendOps *real_ops;
+
+#define COUNT(name, params, args) \
+  static void count_##name params { op_count++; real_ops->name args; }
+COUNT (upload, (FlBackend *b, float *d, const float *s, size_t n), (b, d, s, n))
+COUNT (download, (FlBackend *b, float *d, const float *s, size_t n), (b, d, s, n))
+COUNT (copy, (FlBackend *b, float *d, const float *s, size_t n), (b, d, s, n))
+COUNT (fill, (FlBackend *b, float *d, float v, size_t n), (b, d, v, n))
+COUNT (linear, (FlBackend *b, const float *x, const float *w, const float *bias, float *y,
+                int64_t M, int64_t K, int64_t N, gboolean acc), (b, x, w, bias, y, M, K, N, acc))
+COUNT (gemm_batched, (FlBackend *b, gboolean ta, gboolean tb, int64_t M, int64_t N, int64_t K,
+                      float alpha, const float *A, int64_t lda, int64_t sa, const float *B,
+                      int64_t ldb, int64_t sb, float beta, float *C, int64_t ldc, int64_t sc,
+                      int64_t batch),
+       (b, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc, batch))
+COUNT (layer_norm, (FlBackend *b, const float *x, const float *s, const float *o, float *y,
+                    int64_t M, int64_t C), (b, x, s, o, y, M, C))
+COUNT (add, (FlBackend *b, float *y, const float *x, size_t n), (b, y, x, n))
+COUNT (mul, (FlBackend *b, float *y, const float *x, size_t n), (b, y, x, n))
+COUNT (scale, (FlBackend *b, float *y, float a, size_t n), (b, y, a, n))
+COUNT (relu, (FlBackend *b, float *y, size_t n), (b, y, n))
+COUNT (sigmoid_mul, (FlBackend *b, float *y, const float *g, size_t n), (b, y, g, n))
+COUNT (mul_rows, (FlBackend *b, float *y, const float *m, int64_t M, int64_t C), (b, y, m, M, C))
+COUNT (add_row_vector, (FlBackend *b, float *y, const float *x, int64_t M, int64_t C),
+       (b, y, x, M, C))
+COUNT (swap01, (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C),
+       (b, x, y, A, B, C))
+COUNT (to_channel_first, (FlBackend *b, const float *x, float *y, int64_t A, int64_t B,
+                          int64_t C), (b, x, y, A, B, C))
+COUNT (from_channel_first, (FlBackend *b, const float *x, float *y, int64_t A, int64_t B,
+                            int64_t C), (b, x, y, A, B, C))
+COUNT (attention, (FlBackend *b, const float *q, const float *k, const float *v,
+                   const float *m, const float *bias, float *o, int64_t B, int64_t Lq,
+                   int64_t Lk, int64_t H, int64_t D, float *p),
+       (b, q, k, v, m, bias, o, B, Lq, Lk, H, D, p))
+COUNT (global_attention, (FlBackend *b, const float *q, const float *k, const float *v,
+                          const float *m, float *o, int64_t N, int64_t S, int64_t H, int64_t D),
+       (b, q, k, v, m, o, N, S, H, D))
+COUNT (masked_mean, (FlBackend *b, const float *x, const float *m, float *y, int64_t N,
+                     int64_t S, int64_t C, float eps), (b, x, m, y, N, S, C, eps))
+COUNT (mul_broadcast_rows, (FlBackend *b, float *y, const float *x, int64_t N, int64_t S,
+                            int64_t C), (b, y, x, N, S, C))
+#undef COUNT
+
+static FlBackendOps counting_ops;
+
+static void
+install_counting_ops (FlBackend *b)
+{
+  real_ops = b->ops;
+  counting_ops = *b->ops;
+#define SET(name) counting_ops.name = count_##name
+  SET (upload); SET (download); SET (copy); SET (fill); SET (linear); SET (gemm_batched);
+  SET (layer_norm); SET (add); SET (mul); SET (scale); SET (relu); SET (sigmoid_mul);
+  SET (mul_rows); SET (add_row_vector); SET (swap01); SET (to_channel_first);
+  SET (from_channel_first); SET (attention); SET (global_attention); SET (masked_mean);
+  SET (mul_broadcast_rows);
+#undef SET
+  b->ops = &counting_ops;
+}
+
+/* Ops of one extra-MSA and one Evoformer block (checked against the golden
+ * outputs while counting) with the trunk made by `evo`. */
+static void
+count_block_ops (Case *c, FlEvoformer *evo, guint64 *extra_ops, guint64 *main_ops)
+{
+  FlEvoformer *saved = c->evo;
+  c->evo = evo;
+  install_counting_ops (c->b);
+  check_block (c, 0, "extra0", 0, TRUE, FALSE, NULL);
+  *extra_ops = block_ops;
+  check_block (c, 0, "evo0", 0, FALSE, TRUE, NULL);
+  *main_ops = block_ops;
+  c->b->ops = real_ops;
+  c->evo = saved;
+}
+
+/* The trunk issues few, large op calls: with the budget of a large-memory
+ * backend (CUDA) a block is one call per step of each module (< 200), and
+ * the CPU's cache-sized chunks stay within a small multiple of that. */
+static void
+check_op_count (Case *c)
+{
+  GError *error = NULL;
+  const FlFeatures *f = c->features;
+  FlEvoformer *large = fl_evoformer_new_with_budget (c->b, c->w, &c->cfg, f->L, f->n_clust,
+                                                     f->n_extra, FL_EVOFORMER_BUDGET_LARGE,
+                                                     &error);
+  g_assert_no_error (error);
+  guint64 le, lm, de, dm;
+  count_block_ops (c, large, &le, &lm);
+  fl_evoformer_free (large);
+  count_block_ops (c, c->evo, &de, &dm);
+  g_test_message ("%s (L=%d, %d + %d rows) ops per block: large budget extra %" G_GUINT64_FORMAT
+                  ", evoformer %" G_GUINT64_FORMAT "; CPU budget extra %" G_GUINT64_FORMAT
+                  ", evoformer %" G_GUINT64_FORMAT, c->name, f->L, f->n_clust, f->n_extra,
+                  le, lm, de, dm);
+  g_assert_cmpuint (le, >, 50);
+  g_assert_cmpuint (lm, >, 50);
+  g_assert_cmpuint (le, <, 200);
+  g_assert_cmpuint (lm, <, 200);
+  g_assert_cmpuint (de, <, 400);
+  g_assert_cmpuint (dm, <, 400);
+}
+
+static void
+test_tiny_op_count (void)
+{
+  Case c;
+  if (!case_open (&c, "tiny"))
+    return;
+  check_op_count (&c);
+  case_close (&c);
+}
+
 static void
 test_realdim (void)
 {
@@ -845,6 +982,7 @@ test_realdim (void)
   check_block (&c, 0, "evo0", 0, FALSE, TRUE, NULL);
   check_single (&c, 0);
   check_memory (&c);
+  check_op_count (&c);
   case_close (&c);
 }
 
@@ -880,6 +1018,7 @@ main (int argc, char **argv)
       g_test_add_func ("/model/evoformer/tiny/chain", test_tiny_chain);
       g_test_add_func ("/model/evoformer/tiny/memory", test_tiny_memory);
       g_test_add_func ("/model/evoformer/tiny/bad-input", test_tiny_bad_input);
+      g_test_add_func ("/model/evoformer/tiny/op-count", test_tiny_op_count);
       g_test_add_func ("/model/evoformer/odd-widths", test_odd_widths);
     }
   return g_test_run ();
