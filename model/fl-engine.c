@@ -259,6 +259,7 @@ run_clear (Run *run)
   g_free (run->capture.msa_row_pair_bias);
   g_free (run->capture.tri_start_attention);
   g_free (run->capture.tri_end_attention);
+  g_free (run->capture.msa_col_attention);
   g_clear_error (&run->layer_error);
   fl_result_free (run->result);
 }
@@ -422,6 +423,7 @@ run_setup (Run *run, int n_passes, GError **error)
       run->capture.msa_row_pair_bias = g_new0 (float, (gsize) cfg->msa_row_heads * L * L);
       run->capture.tri_start_attention = g_new0 (float, (gsize) cfg->tri_att_start_heads * L * L);
       run->capture.tri_end_attention = g_new0 (float, (gsize) cfg->tri_att_end_heads * L * L);
+      run->capture.msa_col_attention = g_new0 (float, (gsize) cfg->msa_col_heads * run->n_clust);
     }
 
   run->units_total = n_passes * (cfg->n_extra_blocks + cfg->n_evoformer_blocks + 1);
@@ -731,7 +733,8 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
         .msa_row_pair_bias = cap ? run->capture.msa_row_pair_bias : NULL,
         .tri_start_attention = cap ? run->capture.tri_start_attention : NULL,
         .tri_end_attention = cap ? run->capture.tri_end_attention : NULL,
-        .msa_col_attention = NULL, .col_heads = 0, .n_clust = run->n_clust,
+        .msa_col_attention = cap ? run->capture.msa_col_attention : NULL,
+        .col_heads = cap ? cfg->msa_col_heads : 0, .n_clust = run->n_clust,
       };
       if (run->obs->recycle_finished (&ev, run->user_data) == FL_OBSERVE_STOP)
         run->stop_requested = TRUE;

@@ -529,7 +529,8 @@ fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
       rc = &row_cap;
     }
   int residue = capture ? capture->residue : -1;
-  if (capture && (capture->tri_start_attention || capture->tri_end_attention)
+  if (capture && (capture->tri_start_attention || capture->tri_end_attention
+                  || capture->msa_col_attention)
       && (residue < 0 || residue >= L))
     {
       g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
@@ -548,7 +549,10 @@ fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
         if (is_extra)
           fl_trunk_msa_column_global_attention (&t, msa, mask);
         else
-          fl_trunk_msa_column_attention (&t, msa, mask);
+          fl_trunk_msa_column_attention (&t, msa, mask, residue,
+                                         capture && capture->msa_col_attention
+                                           ? rows_in_use (b, mask, S, L) : 0,
+                                         capture ? capture->msa_col_attention : NULL);
         break;
       case 2:
         fl_trunk_transition (&t, "msa_transition", msa, S * L, d->c_m, d->msa_hidden);

@@ -45,6 +45,8 @@ typedef struct {
   float *msa_row_pair_bias;   /* (msa_row_heads, L, L) */
   float *tri_start_attention; /* (tri_att_start_heads, L, L) weights of row `residue` (j -> k) */
   float *tri_end_attention;   /* (tri_att_end_heads, L, L) weights of column `residue` */
+  float *msa_col_attention;   /* (msa_col_heads, n_clust) column-attention weight each MSA row
+                               * receives in column `residue`, averaged over the query rows in use */
 } FlAttentionCapture;
 
 typedef struct _FlEvoformer FlEvoformer;

@@ -158,12 +158,18 @@ size_t
 fl_trunk_msa_column_attention_scratch (const FlStackDims *d)
 {
   size_t SL = (size_t) d->S * d->L;
+  size_t S = d->S;
+  /* The capture re-runs one column (B = 1) with its weights kept. */
+  size_t capture = S * d->c_m + (size_t) d->col_heads * S * S
+                   + fl_trunk_gated_attention_scratch (d, 1, d->S, d->col_heads, d->col_dim, TRUE);
   return 2 * SL * d->c_m + SL
-         + fl_trunk_gated_attention_scratch (d, d->L, d->S, d->col_heads, d->col_dim, FALSE);
+         + MAX (fl_trunk_gated_attention_scratch (d, d->L, d->S, d->col_heads, d->col_dim, FALSE),
+                capture);
 }
 
 void
-fl_trunk_msa_column_attention (FlTrunkCtx *t, float *msa, const float *msa_mask)
+fl_trunk_msa_column_attention (FlTrunkCtx *t, float *msa, const float *msa_mask,
+                               int capture_column, int64_t n_query_rows, float *capture)
 {
   /* msa (S,L,c_m), msa_mask (S,L); attention along S within each column. */
   FlBackend *b = t->b;
@@ -182,6 +188,34 @@ fl_trunk_msa_column_attention (FlTrunkCtx *t, float *msa, const float *msa_mask)
          fl_trunk_weight (t, "msa_column_attention/query_norm//offset"),
          xt, (int64_t) SL, c);
   FL_OP (b, swap01, msa_mask, mt, S, L, 1);
+  if (capture && capture_column >= 0 && capture_column < L)
+    {
+      /* Column `capture_column` alone (B = 1): its softmax weights (H, S, S),
+       * then on the host the mean over query rows -> weight per MSA row. */
+      const int H = d->col_heads;
+      size_t m2 = fl_scratch_mark (t->scratch);
+      float *probs = fl_scratch_take (t->scratch, (size_t) H * S * S);  /* (H, S, S) */
+      float *discard = fl_scratch_take (t->scratch, (size_t) S * c);    /* (1, S, c_m) */
+      fl_trunk_gated_attention (t, "msa_column_attention/attention",
+                                xt + (size_t) capture_column * S * c, 1, S, c, H,
+                                d->col_dim, mt + (size_t) capture_column * S, NULL,
+                                discard, FALSE, probs);
+      g_autofree float *host = g_try_new (float, (size_t) H * S * S);
+      if (host)
+        {
+          FL_OP (b, download, host, probs, (size_t) H * S * S);
+          int64_t nq = CLAMP (n_query_rows, 1, S);
+          for (int h = 0; h < H; h++)
+            for (int64_t k = 0; k < S; k++)
+              {
+                double sum = 0;
+                for (int64_t q = 0; q < nq; q++)
+                  sum += host[((size_t) h * S + q) * S + k];
+                capture[(size_t) h * S + k] = (float) (sum / nq);
+              }
+        }
+      fl_scratch_release (t->scratch, m2);
+    }
   fl_trunk_gated_attention (t, "msa_column_attention/attention", xt, L, S, c,
                             d->col_heads, d->col_dim, mt, NULL, u, FALSE, NULL);
   FL_OP (b, swap01, u, xt, L, S, c);                    /* back to (S, L, c_m) */

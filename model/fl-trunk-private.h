@@ -100,8 +100,12 @@ void fl_trunk_msa_row_attention (FlTrunkCtx *t, float *msa /* (S,L,c_m) */,
                                  const FlRowAttentionCapture *capture);
 size_t fl_trunk_msa_row_attention_scratch (const FlStackDims *d);
 
+/* capture (host (H, S)) may be NULL: else the weights each row receives in
+ * column capture_column, averaged over the first n_query_rows query rows. */
 void fl_trunk_msa_column_attention (FlTrunkCtx *t, float *msa /* (S,L,c_m) */,
-                                    const float *msa_mask /* (S,L) */);
+                                    const float *msa_mask /* (S,L) */,
+                                    int capture_column, int64_t n_query_rows,
+                                    float *capture);
 size_t fl_trunk_msa_column_attention_scratch (const FlStackDims *d);
 
 void fl_trunk_msa_column_global_attention (FlTrunkCtx *t, float *msa /* (S,L,c_m) */,

@@ -383,6 +383,8 @@ check_capture (Case *c, int block, int residue)
   cap.msa_row_pair_bias = g_new0 (float, Hr * L * L);
   cap.tri_start_attention = g_new0 (float, Hs * L * L);
   cap.tri_end_attention = g_new0 (float, He * L * L);
+  int Hc = d->col_heads;
+  cap.msa_col_attention = g_new0 (float, Hc * S);
   g_autofree char *blk = g_strdup_printf ("evo%d", block);
   check_block (c, 0, blk, block, FALSE, TRUE, &cap);
 
@@ -412,6 +414,38 @@ check_capture (Case *c, int block, int residue)
                        hw (c, pre, "msa_row_attention_with_pair_bias/attention//key_w", block),
                        bias, c->features->msa_mask + s * L, 1.0 / n_rows, probs);
   assert_close_d ("capture msa_row_attention", cap.msa_row_attention, probs, Hr * L * L);
+
+  /* MSA column attention of column `residue`: the MSA after row attention
+   * (golden after_00), weights each row receives, mean over query rows in use */
+  {
+    g_autofree char *kc = g_strdup_printf ("r0/%s/%s", blk, step_keys[0]);
+    g_autofree float *m0 = f32 (c->debug, kc);
+    g_autofree float *col = g_new (float, S * cm);
+    g_autofree float *cmask = g_new (float, (gsize) S);
+    for (int64_t s = 0; s < S; s++)
+      {
+        memcpy (col + s * cm, m0 + (s * L + residue) * cm, cm * sizeof (float));
+        cmask[s] = c->features->msa_mask[s * L + residue];
+      }
+    g_autofree double *lnc = g_new (double, (gsize) S * cm);
+    ln_host (col, S, cm, hw (c, pre, "msa_column_attention/query_norm//scale", block),
+             hw (c, pre, "msa_column_attention/query_norm//offset", block), lnc);
+    g_autofree double *zero = g_new0 (double, Hc * S * S);
+    g_autofree double *pc = g_new0 (double, Hc * S * S);
+    ref_attention_row (lnc, S, cm, Hc, d->col_dim,
+                       hw (c, pre, "msa_column_attention/attention//query_w", block),
+                       hw (c, pre, "msa_column_attention/attention//key_w", block),
+                       zero, cmask, 1.0, pc);
+    g_autofree double *want = g_new0 (double, Hc * S);
+    for (int h = 0; h < Hc; h++)
+      for (int64_t k = 0; k < S; k++)
+        {
+          for (int64_t q = 0; q < n_rows; q++)
+            want[h * S + k] += pc[(h * S + q) * S + k];
+          want[h * S + k] /= n_rows;
+        }
+    assert_close_d ("capture msa_col_attention", cap.msa_col_attention, want, Hc * S);
+  }
 
   /* triangle attention: the pair entering each module (golden after_05 / after_06) */
   g_autofree float *pair_mask = g_new (float, L * L);
@@ -450,6 +484,7 @@ check_capture (Case *c, int block, int residue)
   g_free (cap.msa_row_pair_bias);
   g_free (cap.tri_start_attention);
   g_free (cap.tri_end_attention);
+  g_free (cap.msa_col_attention);
 }
 
 /* ------------------------------------------------------------ tests */
