@@ -1,3 +1,4 @@
+#include "fl-residue-signals.h"
 #include "fl-analysis-panels.h"
 #include "fl-msa-view.h"
 #include "fl-pair-map-view.h"
@@ -16,7 +17,8 @@ struct _FlAnalysisPanels {
 
 G_DEFINE_FINAL_TYPE (FlAnalysisPanels, fl_analysis_panels, GTK_TYPE_WIDGET)
 
-enum { SIG_HOVERED, SIG_SELECTED, SIG_BRUSHED, N_SIGNALS };
+enum { SIG_HOVERED = FL_RESIDUE_SIGNAL_HOVERED, SIG_SELECTED = FL_RESIDUE_SIGNAL_SELECTED,
+       SIG_BRUSHED = FL_RESIDUE_SIGNAL_BRUSHED, N_SIGNALS = FL_N_RESIDUE_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -77,15 +79,7 @@ fl_analysis_panels_class_init (FlAnalysisPanelsClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = fl_analysis_panels_dispose;
   gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
-  signals[SIG_HOVERED] = g_signal_new ("residues-hovered", G_TYPE_FROM_CLASS (klass),
-                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                       G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
-  signals[SIG_SELECTED] = g_signal_new ("residue-selected", G_TYPE_FROM_CLASS (klass),
-                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                        G_TYPE_NONE, 1, G_TYPE_INT);
-  signals[SIG_BRUSHED] = g_signal_new ("residues-brushed", G_TYPE_FROM_CLASS (klass),
-                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                       G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
+  fl_residue_signals_install (klass, signals, N_SIGNALS);
 }
 
 static void

@@ -1,3 +1,4 @@
+#include "fl-residue-signals.h"
 #include "fl-confidence-plot.h"
 #include "fl-panel-export.h"
 
@@ -11,7 +12,8 @@ struct _FlConfidencePlot {
 
 G_DEFINE_FINAL_TYPE (FlConfidencePlot, fl_confidence_plot, GTK_TYPE_WIDGET)
 
-enum { SIG_HOVERED, SIG_SELECTED, N_SIGNALS };
+enum { SIG_HOVERED = FL_RESIDUE_SIGNAL_HOVERED, SIG_SELECTED = FL_RESIDUE_SIGNAL_SELECTED,
+       N_SIGNALS = FL_RESIDUE_SIGNAL_BRUSHED };
 static guint signals[N_SIGNALS];
 
 static void
@@ -89,12 +91,7 @@ fl_confidence_plot_class_init (FlConfidencePlotClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = fl_confidence_plot_dispose;
   gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
-  signals[SIG_HOVERED] = g_signal_new ("residues-hovered", G_TYPE_FROM_CLASS (klass),
-                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                       G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
-  signals[SIG_SELECTED] = g_signal_new ("residue-selected", G_TYPE_FROM_CLASS (klass),
-                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                        G_TYPE_NONE, 1, G_TYPE_INT);
+  fl_residue_signals_install (klass, signals, N_SIGNALS);
 }
 
 static void

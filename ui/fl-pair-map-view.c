@@ -1,3 +1,4 @@
+#include "fl-residue-signals.h"
 #include "fl-pair-map-view.h"
 #include "fl-heatmap.h"
 #include "fl-panel-export.h"
@@ -27,7 +28,8 @@ struct _FlPairMapView {
 
 G_DEFINE_FINAL_TYPE (FlPairMapView, fl_pair_map_view, GTK_TYPE_WIDGET)
 
-enum { SIG_HOVERED, SIG_SELECTED, SIG_BRUSHED, N_SIGNALS };
+enum { SIG_HOVERED = FL_RESIDUE_SIGNAL_HOVERED, SIG_SELECTED = FL_RESIDUE_SIGNAL_SELECTED,
+       SIG_BRUSHED = FL_RESIDUE_SIGNAL_BRUSHED, N_SIGNALS = FL_N_RESIDUE_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -339,15 +341,7 @@ fl_pair_map_view_class_init (FlPairMapViewClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = fl_pair_map_view_dispose;
   gtk_widget_class_set_layout_manager_type (GTK_WIDGET_CLASS (klass), GTK_TYPE_BIN_LAYOUT);
-  signals[SIG_HOVERED] = g_signal_new ("residues-hovered", G_TYPE_FROM_CLASS (klass),
-                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                       G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
-  signals[SIG_SELECTED] = g_signal_new ("residue-selected", G_TYPE_FROM_CLASS (klass),
-                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                        G_TYPE_NONE, 1, G_TYPE_INT);
-  signals[SIG_BRUSHED] = g_signal_new ("residues-brushed", G_TYPE_FROM_CLASS (klass),
-                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                       G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
+  fl_residue_signals_install (klass, signals, N_SIGNALS);
 }
 
 static void
