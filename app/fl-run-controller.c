@@ -304,7 +304,9 @@ run_job (RunJob *job, FlFeatures **features_out, GError **error)
   FlFeatureOptions fopts;
   fl_feature_options_init (&fopts);
   fopts.deterministic = TRUE;
-  fopts.max_msa_clusters = cfg.max_msa_clusters;
+  /* Padding cluster rows beyond the alignment changes nothing but the cost:
+   * a small alignment runs with as many cluster rows as it has (as predict does). */
+  fopts.max_msa_clusters = MIN (cfg.max_msa_clusters, MAX (msa->n_rows, 1));
   fopts.max_extra_msa = cfg.max_extra_msa;
   g_autoptr (FlFeatures) features = fl_features_build (msa, &fopts, error);
   if (!features)
