@@ -198,3 +198,45 @@ golden_check_final (GoldenCase *g, FlResult *res, double tol_pos, double tol_pld
       golden_compare (res, "confidence/ptm", g->outputs, "confidence/ptm", tol_ptm, FALSE);
     }
 }
+
+void
+golden_check_recycle0 (GoldenCase *g)
+{
+  g_autoptr (FlResult) res = golden_run_teacher_forced (g, 0);
+  golden_check_pass (g, res, 0);
+}
+
+void
+golden_check_teacher_forced (GoldenCase *g, int n_passes)
+{
+  for (int r = 1; r < n_passes; r++)
+    {
+      g_autoptr (FlResult) res = golden_run_teacher_forced (g, r);
+      golden_check_pass (g, res, r);
+      /* The last pass with the golden previous state is the official final result. */
+      if (r == n_passes - 1)
+        golden_check_final (g, res, 0.01, 0.01, 1e-4, 0.01, 1e-4, TRUE);
+    }
+}
+
+void
+golden_check_free_run (GoldenCase *g, int n_passes, gboolean check_pae)
+{
+  FlRunOptions opts;
+  fl_run_options_init (&opts);
+  opts.keep_representations = TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlResult) res = fl_engine_run (g->engine, g->features, &opts, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (res->n_passes, ==, n_passes);
+  g_assert_false (res->stopped_early);
+  g_test_message ("%s free run (no teacher forcing), what it reaches:", g->name);
+  /* Rounding differences compound through recycling (recycled positions are
+   * binned, so rounding can flip a bin): loose bounds, numbers printed. */
+  golden_check_final (g, res, 0.05, 0.05, 1e-3, 0.05, 1e-3, check_pae);
+  for (int r = 0; r < n_passes; r++)
+    {
+      g_autofree char *k = g_strdup_printf ("r%d/plddt", r);
+      golden_compare (res, k, g->recycles, k, 0.05, FALSE);
+    }
+}

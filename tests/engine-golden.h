@@ -47,4 +47,13 @@ void golden_check_final (GoldenCase *g, FlResult *result, double tol_pos,
                          double tol_plddt, double tol_rel, double tol_pae,
                          double tol_ptm, gboolean check_pae);
 
+/* The three standard checks of a case, shared by test-engine and test-engine-slow:
+ * pass 0 from zeros; passes 1..n_passes-1 each from the golden previous
+ * state (the last one against outputs.npz at the issue's tolerances); the
+ * free run (no teacher forcing) against outputs.npz at loose bounds, with
+ * its errors printed. check_pae FALSE skips PAE / pTM (the single case). */
+void golden_check_recycle0 (GoldenCase *g);
+void golden_check_teacher_forced (GoldenCase *g, int n_passes);
+void golden_check_free_run (GoldenCase *g, int n_passes, gboolean check_pae);
+
 G_END_DECLS

@@ -27,49 +27,19 @@ get_single (void)
 }
 
 static void
-check_free_run (GoldenCase *g, gboolean check_pae)
-{
-  FlRunOptions opts;
-  fl_run_options_init (&opts);
-  opts.keep_representations = TRUE;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FlResult) res = fl_engine_run (g->engine, g->features, &opts, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (res->n_passes, ==, 3);
-  g_test_message ("%s free run (no teacher forcing), what it reaches:", g->name);
-  /* Held to loose bounds (recycled positions are binned, so rounding can
-   * flip a bin); the numbers are printed. */
-  golden_check_final (g, res, 0.05, 0.05, 1e-3, 0.05, 1e-3, check_pae);
-  for (int r = 0; r < 3; r++)
-    {
-      g_autofree char *k = g_strdup_printf ("r%d/plddt", r);
-      golden_compare (res, k, g->recycles, k, 0.05, FALSE);
-    }
-}
-
-static void
 test_realdim_recycle0 (void)
 {
   GoldenCase *g = get_realdim ();
-  if (!g)
-    return;
-  g_autoptr (FlResult) res = golden_run_teacher_forced (g, 0);
-  golden_check_pass (g, res, 0);
+  if (g)
+    golden_check_recycle0 (g);
 }
 
 static void
 test_realdim_teacher_forced (void)
 {
   GoldenCase *g = get_realdim ();
-  if (!g)
-    return;
-  for (int r = 1; r <= 2; r++)
-    {
-      g_autoptr (FlResult) res = golden_run_teacher_forced (g, r);
-      golden_check_pass (g, res, r);
-      if (r == 2)
-        golden_check_final (g, res, 0.01, 0.01, 1e-4, 0.01, 1e-4, TRUE);
-    }
+  if (g)
+    golden_check_teacher_forced (g, 3);
 }
 
 static void
@@ -77,17 +47,15 @@ test_realdim_free_run (void)
 {
   GoldenCase *g = get_realdim ();
   if (g)
-    check_free_run (g, TRUE);
+    golden_check_free_run (g, 3, TRUE);
 }
 
 static void
 test_single_recycle0 (void)
 {
   GoldenCase *g = get_single ();
-  if (!g)
-    return;
-  g_autoptr (FlResult) res = golden_run_teacher_forced (g, 0);
-  golden_check_pass (g, res, 0);
+  if (g)
+    golden_check_recycle0 (g);
 }
 
 static void
@@ -95,7 +63,7 @@ test_single_free_run (void)
 {
   GoldenCase *g = get_single ();
   if (g)
-    check_free_run (g, FALSE);
+    golden_check_free_run (g, 3, FALSE);
 }
 
 int

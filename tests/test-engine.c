@@ -27,51 +27,24 @@ static void
 test_recycle0 (void)
 {
   GoldenCase *g = get_tiny ();
-  if (!g)
-    return;
-  g_autoptr (FlResult) res = golden_run_teacher_forced (g, 0);
-  golden_check_pass (g, res, 0);
+  if (g)
+    golden_check_recycle0 (g);
 }
 
 static void
 test_teacher_forced (void)
 {
   GoldenCase *g = get_tiny ();
-  if (!g)
-    return;
-  for (int r = 1; r <= 2; r++)
-    {
-      g_autoptr (FlResult) res = golden_run_teacher_forced (g, r);
-      golden_check_pass (g, res, r);
-      /* The last pass with the golden previous state is the official final result. */
-      if (r == 2)
-        golden_check_final (g, res, 0.01, 0.01, 1e-4, 0.01, 1e-4, TRUE);
-    }
+  if (g)
+    golden_check_teacher_forced (g, 3);
 }
 
 static void
 test_free_run (void)
 {
   GoldenCase *g = get_tiny ();
-  if (!g)
-    return;
-  FlRunOptions opts;
-  fl_run_options_init (&opts);
-  opts.keep_representations = TRUE;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FlResult) res = fl_engine_run (g->engine, g->features, &opts, NULL, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (res->n_passes, ==, 3);
-  g_assert_false (res->stopped_early);
-  g_test_message ("free run (no teacher forcing), what it reaches:");
-  /* Rounding differences compound through recycling; the free run is held
-   * to looser bounds and its errors are printed. */
-  golden_check_final (g, res, 0.05, 0.05, 1e-3, 0.05, 1e-3, TRUE);
-  for (int r = 0; r < 3; r++)
-    {
-      g_autofree char *k = g_strdup_printf ("r%d/plddt", r);
-      golden_compare (res, k, g->recycles, k, 0.05, FALSE);
-    }
+  if (g)
+    golden_check_free_run (g, 3, TRUE);
 }
 
 /* ---- observer ---- */
