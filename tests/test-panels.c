@@ -611,7 +611,7 @@ test_pair_map_extract (void)
   g_assert_cmpfloat_with_epsilon (mean->values[5], 5 * 0.02f, 1e-6);
   g_assert_cmpfloat (mean->vmin, ==, 0.f);
   g_assert_cmpfloat_with_epsilon (mean->vmax, 8 * 0.02f, 1e-6);
-  g_assert_nonnull (strstr (mean->title, "block 47"));
+  g_assert_nonnull (strstr (mean->title, "block 48"));
   g_assert_nonnull (strstr (mean->title, "mean of 2 heads"));
   FlPairMap *h1 = fl_pair_map_new (d, FL_PAIR_MAP_MSA_ROW_ATTENTION, 1);
   g_assert_cmpfloat_with_epsilon (h1->values[5], 5 * 0.03f, 1e-6);
@@ -888,7 +888,7 @@ test_legends_fit (void)
   g_autoptr (FlPairMap) pae = fl_pair_map_new (d, FL_PAIR_MAP_PAE, -1);
   g_assert_cmpfloat (pae->data_min, ==, 0.f);
   g_assert_cmpfloat (pae->data_max, ==, 60.f);
-  g_assert_nonnull (strstr (pae->title, "recycle 2"));   /* 1-based like the timeline */
+  g_assert_nonnull (strstr (pae->title, "pass 2"));   /* 1-based passes, like the timeline */
   g_assert_cmpstr (fl_pair_map_value_label (FL_PAIR_MAP_PAE), ==, "Å");
   fl_recycle_data_unref (d);
 

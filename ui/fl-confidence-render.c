@@ -116,7 +116,7 @@ draw_plddt (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
   font (cr, 9, FALSE);
   {
     char buf[64];
-    snprintf (buf, sizeof buf, "recycle %d of %d (bold)", rec[current]->recycle + 1, n);
+    snprintf (buf, sizeof buf, "pass %d of %d (bold)", rec[current]->recycle + 1, n);
     text_at (cr, x + w, y - 8, buf, 1.0);
   }
 
@@ -307,10 +307,10 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
   FlRecycleData *c = rec[current];
   char buf[128];
   if (isfinite (c->ptm))
-    snprintf (buf, sizeof buf, "recycle %d: mean pLDDT %.1f  pTM %.3f", c->recycle + 1,
+    snprintf (buf, sizeof buf, "pass %d: mean pLDDT %.1f  pTM %.3f", c->recycle + 1,
               c->mean_plddt, c->ptm);
   else
-    snprintf (buf, sizeof buf, "recycle %d: mean pLDDT %.1f", c->recycle + 1, c->mean_plddt);
+    snprintf (buf, sizeof buf, "pass %d: mean pLDDT %.1f", c->recycle + 1, c->mean_plddt);
   if (isfinite (c->tolerance))
     {
       char tol[48];

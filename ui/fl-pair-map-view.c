@@ -95,7 +95,7 @@ draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
       cairo_set_font_size (cr, 12);
       cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
       cairo_move_to (cr, 16, 28);
-      g_autofree char *t = g_strdup_printf ("%s: not available for recycle %d (maps are captured while a model runs).",
+      g_autofree char *t = g_strdup_printf ("%s: not available for pass %d (maps are captured while a model runs).",
                                             fl_pair_map_kind_label (self->kind), self->data->recycle + 1);
       cairo_show_text (cr, t);
       if (self->kind == FL_PAIR_MAP_PAE)

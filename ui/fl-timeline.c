@@ -57,10 +57,13 @@ update_label (FlTimeline *self, int index)
       GString *s = g_string_new (NULL);
       if (self->frames->len == 1 && f->n_layers <= 1)
         g_string_append (s, "Final structure");
+      /* "Recycles 3" means 4 passes: name both so the count matches the spin button
+       * (pass 1 is AlphaFold's recycle 0, the first pass before any recycling). */
       else if (self->n_passes_expected > 0)
-        g_string_append_printf (s, "Recycle %d/%d", f->recycle + 1, self->n_passes_expected);
+        g_string_append_printf (s, "Pass %d/%d (recycle %d)", f->recycle + 1,
+                                self->n_passes_expected, f->recycle);
       else
-        g_string_append_printf (s, "Recycle %d", f->recycle + 1);
+        g_string_append_printf (s, "Pass %d (recycle %d)", f->recycle + 1, f->recycle);
       if (f->n_layers > 1)
         g_string_append_printf (s, " · layer %d/%d", f->layer + 1, f->n_layers);
       g_string_append_printf (s, " · mean pLDDT %.1f", f->mean_plddt);
@@ -272,7 +275,7 @@ fl_timeline_add_frame (FlTimeline *self, FlFrame *frame)
   guint n = self->frames->len;
   if (frame->layer == 0 && n > 1)
     {
-      g_autofree char *mark = g_strdup_printf ("r%d", frame->recycle + 1);
+      g_autofree char *mark = g_strdup_printf ("p%d", frame->recycle + 1);
       gtk_scale_add_mark (GTK_SCALE (self->scale), n - 1, GTK_POS_BOTTOM, mark);
     }
   else if (n == 1)
