@@ -23,6 +23,22 @@ scratch_clear (Scratch *s)
       s->b->ops->free (s->b, s->p[i]);
 }
 
+/* Download y (n floats) to a new host array, free the scratch, and turn any
+ * failure of the head into error (NULL). */
+static float *
+scratch_finish (Scratch *s, const float *y, size_t n, GError **error)
+{
+  float *host = g_new (float, MAX (n, 1));
+  FL_OP (s->b, download, host, y, n);
+  scratch_clear (s);
+  if (!fl_backend_check (s->b, error))
+    {
+      g_free (host);
+      return NULL;
+    }
+  return host;
+}
+
 /* Linear head: y = x (M, K) @ W + b, downloaded to the host (M, N). */
 static float *
 linear_head (FlWeights *w, const char *scope, const float *x, int64_t M, int64_t K,
@@ -37,15 +53,7 @@ linear_head (FlWeights *w, const char *scope, const float *x, int64_t M, int64_t
   Scratch s = { b, { NULL } };
   float *y = scratch_alloc (&s, 0, (size_t) M * N);
   FL_OP (b, linear, x, W, B, y, M, K, N, FALSE);
-  float *host = g_new (float, MAX ((size_t) M * N, 1));
-  FL_OP (b, download, host, y, (size_t) M * N);
-  scratch_clear (&s);
-  if (!fl_backend_check (b, error))
-    {
-      g_free (host);
-      return NULL;
-    }
-  return host;
+  return scratch_finish (&s, y, (size_t) M * N, error);
 }
 
 float *
@@ -64,15 +72,7 @@ fl_heads_distogram (FlWeights *w, const FlModelConfig *cfg,
   FL_OP (b, linear, pair, W, B, half, n, C, bins, FALSE);
   FL_OP (b, swap01, half, swapped, L, L, bins);
   FL_OP (b, add, half, swapped, (size_t) n * bins);
-  float *host = g_new (float, MAX ((size_t) n * bins, 1));
-  FL_OP (b, download, host, half, (size_t) n * bins);
-  scratch_clear (&s);
-  if (!fl_backend_check (b, error))
-    {
-      g_free (host);
-      return NULL;
-    }
-  return host;
+  return scratch_finish (&s, half, (size_t) n * bins, error);
 }
 
 float *
@@ -138,13 +138,5 @@ fl_heads_plddt_logits (FlWeights *w, const FlModelConfig *cfg,
   FL_OP (b, linear, h0, W1, B1, h1, L, H, H, FALSE);
   FL_OP (b, relu, h1, (size_t) L * H);
   FL_OP (b, linear, h1, W2, B2, y, L, H, bins, FALSE);
-  float *host = g_new (float, MAX ((size_t) L * bins, 1));
-  FL_OP (b, download, host, y, (size_t) L * bins);
-  scratch_clear (&s);
-  if (!fl_backend_check (b, error))
-    {
-      g_free (host);
-      return NULL;
-    }
-  return host;
+  return scratch_finish (&s, y, (size_t) L * bins, error);
 }
