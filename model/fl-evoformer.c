@@ -520,12 +520,17 @@ fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
   float *pair = evo->act.pair;
   const int64_t S = d->S, L = d->L;
 
+  /* MSA rows holding sequence: the capture averages over these only (one
+   * host download, only on the captured block). */
+  int64_t n_rows = capture && !is_extra
+                   && (capture->msa_row_attention || capture->msa_col_attention)
+                   ? rows_in_use (b, mask, S, L) : 0;
   FlRowAttentionCapture row_cap = { 0 }, *rc = NULL;
   if (capture && !is_extra && (capture->msa_row_attention || capture->msa_row_pair_bias))
     {
       row_cap.probs = capture->msa_row_attention;
       row_cap.pair_bias = capture->msa_row_pair_bias;
-      row_cap.n_rows_mean = capture->msa_row_attention ? rows_in_use (b, mask, S, L) : 0;
+      row_cap.n_rows_mean = capture->msa_row_attention ? n_rows : 0;
       rc = &row_cap;
     }
   int residue = capture ? capture->residue : -1;
@@ -549,9 +554,7 @@ fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
         if (is_extra)
           fl_trunk_msa_column_global_attention (&t, msa, mask);
         else
-          fl_trunk_msa_column_attention (&t, msa, mask, residue,
-                                         capture && capture->msa_col_attention
-                                           ? rows_in_use (b, mask, S, L) : 0,
+          fl_trunk_msa_column_attention (&t, msa, mask, residue, n_rows,
                                          capture ? capture->msa_col_attention : NULL);
         break;
       case 2:
