@@ -284,12 +284,10 @@ fl_cli_predict_main (int argc, char **argv)
         return fl_cli_fail (error);
       FlFeatureOptions fo;
       fl_feature_options_init (&fo);
-      /* Without an explicit size, an alignment with fewer rows than the
-       * preset's cluster count is not padded up to it: padding rows are
-       * masked and change nothing but cost a full MSA row each (508 rows
-       * for a single sequence). Extra rows: the engine drops padding itself. */
+      /* Without an explicit size, no padding of clusters beyond the
+       * alignment's rows; extra rows: the engine drops padding itself. */
       fo.max_msa_clusters = max_clusters > 0 ? max_clusters
-                                             : MIN (cfg.max_msa_clusters, MAX (msa->n_rows, 1));
+                                             : fl_feature_cluster_rows (msa, cfg.max_msa_clusters);
       fo.max_extra_msa = max_extra >= 0 ? max_extra : cfg.max_extra_msa;
       fo.deterministic = deterministic;
       fo.seed = (guint64) seed;

@@ -304,9 +304,7 @@ run_job (RunJob *job, FlFeatures **features_out, GError **error)
   FlFeatureOptions fopts;
   fl_feature_options_init (&fopts);
   fopts.deterministic = TRUE;
-  /* Padding cluster rows beyond the alignment changes nothing but the cost:
-   * a small alignment runs with as many cluster rows as it has (as predict does). */
-  fopts.max_msa_clusters = MIN (cfg.max_msa_clusters, MAX (msa->n_rows, 1));
+  fopts.max_msa_clusters = fl_feature_cluster_rows (msa, cfg.max_msa_clusters);
   fopts.max_extra_msa = cfg.max_extra_msa;
   g_autoptr (FlFeatures) features = fl_features_build (msa, &fopts, error);
   if (!features)

@@ -20,6 +20,12 @@
 #define BERT_PROFILE_PROB 0.1
 #define BERT_SAME_PROB 0.1
 
+int
+fl_feature_cluster_rows (const FlMsa *msa, int max_msa_clusters)
+{
+  return MIN (max_msa_clusters, MAX (msa->n_rows, 1));
+}
+
 void
 fl_feature_options_init (FlFeatureOptions *opts)
 {

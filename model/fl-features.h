@@ -19,6 +19,10 @@ typedef struct {
 } FlFeatureOptions;
 
 void fl_feature_options_init (FlFeatureOptions *opts);  /* AlphaFold defaults */
+/* Cluster rows for an alignment: the model's max_msa_clusters, but never more
+ * than the alignment has rows. Padding rows are masked and change nothing,
+ * yet each costs a full MSA row (508 of them for a single sequence). */
+int fl_feature_cluster_rows (const FlMsa *msa, int max_msa_clusters);
 
 typedef struct {
   int L;                     /* residues */

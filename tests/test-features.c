@@ -520,6 +520,19 @@ test_cli (void)
   g_assert_cmpint (run_cli (bad_seed, &err), ==, 2);
 }
 
+static void
+test_cluster_rows (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlMsa) one = fl_msa_new_from_sequence ("MKTAYIAK", "q", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fl_feature_cluster_rows (one, 512), ==, 1);
+  g_autoptr (FlMsa) three = fl_msa_parse_a3m (">q\nMKTAYIAK\n>a\nMKTAYLAK\n>b\nMRTAYIAK\n", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fl_feature_cluster_rows (three, 512), ==, 3);
+  g_assert_cmpint (fl_feature_cluster_rows (three, 2), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -530,6 +543,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/model/features/golden-single", "single", test_golden);
   g_test_add_func ("/model/features/load-golden-recycle-dim", test_load_golden_and_recycle_dim);
   g_test_add_func ("/model/features/save-load-round-trip", test_save_load_round_trip);
+  g_test_add_func ("/model/features/cluster-rows", test_cluster_rows);
   g_test_add_func ("/model/features/deterministic-edge-cases", test_deterministic_edge_cases);
   g_test_add_func ("/model/features/atom-maps", test_atom_maps);
   g_test_add_func ("/model/features/random-mode", test_random_mode);
