@@ -466,24 +466,24 @@ test_attention (void)
   check_attention (5, 33, 33, 4, 32, FALSE, FALSE, FALSE);
 }
 
-/* Attention on a tf32-mode backend (where GEMMs use TF32 tensor cores),
- * against the exact CPU result, with the tolerance a TF32 attention kernel
- * would need; with capture on and off. */
+/* Attention on a tf32- or bf16-mode backend, whose attention runs on the
+ * tensor cores (fl-cuda-attention-mma.cu), against the exact CPU result with
+ * that mode's tolerance; capture on and off, fully masked rows, odd sizes. */
 static void
-test_attention_tf32 (void)
+check_attention_mode (FlPrecision precision, double tol)
 {
   if (!require_gpu ())
     return;
   g_autoptr (GError) error = NULL;
-  g_autoptr (FlBackend) tf = fl_backend_cuda_new (0, FL_PRECISION_TF32, &error);
+  g_autoptr (FlBackend) tc = fl_backend_cuda_new (0, precision, &error);
   g_assert_no_error (error);
-  att_gpu = tf;
-  att_tol = 1e-2;   /* TF32 inputs (10-bit mantissa) on logits of a few units */
-  static const int64_t Ds[] = { 8, 16, 24, 32, 4, 40 };
+  att_gpu = tc;
+  att_tol = tol;
+  static const int64_t Ds[] = { 8, 16, 24, 32, 4, 40, 100 };
   for (guint d = 0; d < G_N_ELEMENTS (Ds); d++)
     for (guint s = 0; s < 3; s++)
       {
-        check_attention (3, odd[s], odd[s], 2, Ds[d], TRUE, TRUE, FALSE);
+        check_attention (3, odd[s], odd[s], 2, Ds[d], TRUE, TRUE, s == 1);
         check_attention (2, odd[s], odd[(s + 1) % 3] * 3, 3, Ds[d], TRUE, FALSE, FALSE);
       }
   check_attention (13, 70, 70, 8, 32, TRUE, TRUE, FALSE);
@@ -491,9 +491,23 @@ test_attention_tf32 (void)
   check_attention (70, 13, 13, 8, 32, TRUE, FALSE, FALSE);
   check_attention (65, 130, 130, 4, 32, TRUE, TRUE, FALSE);
   check_attention (9, 200, 200, 8, 8, TRUE, TRUE, FALSE);
+  check_attention (3, 1, 1, 2, 32, TRUE, TRUE, TRUE);
   check_attention (5, 33, 33, 4, 32, FALSE, FALSE, FALSE);
+  check_attention (2, 77, 257, 3, 16, TRUE, TRUE, FALSE);
   att_gpu = gpu;
   att_tol = 2e-5;
+}
+
+static void
+test_attention_tf32 (void)
+{
+  check_attention_mode (FL_PRECISION_TF32, 1e-2);   /* 10-bit mantissa inputs, logits of a few units */
+}
+
+static void
+test_attention_bf16 (void)
+{
+  check_attention_mode (FL_PRECISION_BF16, 3e-2);   /* 7-bit mantissa inputs, fp32 accumulation */
 }
 
 static void
@@ -780,6 +794,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/ops/masked-mean", test_masked_mean);
   g_test_add_func ("/cuda/ops/attention", test_attention);
   g_test_add_func ("/cuda/ops/attention-tf32", test_attention_tf32);
+  g_test_add_func ("/cuda/ops/attention-bf16", test_attention_bf16);
   g_test_add_func ("/cuda/ops/global-attention", test_global_attention);
   g_test_add_func ("/cuda/engine/tiny", test_engine_tiny);
   g_test_add_func ("/cuda/engine/realdim", test_engine_realdim);

@@ -7,8 +7,10 @@
 #   3. meson test --suite gpu   (CUDA vs CPU op by op; whole model vs golden)
 #   4. compute-sanitizer memcheck on the tiny golden case
 #   5. foldlight-cli bench (BENCH_ARGS), table printed last
-# Usage: tools/gpu-run.sh [STEP...]   STEP: build test sanitize bench all (default all)
-# Environment: OUT (logs; default ./out), BENCH_ARGS, BUILD (default build-gpu).
+#   6. (only when asked) profile: one bench run (PROFILE_ARGS) with FL_CUDA_PROFILE=events,
+#      GPU time per op from CUDA events, nothing synchronised
+# Usage: tools/gpu-run.sh [STEP...]   STEP: build test sanitize bench profile all (default all)
+# Environment: OUT (logs; default ./out), BENCH_ARGS, PROFILE_ARGS, BUILD (default build-gpu).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,6 +18,7 @@ OUT=${OUT:-$ROOT/out}
 BUILD=${BUILD:-build-gpu}
 PREFIX=${FL_DEPS_PREFIX:-/tmp/fl-deps}
 BENCH_ARGS=${BENCH_ARGS:---backend cuda --precision all --msa both --lengths 64,128,256,384,512}
+PROFILE_ARGS=${PROFILE_ARGS:---backend cuda --precision tf32 --msa 512:1024 --lengths 256 --repeats 1}
 STEPS=${*:-all}
 # Every log goes to $OUT/logs; at the end the few that matter are copied to
 # $OUT and the rest packed into $OUT/logs.tgz (a device call brings back 8 files).
@@ -62,7 +65,7 @@ stamp "glib $(pkg-config --modversion glib-2.0 2>&1), json-glib $(pkg-config --m
 nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version,clocks.sm --format=csv,noheader 2>&1 | tee -a "$OUT/gpu.txt"
 
 # ---- 2. build
-if want build || want test || want sanitize || want bench; then
+if want build || want test || want sanitize || want bench || want profile; then
   if [ ! -f "$BUILD/build.ninja" ]; then
     # sm_90a only (the H100 / H200 here): a third of the nvcc time of the default list.
     meson setup "$BUILD" -Dgui=disabled -Dcuda=enabled -Dblas=disabled \
@@ -96,7 +99,7 @@ fi
 # ---- 4. compute-sanitizer memcheck on the tiny golden case (and the op tests' attention)
 if want sanitize; then
   if command -v compute-sanitizer >/dev/null; then
-    for p in /cuda/engine/tiny /cuda/ops/attention /cuda/ops/attention-tf32 /cuda/ops/global-attention; do
+    for p in /cuda/engine/tiny /cuda/ops/attention /cuda/ops/attention-tf32 /cuda/ops/attention-bf16 /cuda/ops/global-attention; do
       compute-sanitizer --tool memcheck --error-exitcode 9 --leak-check no \
         "$BUILD/tests/test-backend-cuda" -p "$p" >"$OUT/memcheck$(echo "$p" | tr '/' '-').log" 2>&1
       rc=$?
@@ -122,8 +125,17 @@ if want bench; then
   stamp "bench done"
 fi
 
+# ---- 6. per-op GPU time (only when asked: not part of all)
+if [[ " $STEPS " == *" profile "* ]]; then
+  FL_CUDA_PROFILE=events "$BUILD/app/foldlight-cli" bench $PROFILE_ARGS >"$OUT/profile.log" 2>&1
+  note ""
+  note "profile ($PROFILE_ARGS):"
+  grep -A20 "CUDA op profile" "$OUT/profile.log" | tail -n +1 >> "$SUMMARY"
+  stamp "profile done"
+fi
+
 tar czf "$FINAL_OUT/logs.tgz" -C "$OUT" . 2>/dev/null
-for f in summary.txt testlog-gpu.txt bench.log test-gpu-lines.txt; do
+for f in summary.txt testlog-gpu.txt bench.log test-gpu-lines.txt profile.log; do
   [ -f "$OUT/$f" ] && cp "$OUT/$f" "$FINAL_OUT/$f"
 done
 [ "$FINAL_OUT" != "$ROOT" ] && rm -rf "$OUT"

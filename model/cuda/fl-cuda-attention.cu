@@ -10,6 +10,10 @@
  * second kernel recomputes the logits tile by tile to average the
  * probabilities over b.
  *
+ * This kernel is the fp32 mode's (exact products); the tf32 and bf16 modes
+ * run the tensor-core kernel of fl-cuda-attention-mma.cu instead and share
+ * the capture kernel below.
+ *
  * Exponentials use the hardware ex2 path (__expf, relative error ~1e-7 on
  * these arguments, all <= 0 after the max is subtracted).
  *
@@ -226,11 +230,21 @@ launch_flash (FlBackend *b, const float *q, const float *k, const float *v,
                        " rows is too large for one launch", __FILE__, __LINE__, Lq, B * H);
       return;
     }
-  dim3 grid ((unsigned) (B * H), (unsigned) qtiles);
-  k_flash_attention<DP, 64, BK><<<grid, BQ, 0, st>>> (q, k, v, key_mask, bias, out, B, Lq, Lk,
-                                                      H, D, qscale, stats_m, stats_l);
-  if (!FL_CUDA_CHECK_LAUNCH (b, "k_flash_attention"))
-    return;
+  if (b->precision != FL_PRECISION_FP32 && fl_cuda_state (b)->use_mma_attention)
+    {
+      /* tf32 / bf16 modes: tensor cores (fl-cuda-attention-mma.cu). */
+      if (!fl_cuda_attention_mma (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D,
+                                  stats_m, stats_l))
+        return;
+    }
+  else
+    {
+      dim3 grid ((unsigned) (B * H), (unsigned) qtiles);
+      k_flash_attention<DP, 64, BK><<<grid, BQ, 0, st>>> (q, k, v, key_mask, bias, out, B, Lq,
+                                                          Lk, H, D, qscale, stats_m, stats_l);
+      if (!FL_CUDA_CHECK_LAUNCH (b, "k_flash_attention"))
+        return;
+    }
   if (probs_mean)
     {
       int64_t gx = (Lk + PT - 1) / PT, gy = (Lq + PT - 1) / PT;
@@ -415,6 +429,7 @@ fl_cuda_global_attention (FlBackend *b, const float *q, const float *k, const fl
       fl_backend_fail (b, FL_BACKEND_ERROR_UNSUPPORTED,
                        "%s:%d: global attention head width %" G_GINT64_FORMAT " > 128",
                        __FILE__, __LINE__, D);
+      fl_cuda_prof_end (b, FL_CUDA_OP_GLOBAL_ATTENTION, t0, 0);
       return;
     }
   FL_CUDA_CHECK_LAUNCH (b, "k_global_attention");

@@ -12,8 +12,10 @@
 #include "fl-backend.h"
 #include "fl-error.h"
 
-/* Per-op profile (FL_CUDA_PROFILE=1): every op is synchronised and timed,
- * the totals printed to stderr when the backend is freed. Off by default. */
+/* Per-op profile, printed to stderr when the backend is freed; off by
+ * default. FL_CUDA_PROFILE=1: every op is synchronised and timed on the host
+ * (includes launch cost). FL_CUDA_PROFILE=events: GPU time per op from CUDA
+ * events, nothing synchronised, so "elsewhere" is GPU idle time. */
 typedef enum {
   FL_CUDA_OP_UPLOAD, FL_CUDA_OP_DOWNLOAD, FL_CUDA_OP_COPY, FL_CUDA_OP_FILL,
   FL_CUDA_OP_LINEAR, FL_CUDA_OP_GEMM, FL_CUDA_OP_LAYER_NORM, FL_CUDA_OP_ELEMENTWISE,
@@ -36,12 +38,18 @@ typedef struct {
   GHashTable *sizes;             /* device pointer -> bytes (for bytes_in_use) */
   cublasLtHandle_t lt;           /* linear with a bias: cuBLASLt with the bias epilogue */
   gboolean use_lt;               /* FALSE with FL_CUDA_NO_LT=1 (for comparisons) */
+  gboolean use_mma_attention;    /* tf32/bf16 attention on tensor cores; FALSE with FL_CUDA_NO_MMA=1 */
   void *lt_workspace;
   size_t lt_workspace_bytes;
   GHashTable *lt_plans;          /* shape key -> FlCudaLtPlan (fl-cuda-gemm.cu) */
   void *scratch;                 /* grows on demand (attention statistics) */
   size_t scratch_bytes;
   gboolean profile;
+  gboolean profile_events;       /* FL_CUDA_PROFILE=events: timed by CUDA events, no syncs */
+  cudaEvent_t *prof_ev;          /* 2 per pending record */
+  int *prof_op;
+  int prof_pending;
+  int prof_depth;                /* ops inside ops are not timed twice */
   gint64 t_created;
   FlCudaProf prof[FL_CUDA_N_OPS];
 } FlCudaState;
@@ -135,6 +143,13 @@ void fl_cuda_attention (FlBackend *b, const float *q, const float *k, const floa
                         const float *key_mask, const float *bias, float *out,
                         int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                         float *probs_mean);
+/* The tf32 / bf16 modes' tensor-core attention (fl-cuda-attention-mma.cu);
+ * writes the per-query softmax (max, sum) when stats_m is not NULL. FALSE
+ * (with the backend's error set) when it could not launch. */
+gboolean fl_cuda_attention_mma (FlBackend *b, const float *q, const float *k, const float *v,
+                                const float *key_mask, const float *bias, float *out,
+                                int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
+                                float *stats_m, float *stats_l);
 void fl_cuda_global_attention (FlBackend *b, const float *q, const float *k, const float *v,
                                const float *mask, float *out,
                                int64_t N, int64_t S, int64_t H, int64_t D);
