@@ -684,6 +684,35 @@ cpu_masked_mean (FlBackend *b, const float *x, const float *mask, float *y,
 }
 
 static void
+cpu_softmax_expect (FlBackend *b, const float *x, const float *table, float *y,
+                    int64_t M, int64_t bins, int64_t E)
+{
+  /* double softmax and sums, as AlphaFold's float64 numpy confidence code */
+#pragma omp parallel if (M * bins * E > PARALLEL_MIN)
+  {
+    double *p = g_new (double, MAX (bins, 1));
+#pragma omp for schedule (static)
+    for (int64_t m = 0; m < M; m++)
+      {
+        const float *xm = x + m * bins;
+        double mx = -INFINITY, sum = 0;
+        for (int64_t k = 0; k < bins; k++)
+          mx = MAX (mx, (double) xm[k]);
+        for (int64_t k = 0; k < bins; k++)
+          sum += (p[k] = exp ((double) xm[k] - mx));
+        for (int64_t e = 0; e < E; e++)
+          {
+            double acc = 0;
+            for (int64_t k = 0; k < bins; k++)
+              acc += p[k] * table[k * E + e];
+            y[m * E + e] = (float) (acc / sum);
+          }
+      }
+    g_free (p);
+  }
+}
+
+static void
 cpu_mul_broadcast_rows (FlBackend *b, float *y, const float *x,
                         int64_t N, int64_t S, int64_t C)
 {
@@ -734,6 +763,7 @@ static const FlBackendOps cpu_ops = {
   .global_attention = cpu_global_attention,
   .masked_mean = cpu_masked_mean,
   .mul_broadcast_rows = cpu_mul_broadcast_rows,
+  .softmax_expect = cpu_softmax_expect,
 };
 
 FlBackend *

@@ -121,6 +121,28 @@ struct _FlBackendOps {
   /* y (N,S,C): y[n,s,:] *= x[n,:] (broadcast over S). */
   void (*mul_broadcast_rows) (FlBackend *b, float *y, const float *x,
                               int64_t N, int64_t S, int64_t C);
+
+  /* y (M,E) = softmax(x (M,bins)) @ table (bins,E): the expectation of E
+   * per-bin values under each row's binned distribution (confidence heads:
+   * expected aligned error, TM-score terms, contact probability, distance;
+   * an identity table gives the probabilities themselves). Softmax and sums
+   * in at least fp32 with the row maximum subtracted. */
+  void (*softmax_expect) (FlBackend *b, const float *x, const float *table, float *y,
+                          int64_t M, int64_t bins, int64_t E);
+
+  /* ---- recording (optional: NULL on backends without it, e.g. the CPU) ----
+   * Ops issued between record_begin (TRUE when recording started) and
+   * record_end are recorded, not run. record_end returns a recording that
+   * replay runs again with the same buffers and sizes, with no host work per
+   * op; or NULL when these ops cannot be recorded (an op needed the host,
+   * memory or a download): then nothing ran, no error is set, and the caller
+   * issues the ops directly. replay returns FALSE, running nothing, when the
+   * recording no longer applies (the backend's own scratch moved); the caller
+   * then frees it and issues the ops again. */
+  gboolean (*record_begin) (FlBackend *b);
+  gpointer (*record_end) (FlBackend *b);
+  gboolean (*replay) (FlBackend *b, gpointer recording);
+  void (*recording_free) (FlBackend *b, gpointer recording);
 };
 
 /* Create a backend. CUDA: device index `device`; NO_DEVICE error when none. */

@@ -70,26 +70,34 @@ fl_confidence_pae (const float *logits, int L, int bins, float max_error_bin,
   return (float) c[bins - 1];
 }
 
-float
-fl_confidence_ptm (const float *logits, int L, int bins, float max_error_bin,
-                   const float *residue_weights)
+/* d0 of the TM-score (Yang & Skolnick 2004), num_res clipped at 19. */
+static double
+tm_d0 (int num_res)
 {
-  g_autofree double *c = g_new (double, bins);
-  g_autofree double *p = g_new (double, bins);
-  g_autofree double *tm = g_new (double, bins);
-  g_autofree double *w = g_new (double, MAX (L, 1));
-  pae_centres (bins, max_error_bin, c);
-
-  double wsum = 0;
-  for (int i = 0; i < L; i++)
-    wsum += (w[i] = residue_weights ? residue_weights[i] : 1.0);
-  /* d0 of the TM-score (Yang & Skolnick 2004), num_res clipped at 19. */
-  int num_res = (int) wsum;
   double clipped = MAX (num_res, 19);
-  double d0 = 1.24 * cbrt (clipped - 15.0) - 1.8;
-  for (int k = 0; k < bins; k++)
-    tm[k] = 1.0 / (1.0 + (c[k] * c[k]) / (d0 * d0));
+  return 1.24 * cbrt (clipped - 15.0) - 1.8;
+}
 
+void
+fl_confidence_pae_table (int bins, float max_error_bin, int num_res, float *table)
+{
+  g_autofree double *c = g_new (double, MAX (bins, 2));
+  pae_centres (bins, max_error_bin, c);
+  double d0 = tm_d0 (num_res);
+  for (int k = 0; k < bins; k++)
+    {
+      table[2 * k] = (float) c[k];
+      table[2 * k + 1] = (float) (1.0 / (1.0 + (c[k] * c[k]) / (d0 * d0)));
+    }
+}
+
+float
+fl_confidence_ptm_from_terms (const float *terms, size_t stride, int L,
+                              const float *residue_weights)
+{
+  g_autofree double *w = g_new (double, MAX (L, 1));
+  for (int i = 0; i < L; i++)
+    w[i] = residue_weights ? residue_weights[i] : 1.0;
   /* Per aligned residue i: weighted mean over j of E[tm(e_ij)]; the best i wins
    * (argmax of per_alignment * weight, first one on ties). */
   double best = -INFINITY, best_value = 0;
@@ -98,12 +106,8 @@ fl_confidence_ptm (const float *logits, int L, int bins, float max_error_bin,
       double num = 0, den = 0;
       for (int j = 0; j < L; j++)
         {
-          softmax (logits + ((size_t) i * L + j) * bins, bins, p);
-          double term = 0;
-          for (int k = 0; k < bins; k++)
-            term += p[k] * tm[k];
           double pw = w[i] * w[j];
-          num += term * pw;
+          num += terms[((size_t) i * L + j) * stride] * pw;
           den += pw;
         }
       double per_alignment = num / (1e-8 + den);
@@ -116,6 +120,32 @@ fl_confidence_ptm (const float *logits, int L, int bins, float max_error_bin,
   return (float) best_value;
 }
 
+float
+fl_confidence_ptm (const float *logits, int L, int bins, float max_error_bin,
+                   const float *residue_weights)
+{
+  g_autofree double *c = g_new (double, bins);
+  g_autofree double *p = g_new (double, bins);
+  g_autofree double *tm = g_new (double, bins);
+  g_autofree float *terms = g_new (float, MAX ((size_t) L * L, 1));
+  pae_centres (bins, max_error_bin, c);
+  double wsum = 0;
+  for (int i = 0; i < L; i++)
+    wsum += residue_weights ? residue_weights[i] : 1.0;
+  double d0 = tm_d0 ((int) wsum);
+  for (int k = 0; k < bins; k++)
+    tm[k] = 1.0 / (1.0 + (c[k] * c[k]) / (d0 * d0));
+  for (size_t ij = 0; ij < (size_t) L * L; ij++)
+    {
+      softmax (logits + ij * bins, bins, p);
+      double term = 0;
+      for (int k = 0; k < bins; k++)
+        term += p[k] * tm[k];
+      terms[ij] = (float) term;
+    }
+  return fl_confidence_ptm_from_terms (terms, 1, L, residue_weights);
+}
+
 void
 fl_confidence_distogram_breaks (int bins, float first_break, float last_break,
                                 float *breaks)
@@ -124,6 +154,19 @@ fl_confidence_distogram_breaks (int bins, float first_break, float last_break,
     breaks[k] = bins > 2
       ? (float) (first_break + ((double) last_break - first_break) * k / (bins - 2))
       : first_break;
+}
+
+void
+fl_confidence_distogram_table (int bins, float first_break, float last_break, float cutoff,
+                               float *table)
+{
+  double step = bins > 2 ? ((double) last_break - first_break) / (bins - 2) : 1.0;
+  for (int k = 0; k < bins; k++)
+    {
+      double lower = k == 0 ? 0.0 : first_break + step * (k - 1);
+      table[2 * k] = lower < cutoff ? 1.f : 0.f;
+      table[2 * k + 1] = (float) (first_break + step * (k - 0.5));
+    }
 }
 
 void

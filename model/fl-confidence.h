@@ -38,6 +38,21 @@ void fl_confidence_distogram_summary (const float *logits, int L, int bins,
                                       float first_break, float last_break, float cutoff,
                                       float *contact_probs, float *expected_distance);
 
+/* Per-bin tables (bins, 2) for the backend's softmax_expect op, so that
+ * the L*L expectations run where the logits are:
+ * PAE head: column 0 the bin centres (Å), column 1 the TM-score term of each
+ * centre for a chain of num_res residues (AlphaFold's d0, num_res clipped at 19).
+ * Distogram head: column 0 is 1 where the bin's lower edge is below cutoff
+ * (contact), column 1 the bin centre (as fl_confidence_distogram_summary). */
+void fl_confidence_pae_table (int bins, float max_error_bin, int num_res, float *table);
+void fl_confidence_distogram_table (int bins, float first_break, float last_break,
+                                    float cutoff, float *table);
+
+/* pTM from the expected TM terms of every pair (i, j): terms[(i*L + j) * stride];
+ * residue_weights (L) or NULL for all ones (as fl_confidence_ptm). */
+float fl_confidence_ptm_from_terms (const float *terms, size_t stride, int L,
+                                    const float *residue_weights);
+
 /* ColabFold's recycle tolerance: RMS over residue pairs (masked by
  * seq_mask[i] * seq_mask[j], NULL = all) of the change of CA-CA distances
  * between two atom37 position sets (L, 37, 3). */

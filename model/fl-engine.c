@@ -150,8 +150,11 @@ fl_engine_own_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_
   gsize l = L, l2 = l * l;
   /* Recycled state and the single representation. */
   gsize state = l * cfg->c_m + l2 * cfg->c_z + l * cfg->c_s;
-  /* Heads: the largest of distogram (2 x L^2 x bins), PAE, masked MSA, pLDDT. */
-  gsize heads = MAX (2 * l2 * cfg->distogram_bins, l2 * (cfg->has_pae ? cfg->pae_bins : 0));
+  /* Heads: the largest of the pair confidence (fl_heads_pair_confidence:
+   * 2 x L^2 x bins, a bins x bins table and L^2 x 2 expectations), masked
+   * MSA, pLDDT. */
+  gsize pair_bins = MAX ((gsize) cfg->distogram_bins, (gsize) (cfg->has_pae ? cfg->pae_bins : 0));
+  gsize heads = 2 * l2 * pair_bins + pair_bins * MAX (pair_bins, 2) + 2 * l2;
   heads = MAX (heads, (gsize) n_clust * l * cfg->masked_msa_outputs);
   heads = MAX (heads, l * (cfg->c_s + 2 * cfg->plddt_channels + cfg->plddt_bins));
   return fl_device_inputs_bytes_needed (cfg, L, n_clust, n_extra)
@@ -517,6 +520,25 @@ on_layer (int layer, const float *act, const float *affines, const float *atom14
   return TRUE;
 }
 
+/* FL_ENGINE_TIMING=1: wall time of each part of a pass on stderr, the
+ * backend synchronised at every boundary (a diagnostic: it serialises the
+ * host and the device at those points). */
+static gint64
+phase_mark (FlBackend *b, gint64 since, const char *what, int pass)
+{
+  static int on = -1;
+  if (on < 0)
+    on = g_strcmp0 (g_getenv ("FL_ENGINE_TIMING"), "1") == 0;
+  if (!on)
+    return 0;
+  if (b->ops->synchronize && !b->error)
+    b->ops->synchronize (b);
+  gint64 now = g_get_monotonic_time ();
+  if (what)
+    g_printerr ("pass %d %-22s %8.2f ms\n", pass, what, (now - since) / 1e3);
+  return now;
+}
+
 /* One pass. Stores "r{pass}/..." keys, and the final keys when `final`. On
  * return prev_* hold this pass's recycled state. *tolerance_out gets the
  * recycle tolerance (NAN without a previous pass). */
@@ -530,6 +552,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
   const int L = run->L, r = run->pass;
   const gsize l = L;
   FlActivations *act = fl_evoformer_activations (run->evo);
+  gint64 tm = phase_mark (b, 0, NULL, r);
 
   /* Embeddings, recycling included. */
   if (!fl_evoformer_embed (run->evo, run->in, run->f,
@@ -539,6 +562,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
     return FALSE;
   if (g_cancellable_is_cancelled (run->cancellable))
     return cancelled_error (run, error);
+  tm = phase_mark (b, tm, "embeddings", r);
 
   for (int blk = 0; blk < cfg->n_extra_blocks; blk++)
     {
@@ -547,6 +571,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
       if (!block_done (run, FL_STAGE_EXTRA_MSA, blk, cfg->n_extra_blocks, error))
         return FALSE;
     }
+  tm = phase_mark (b, tm, "extra-MSA stack", r);
   for (int blk = 0; blk < cfg->n_evoformer_blocks; blk++)
     {
       FlAttentionCapture *cap = blk == run->capture_block ? &run->capture : NULL;
@@ -557,6 +582,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
     }
   if (!fl_evoformer_single (run->evo, run->single, error))
     return FALSE;
+  tm = phase_mark (b, tm, "Evoformer stack", r);
 
   /* Structure module, with the per-layer readout. */
   FlStructureOutputs out = { 0 };
@@ -583,23 +609,25 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
       fl_structure_outputs_clear (&out);
       return FALSE;
     }
+  tm = phase_mark (b, tm, "structure module", r);
 
   /* Heads. */
   gboolean ok = FALSE;
-  g_autofree float *dgram = NULL, *plddt_logits = NULL, *pae_logits = NULL;
+  g_autofree float *plddt_logits = NULL;
   g_autofree float *msa_logits = NULL, *resolved = NULL;
   g_autofree float *single_h = NULL, *sm_act_h = NULL, *first_row_h = NULL;
-  g_autofree float *plddt = NULL, *pae = NULL, *pae_probs = NULL;
-  g_autofree float *contacts = NULL, *expected = NULL;
-  float mean_plddt, ptm = NAN, max_pae = NAN, tolerance = NAN;
-
-  dgram = fl_heads_distogram (w, cfg, act->pair, L, error);
-  if (!dgram)
+  g_autofree float *plddt = NULL;
+  float mean_plddt, tolerance = NAN;
+  /* Distogram and PAE are reduced on the backend; the full logits come to
+   * the host on the final pass only. */
+  FlPairConfidence pc;
+  if (!fl_heads_pair_confidence (w, cfg, act->pair, L, CONTACT_CUTOFF, final, &pc, error))
     goto out;
+  float *dgram = pc.distogram_logits, *pae_logits = pc.pae_logits, *pae_probs = pc.pae_probs;
+  float *pae = pc.pae, *contacts = pc.contacts, *expected = pc.expected;
+  float ptm = pc.ptm, max_pae = pc.max_pae;
   plddt_logits = fl_heads_plddt_logits (w, cfg, out.act, L, error);
   if (!plddt_logits)
-    goto out;
-  if (cfg->has_pae && !(pae_logits = fl_heads_pae_logits (w, cfg, act->pair, L, error)))
     goto out;
   if (final)
     {
@@ -618,20 +646,6 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
   /* Confidence. */
   plddt = g_new (float, L);
   mean_plddt = fl_confidence_plddt (plddt_logits, L, cfg->plddt_bins, plddt);
-  if (pae_logits)
-    {
-      pae = g_new (float, l * l);
-      if (final)
-        pae_probs = g_new (float, l * l * cfg->pae_bins);
-      max_pae = fl_confidence_pae (pae_logits, L, cfg->pae_bins, cfg->pae_max_error_bin,
-                                   pae, pae_probs);
-      ptm = fl_confidence_ptm (pae_logits, L, cfg->pae_bins, cfg->pae_max_error_bin, NULL);
-    }
-  contacts = g_new (float, l * l);
-  expected = g_new (float, l * l);
-  fl_confidence_distogram_summary (dgram, L, cfg->distogram_bins,
-                                   cfg->distogram_first_break, cfg->distogram_last_break,
-                                   CONTACT_CUTOFF, contacts, expected);
   if (run->have_prev)
     tolerance = fl_confidence_recycle_tolerance (run->prev_pos, out.final_atom37,
                                                  run->f->seq_mask, L);
@@ -747,9 +761,11 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
   run->have_prev = TRUE;
   if (!fl_backend_check (b, error))
     goto out;
+  phase_mark (b, tm, "heads, confidence, rest", r);
   ok = TRUE;
 
 out:
+  fl_pair_confidence_clear (&pc);
   fl_structure_outputs_clear (&out);
   return ok;
 }

@@ -410,6 +410,14 @@ fl_evoformer_free (FlEvoformer *evo)
   if (!evo)
     return;
   FlBackend *b = evo->b;
+  for (int k = 0; k < 2; k++)
+    {
+      int n = k ? evo->cfg.n_extra_blocks : evo->cfg.n_evoformer_blocks;
+      for (int i = 0; evo->recordings[k] && i < n; i++)
+        if (evo->recordings[k][i].handle)
+          b->ops->recording_free (b, evo->recordings[k][i].handle);
+      g_free (evo->recordings[k]);
+    }
   float *bufs[] = { evo->act.msa, evo->act.pair, evo->act.extra, evo->inv_norm_msa,
                     evo->inv_norm_extra, evo->scratch.base };
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
@@ -494,55 +502,17 @@ rows_in_use (FlBackend *b, const float *mask, int64_t S, int64_t L)
   return S;
 }
 
-gboolean
-fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
-                    const FlDeviceInputs *in, FlAttentionCapture *capture,
-                    int first_step, int end_step, GError **error)
+/* Steps first_step .. end_step-1 of one block, op by op. */
+static void
+run_steps (FlEvoformer *evo, FlTrunkCtx *tp, gboolean is_extra, const FlDeviceInputs *in,
+           float *msa, const float *mask, FlAttentionCapture *capture,
+           FlRowAttentionCapture *rc, int residue, int64_t n_rows, int first_step, int end_step)
 {
   FlBackend *b = evo->b;
-  int n_blocks = is_extra ? evo->cfg.n_extra_blocks : evo->cfg.n_evoformer_blocks;
-  if (block < 0 || (n_blocks > 0 && block >= n_blocks))
-    {
-      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
-                   "There is no %s block %d (the model has %d).",
-                   is_extra ? "extra-MSA" : "Evoformer", block, n_blocks);
-      return FALSE;
-    }
-  if (!check_inputs (evo, in, error) || !fl_backend_check (b, error))
-    return FALSE;
-  if (evo->norm_inputs != in)
-    fl_evoformer_prepare_norms (evo, in);
-
-  const FlStackDims *d = is_extra ? &evo->extra_dims : &evo->main_dims;
-  FlTrunkCtx t = { b, evo->w, d, block, &evo->scratch };
-  float *msa = is_extra ? evo->act.extra : evo->act.msa;
-  const float *mask = is_extra ? in->extra_mask : in->msa_mask;
+  FlTrunkCtx t = *tp;
+  const FlStackDims *d = t.d;
   float *pair = evo->act.pair;
   const int64_t S = d->S, L = d->L;
-
-  /* MSA rows holding sequence: the capture averages over these only (one
-   * host download, only on the captured block). */
-  int64_t n_rows = capture && !is_extra
-                   && (capture->msa_row_attention || capture->msa_col_attention)
-                   ? rows_in_use (b, mask, S, L) : 0;
-  FlRowAttentionCapture row_cap = { 0 }, *rc = NULL;
-  if (capture && !is_extra && (capture->msa_row_attention || capture->msa_row_pair_bias))
-    {
-      row_cap.probs = capture->msa_row_attention;
-      row_cap.pair_bias = capture->msa_row_pair_bias;
-      row_cap.n_rows_mean = capture->msa_row_attention ? n_rows : 0;
-      rc = &row_cap;
-    }
-  int residue = capture ? capture->residue : -1;
-  if (capture && (capture->tri_start_attention || capture->tri_end_attention
-                  || capture->msa_col_attention)
-      && (residue < 0 || residue >= L))
-    {
-      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
-                   "The attention-capture residue %d is outside 1..%d.", residue + 1, (int) L);
-      return FALSE;
-    }
-
   for (int step = MAX (first_step, 0); step < MIN (end_step, FL_TRUNK_BLOCK_STEPS) && !b->error;
        step++)
     switch (step)
@@ -582,6 +552,91 @@ fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
         fl_trunk_transition (&t, "pair_transition", pair, L * L, d->c_z, d->pair_hidden);
         break;
       }
+}
+
+/* A whole block without capture: replayed from its recording when one
+ * applies, else recorded (and then replayed), else issued op by op. */
+static void
+run_block_recorded (FlEvoformer *evo, FlTrunkCtx *t, gboolean is_extra,
+                    const FlDeviceInputs *in, float *msa, const float *mask)
+{
+  FlBackend *b = evo->b;
+  int n_blocks = is_extra ? evo->cfg.n_extra_blocks : evo->cfg.n_evoformer_blocks;
+  if (!evo->recordings[is_extra])
+    evo->recordings[is_extra] = g_new0 (FlBlockRecording, MAX (n_blocks, 1));
+  FlBlockRecording *r = &evo->recordings[is_extra][t->block];
+  const FlBlockRecording key = { NULL, in->msa_mask, in->extra_mask, in->pair_mask,
+                                 t->d->budget };
+  if (r->handle && r->msa_mask == key.msa_mask && r->extra_mask == key.extra_mask
+      && r->pair_mask == key.pair_mask && r->budget == key.budget
+      && b->ops->replay (b, r->handle))
+    return;
+  if (r->handle)
+    b->ops->recording_free (b, r->handle);
+  *r = key;
+  if (!b->error && b->ops->record_begin (b))
+    {
+      run_steps (evo, t, is_extra, in, msa, mask, NULL, NULL, -1, 0, 0, FL_TRUNK_BLOCK_STEPS);
+      r->handle = b->ops->record_end (b);
+      if (r->handle && b->ops->replay (b, r->handle))
+        return;
+    }
+  run_steps (evo, t, is_extra, in, msa, mask, NULL, NULL, -1, 0, 0, FL_TRUNK_BLOCK_STEPS);
+}
+
+gboolean
+fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
+                    const FlDeviceInputs *in, FlAttentionCapture *capture,
+                    int first_step, int end_step, GError **error)
+{
+  FlBackend *b = evo->b;
+  int n_blocks = is_extra ? evo->cfg.n_extra_blocks : evo->cfg.n_evoformer_blocks;
+  if (block < 0 || (n_blocks > 0 && block >= n_blocks))
+    {
+      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
+                   "There is no %s block %d (the model has %d).",
+                   is_extra ? "extra-MSA" : "Evoformer", block, n_blocks);
+      return FALSE;
+    }
+  if (!check_inputs (evo, in, error) || !fl_backend_check (b, error))
+    return FALSE;
+  if (evo->norm_inputs != in)
+    fl_evoformer_prepare_norms (evo, in);
+
+  const FlStackDims *d = is_extra ? &evo->extra_dims : &evo->main_dims;
+  FlTrunkCtx t = { b, evo->w, d, block, &evo->scratch };
+  float *msa = is_extra ? evo->act.extra : evo->act.msa;
+  const float *mask = is_extra ? in->extra_mask : in->msa_mask;
+  const int64_t S = d->S, L = d->L;
+
+  /* MSA rows holding sequence: the capture averages over these only (one
+   * host download, only on the captured block). */
+  int64_t n_rows = capture && !is_extra
+                   && (capture->msa_row_attention || capture->msa_col_attention)
+                   ? rows_in_use (b, mask, S, L) : 0;
+  FlRowAttentionCapture row_cap = { 0 }, *rc = NULL;
+  if (capture && !is_extra && (capture->msa_row_attention || capture->msa_row_pair_bias))
+    {
+      row_cap.probs = capture->msa_row_attention;
+      row_cap.pair_bias = capture->msa_row_pair_bias;
+      row_cap.n_rows_mean = capture->msa_row_attention ? n_rows : 0;
+      rc = &row_cap;
+    }
+  int residue = capture ? capture->residue : -1;
+  if (capture && (capture->tri_start_attention || capture->tri_end_attention
+                  || capture->msa_col_attention)
+      && (residue < 0 || residue >= L))
+    {
+      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
+                   "The attention-capture residue %d is outside 1..%d.", residue + 1, (int) L);
+      return FALSE;
+    }
+
+  if (!capture && first_step <= 0 && end_step >= FL_TRUNK_BLOCK_STEPS && b->ops->record_begin)
+    run_block_recorded (evo, &t, is_extra, in, msa, mask);
+  else
+    run_steps (evo, &t, is_extra, in, msa, mask, capture, rc, residue, n_rows,
+               first_step, end_step);
   return fl_backend_check (b, error);
 }
 

@@ -37,4 +37,20 @@ float *fl_heads_plddt_logits (FlWeights *w, const FlModelConfig *cfg,
 float *fl_heads_pae_logits (FlWeights *w, const FlModelConfig *cfg,
                             const float *pair, int L, GError **error);
 
+/* Pair confidence of one pass, computed where the pair lives: the distogram
+ * and PAE logits are made and reduced on the backend (softmax_expect), and
+ * only (L, L) summaries come to the host; the full logits only when asked. */
+typedef struct {
+  float *contacts, *expected;      /* (L, L): contact probability, expected distance (Å) */
+  float *pae;                      /* (L, L) expected aligned error; NULL without a PAE head */
+  float ptm, max_pae;              /* NAN without a PAE head */
+  float *distogram_logits;         /* (L, L, distogram_bins), with_logits only */
+  float *pae_logits, *pae_probs;   /* (L, L, pae_bins), with_logits and a PAE head only */
+} FlPairConfidence;
+
+gboolean fl_heads_pair_confidence (FlWeights *w, const FlModelConfig *cfg, const float *pair,
+                                   int L, float contact_cutoff, gboolean with_logits,
+                                   FlPairConfidence *out, GError **error);
+void fl_pair_confidence_clear (FlPairConfidence *pc);
+
 G_END_DECLS

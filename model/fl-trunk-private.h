@@ -139,6 +139,14 @@ void fl_trunk_triangle_attention (FlTrunkCtx *t, gboolean ending,
 size_t fl_trunk_triangle_attention_scratch (const FlStackDims *d, gboolean ending);
 
 /* ---- the trunk object (fl-evoformer.c, fl-embed.c) ---- */
+/* What a block recording was made with: replaying it is only right while
+ * these are the same. */
+typedef struct {
+  gpointer handle;           /* from b->ops->record_end, NULL when none */
+  const float *msa_mask, *extra_mask, *pair_mask;
+  size_t budget;
+} FlBlockRecording;
+
 struct _FlEvoformer {
   FlBackend *b;
   FlWeights *w;
@@ -150,6 +158,9 @@ struct _FlEvoformer {
   float *inv_norm_extra;   /* (L, L) the same for the extra MSA */
   const FlDeviceInputs *norm_inputs;  /* inputs the norms were computed for */
   FlScratch scratch;
+  /* Backend recordings of whole blocks ([0] Evoformer, [1] extra MSA), replayed
+   * on later passes; each valid for the buffers in its key (fl-evoformer.c). */
+  FlBlockRecording *recordings[2];
 };
 
 /* The modules of one block in AlphaFold's order; fl_trunk_run_block runs

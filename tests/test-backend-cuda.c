@@ -402,6 +402,33 @@ test_masked_mean (void)
       }
 }
 
+static void
+test_softmax_expect (void)
+{
+  if (!require_gpu ())
+    return;
+  static const int64_t Ms[] = { 1, 7, 33, 65536 + 5 }, Bins[] = { 1, 5, 64, 70 }, Es[] = { 1, 2, 64 };
+  for (guint a = 0; a < G_N_ELEMENTS (Ms); a++)
+    for (guint c = 0; c < G_N_ELEMENTS (Bins); c++)
+      for (guint e = 0; e < G_N_ELEMENTS (Es); e++)
+        {
+          int64_t M = Ms[a], bins = Bins[c], E = Es[e];
+          if (M > 1000 && E > 2)
+            continue;
+          Pair x = pair_random (gpu, M * bins), t = pair_random (gpu, bins * E);
+          Pair y = pair_poison (gpu, M * E);
+          FL_OP (cpu, scale, x.c, 50.0f, (size_t) x.n);   /* logits of tens of units */
+          FL_OP (gpu, scale, x.g, 50.0f, (size_t) x.n);
+          FL_OP (cpu, softmax_expect, x.c, t.c, y.c, M, bins, E);
+          FL_OP (gpu, softmax_expect, x.g, t.g, y.g, M, bins, E);
+          g_autofree char *label = g_strdup_printf ("softmax_expect M=%" G_GINT64_FORMAT
+                                                    " bins=%" G_GINT64_FORMAT " E=%" G_GINT64_FORMAT,
+                                                    M, bins, E);
+          pair_check (label, &y, 2e-6);
+          pair_free (&x); pair_free (&t); pair_free (&y);
+        }
+}
+
 static FlBackend *att_gpu;       /* the backend check_attention runs on */
 static double att_tol = 2e-5;
 
@@ -792,6 +819,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/ops/elementwise", test_elementwise);
   g_test_add_func ("/cuda/ops/layout", test_layout);
   g_test_add_func ("/cuda/ops/masked-mean", test_masked_mean);
+  g_test_add_func ("/cuda/ops/softmax-expect", test_softmax_expect);
   g_test_add_func ("/cuda/ops/attention", test_attention);
   g_test_add_func ("/cuda/ops/attention-tf32", test_attention_tf32);
   g_test_add_func ("/cuda/ops/attention-bf16", test_attention_bf16);

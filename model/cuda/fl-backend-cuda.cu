@@ -155,6 +155,12 @@ fl_cuda_scratch (FlBackend *b, size_t bytes)
   FlCudaState *s = fl_cuda_state (b);
   if (bytes <= s->scratch_bytes && s->scratch)
     return s->scratch;
+  if (s->capturing)
+    {
+      fl_cuda_record_refuse (b, "scratch buffer had to grow");
+      return NULL;
+    }
+  s->scratch_generation++;
   if (s->scratch)
     {
       /* Earlier kernels on the stream may still read the old buffer. */
@@ -189,6 +195,11 @@ cuda_alloc (FlBackend *b, size_t n)
 {
   FlCudaState *s = fl_cuda_state (b);
   fl_cuda_use_device (b);
+  if (s->capturing)
+    {
+      fl_cuda_record_refuse (b, "alloc");
+      return NULL;
+    }
   gint64 t0 = fl_cuda_prof_begin (b);
   size_t bytes = MAX (n, (size_t) 1) * sizeof (float);
   void *p = NULL;
@@ -220,6 +231,14 @@ cuda_free (FlBackend *b, float *p)
     return;
   FlCudaState *s = fl_cuda_state (b);
   fl_cuda_use_device (b);
+  if (s->capturing)
+    {
+      fl_cuda_record_refuse (b, "free");
+      if (!s->deferred_frees)
+        s->deferred_frees = g_ptr_array_new ();
+      g_ptr_array_add (s->deferred_frees, p);
+      return;
+    }
   gint64 t0 = fl_cuda_prof_begin (b);
   gpointer size = NULL;
   if (g_hash_table_steal_extended (s->sizes, p, NULL, &size))
@@ -236,6 +255,11 @@ cuda_upload (FlBackend *b, float *dst, const float *host_src, size_t n)
 {
   if (n == 0)
     return;
+  if (fl_cuda_state (b)->capturing)
+    {
+      fl_cuda_record_refuse (b, "upload");
+      return;
+    }
   cudaStream_t st = fl_cuda_stream (b);
   gint64 t0 = fl_cuda_prof_begin (b);
   /* Synchronous for the caller: the host buffer may be reused at once. */
@@ -250,6 +274,11 @@ cuda_download (FlBackend *b, float *host_dst, const float *src, size_t n)
 {
   if (n == 0)
     return;
+  if (fl_cuda_state (b)->capturing)
+    {
+      fl_cuda_record_refuse (b, "download");
+      return;
+    }
   cudaStream_t st = fl_cuda_stream (b);
   gint64 t0 = fl_cuda_prof_begin (b);
   if (FL_CUDA_CHECK (b, cudaMemcpyAsync (host_dst, src, n * sizeof (float),
@@ -272,6 +301,11 @@ cuda_copy (FlBackend *b, float *dst, const float *src, size_t n)
 static void
 cuda_synchronize (FlBackend *b)
 {
+  if (fl_cuda_state (b)->capturing)
+    {
+      fl_cuda_record_refuse (b, "synchronize");
+      return;
+    }
   FL_CUDA_CHECK (b, cudaStreamSynchronize (fl_cuda_stream (b)));
 }
 
@@ -314,6 +348,10 @@ cuda_destroy (FlBackend *b)
         }
       if (s->scratch)
         cudaFree (s->scratch);
+      if (s->cublas_workspace)
+        cudaFree (s->cublas_workspace);
+      if (s->deferred_frees)
+        g_ptr_array_unref (s->deferred_frees);
       fl_cuda_lt_plans_free (b);
       if (s->lt_workspace)
         cudaFree (s->lt_workspace);
@@ -357,6 +395,11 @@ static const FlBackendOps cuda_ops = {
   /* .global_attention */ fl_cuda_global_attention,
   /* .masked_mean */ fl_cuda_masked_mean,
   /* .mul_broadcast_rows */ fl_cuda_mul_broadcast_rows,
+  /* .softmax_expect */ fl_cuda_softmax_expect,
+  /* .record_begin */ fl_cuda_record_begin,
+  /* .record_end */ fl_cuda_record_end,
+  /* .replay */ fl_cuda_replay,
+  /* .recording_free */ fl_cuda_recording_free,
 };
 
 /* ---- construction ---- */
@@ -450,11 +493,27 @@ fl_backend_cuda_new (int device, FlPrecision precision, GError **error)
     }
   s->use_lt = g_strcmp0 (g_getenv ("FL_CUDA_NO_LT"), "1") != 0;
   s->use_mma_attention = g_strcmp0 (g_getenv ("FL_CUDA_NO_MMA"), "1") != 0;
+  s->use_graphs = g_strcmp0 (g_getenv ("FL_CUDA_NO_GRAPH"), "1") != 0;
   s->lt_workspace_bytes = (size_t) 32 << 20;
   if ((st = cudaMalloc (&s->lt_workspace, s->lt_workspace_bytes)) != cudaSuccess)
     {
       set_error_cuda (error, FL_BACKEND_ERROR_OUT_OF_MEMORY, st, "cudaMalloc (cuBLASLt workspace)",
                       __LINE__);
+      goto fail;
+    }
+  /* cuBLAS's own workspace, fixed: it must not allocate while recording. */
+  if ((st = cudaMalloc (&s->cublas_workspace, s->lt_workspace_bytes)) != cudaSuccess)
+    {
+      set_error_cuda (error, FL_BACKEND_ERROR_OUT_OF_MEMORY, st, "cudaMalloc (cuBLAS workspace)",
+                      __LINE__);
+      goto fail;
+    }
+  if ((cs = cublasSetWorkspace (s->cublas, s->cublas_workspace, s->lt_workspace_bytes))
+      != CUBLAS_STATUS_SUCCESS)
+    {
+      g_set_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_CUDA,
+                   "%s:%d: cublasSetWorkspace failed: %s (%d)", __FILE__, __LINE__,
+                   fl_cublas_status_name (cs), (int) cs);
       goto fail;
     }
   switch (precision)

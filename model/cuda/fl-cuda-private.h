@@ -44,6 +44,13 @@ typedef struct {
   GHashTable *lt_plans;          /* shape key -> FlCudaLtPlan (fl-cuda-gemm.cu) */
   void *scratch;                 /* grows on demand (attention statistics) */
   size_t scratch_bytes;
+  guint64 scratch_generation;    /* bumped when scratch moves (recordings hold its address) */
+  void *cublas_workspace;        /* given to cuBLAS, so that it never allocates while recording */
+  /* Recording (fl-cuda-record.cu) */
+  gboolean use_graphs;           /* FALSE with FL_CUDA_NO_GRAPH=1 */
+  gboolean capturing, capture_failed;
+  const char *capture_why;
+  GPtrArray *deferred_frees;
   gboolean profile;
   gboolean profile_events;       /* FL_CUDA_PROFILE=events: timed by CUDA events, no syncs */
   cudaEvent_t *prof_ev;          /* 2 per pending record */
@@ -77,6 +84,14 @@ fl_cuda_stream (FlBackend *b)
   fl_cuda_use_device (b);
   return ((FlCudaState *) b->impl)->stream;
 }
+
+/* While recording: an op that needs the host marks the recording as failed
+ * (fl-cuda-record.cu) and does nothing. */
+void fl_cuda_record_refuse (FlBackend *b, const char *why);
+gboolean fl_cuda_record_begin (FlBackend *b);
+gpointer fl_cuda_record_end (FlBackend *b);
+gboolean fl_cuda_replay (FlBackend *b, gpointer recording);
+void fl_cuda_recording_free (FlBackend *b, gpointer recording);
 
 /* Record a failed status in b (keeps the first); TRUE when status is success. */
 gboolean fl_cuda_check_status (FlBackend *b, cudaError_t status, const char *call,
@@ -126,6 +141,9 @@ void fl_cuda_masked_mean (FlBackend *b, const float *x, const float *mask, float
                           int64_t N, int64_t S, int64_t C, float eps);
 void fl_cuda_mul_broadcast_rows (FlBackend *b, float *y, const float *x,
                                  int64_t N, int64_t S, int64_t C);
+
+void fl_cuda_softmax_expect (FlBackend *b, const float *x, const float *table, float *y,
+                             int64_t M, int64_t bins, int64_t E);
 
 void fl_cuda_layer_norm (FlBackend *b, const float *x, const float *scale,
                          const float *offset, float *y, int64_t M, int64_t C);
