@@ -232,9 +232,13 @@ launch_flash (FlBackend *b, const float *q, const float *k, const float *v,
     }
   if (b->precision != FL_PRECISION_FP32 && fl_cuda_state (b)->use_mma_attention)
     {
-      /* tf32 / bf16 modes: tensor cores (fl-cuda-attention-mma.cu). */
-      if (!fl_cuda_attention_mma (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D,
-                                  stats_m, stats_l))
+      /* Tensor cores: fl-cuda-attention-tf32.cu (tf32), fl-cuda-attention-mma.cu (bf16). */
+      gboolean ok = b->precision == FL_PRECISION_TF32
+                    ? fl_cuda_attention_tf32 (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D,
+                                              stats_m, stats_l)
+                    : fl_cuda_attention_mma (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D,
+                                             stats_m, stats_l);
+      if (!ok)
         return;
     }
   else
