@@ -213,7 +213,7 @@ fl_cli_bench_main (int argc, char **argv)
     { "plan-only", 0, 0, G_OPTION_ARG_NONE, &plan_only, "only print the memory plan of each length (no runs)", NULL },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend_s, "cpu, cuda or auto (default auto)", "KIND" },
     { "device", 0, 0, G_OPTION_ARG_INT, &device, "CUDA device index (default 0)", "N" },
-    { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_s, "fp32, tf32, bf16 or all (default fp32)", "P" },
+    { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_s, "tf32, fp32, bf16 or all (default tf32)", "P" },
     { "lengths", 0, 0, G_OPTION_ARG_STRING, &lengths_s, "comma-separated residue counts (default 64,128,256)", "L,..." },
     { "msa", 0, 0, G_OPTION_ARG_STRING, &msa_s, "CLUSTERS:EXTRA rows, single, or both (default 512:1024)", "M" },
     { "recycles", 0, 0, G_OPTION_ARG_INT, &recycles, "recycles after the first pass (default 3)", "N" },
@@ -242,7 +242,7 @@ fl_cli_bench_main (int argc, char **argv)
   int n_prec = 0;
   if (!precision_s || g_strcmp0 (precision_s, "all") != 0)
     {
-      if (!fl_precision_from_name (precision_s ? precision_s : "fp32", &precisions[0]))
+      if (!fl_precision_from_name (precision_s ? precision_s : "tf32", &precisions[0]))
         return fl_cli_usage_error (ctx, "--precision must be fp32, tf32, bf16 or all");
       n_prec = 1;
     }

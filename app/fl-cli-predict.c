@@ -215,7 +215,7 @@ fl_cli_predict_main (int argc, char **argv)
     { "tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance, "Stop early when the CA-distance RMS change is below T Å", "T" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend_name, "cpu, cuda or auto (default)", "NAME" },
     { "device", 0, 0, G_OPTION_ARG_INT, &device, "CUDA device index", "N" },
-    { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_name, "fp32 (default), tf32 or bf16 (CUDA)", "P" },
+    { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_name, "tf32 (default), fp32 or bf16: the CUDA products' precision (the CPU is always fp32)", "P" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "CPU threads (default: all cores)", "N" },
     { "save-npz", 0, 0, G_OPTION_ARG_NONE, &save_npz, "Also write result.npz (golden key names)", NULL },
     { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle x layer)", NULL },
@@ -240,7 +240,7 @@ fl_cli_predict_main (int argc, char **argv)
   FlBackendKind kind;
   if (!parse_backend (backend_name, &kind))
     return fl_cli_usage_error (ctx, "--backend must be cpu, cuda or auto");
-  FlPrecision precision = FL_PRECISION_FP32;
+  FlPrecision precision = FL_PRECISION_TF32;
   if (precision_name && !fl_precision_from_name (precision_name, &precision))
     return fl_cli_usage_error (ctx, "--precision must be fp32, tf32 or bf16");
   if (recycles < -1 || threads < 0 || device < 0 || tolerance < 0

@@ -314,6 +314,22 @@ cpu_linear (FlBackend *b, const float *x, const float *w, const float *bias,
     }
 }
 
+static void
+cpu_relu (FlBackend *b, float *y, size_t n)
+{
+#pragma omp parallel for simd if (n > PARALLEL_MIN) schedule (static)
+  for (size_t i = 0; i < n; i++)
+    y[i] = y[i] > 0.f ? y[i] : 0.f;
+}
+
+static void
+cpu_linear_relu (FlBackend *b, const float *x, const float *w, const float *bias,
+                 float *y, int64_t M, int64_t K, int64_t N)
+{
+  cpu_linear (b, x, w, bias, y, M, K, N, FALSE);
+  cpu_relu (b, y, (size_t) (M * N));
+}
+
 static int cpu_threads (void);
 
 static void
@@ -406,13 +422,6 @@ cpu_scale (FlBackend *b, float *y, float alpha, size_t n)
     y[i] *= alpha;
 }
 
-static void
-cpu_relu (FlBackend *b, float *y, size_t n)
-{
-#pragma omp parallel for simd if (n > PARALLEL_MIN) schedule (static)
-  for (size_t i = 0; i < n; i++)
-    y[i] = y[i] > 0.f ? y[i] : 0.f;
-}
 
 FL_VECTOR_CLONES static void
 sigmoid_mul_span (float *y, const float *gate, size_t n)
@@ -747,6 +756,7 @@ static const FlBackendOps cpu_ops = {
   .synchronize = cpu_synchronize,
   .memory_available = cpu_memory_available,
   .linear = cpu_linear,
+  .linear_relu = cpu_linear_relu,
   .gemm_batched = cpu_gemm_batched,
   .layer_norm = cpu_layer_norm,
   .add = cpu_add,

@@ -63,6 +63,10 @@ struct _FlBackendOps {
    * accumulate: y += (x @ w + bias) instead of y = ... */
   void (*linear) (FlBackend *b, const float *x, const float *w, const float *bias,
                   float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate);
+  /* y (M,N) = max(x (M,K) @ w (K,N) + bias (N), 0) [bias may be NULL]:
+   * linear followed by relu, in one pass where the backend can. */
+  void (*linear_relu) (FlBackend *b, const float *x, const float *w, const float *bias,
+                       float *y, int64_t M, int64_t K, int64_t N);
   /* Strided batched GEMM, row-major: for p in 0..batch-1
    * C_p (M,N) = alpha * op(A_p) @ op(B_p) + beta * C_p, where op(A_p) is (M,K)
    * (A_p stored (K,M) when trans_a), op(B_p) is (K,N) (stored (N,K) when trans_b);

@@ -24,7 +24,7 @@ typedef struct _FlEngine FlEngine;
 typedef struct {
   FlBackendKind backend;      /* AUTO: CUDA when a device is present, else CPU (said in the description) */
   int device;                 /* CUDA device index */
-  FlPrecision precision;
+  FlPrecision precision;      /* CUDA products: tf32 by default (fl_run_options_init); CPU: always fp32 */
   int n_threads;              /* CPU threads, 0 = all cores */
   int num_recycle;            /* recycles after the first pass (-1: the config's value) */
   float recycle_tolerance;    /* stop early when the CA-distance RMS change < tol (ColabFold); 0 = never */

@@ -502,6 +502,37 @@ rows_in_use (FlBackend *b, const float *mask, int64_t S, int64_t L)
   return S;
 }
 
+/* FL_ENGINE_TIMING=1: wall time per module of the blocks, the backend
+ * synchronised around each (a diagnostic; blocks are then never recorded). */
+static const char *const step_names[FL_TRUNK_BLOCK_STEPS] = {
+  "row attention", "column attention", "MSA transition", "outer product mean",
+  "triangle mult. outgoing", "triangle mult. incoming", "triangle att. starting",
+  "triangle att. ending", "pair transition",
+};
+static double step_ms[2][FL_TRUNK_BLOCK_STEPS];
+
+static gboolean
+timing_on (void)
+{
+  static int on = -1;
+  if (on < 0)
+    on = g_strcmp0 (g_getenv ("FL_ENGINE_TIMING"), "1") == 0;
+  return on;
+}
+
+void
+fl_evoformer_timing_report (int pass)
+{
+  if (!timing_on ())
+    return;
+  for (int x = 0; x < 2; x++)
+    for (int k = 0; k < FL_TRUNK_BLOCK_STEPS; k++)
+      if (step_ms[x][k] > 0)
+        g_printerr ("pass %d   %s %-24s %8.2f ms\n", pass, x ? "extra" : "evo  ", step_names[k],
+                    step_ms[x][k]);
+  memset (step_ms, 0, sizeof step_ms);
+}
+
 /* Steps first_step .. end_step-1 of one block, op by op. */
 static void
 run_steps (FlEvoformer *evo, FlTrunkCtx *tp, gboolean is_extra, const FlDeviceInputs *in,
@@ -513,8 +544,16 @@ run_steps (FlEvoformer *evo, FlTrunkCtx *tp, gboolean is_extra, const FlDeviceIn
   const FlStackDims *d = t.d;
   float *pair = evo->act.pair;
   const int64_t S = d->S, L = d->L;
+  const gboolean timed = timing_on () && b->ops->synchronize;
+  gint64 t_step = 0;
   for (int step = MAX (first_step, 0); step < MIN (end_step, FL_TRUNK_BLOCK_STEPS) && !b->error;
        step++)
+    {
+    if (timed)
+      {
+        b->ops->synchronize (b);
+        t_step = g_get_monotonic_time ();
+      }
     switch (step)
       {
       case 0:
@@ -552,6 +591,12 @@ run_steps (FlEvoformer *evo, FlTrunkCtx *tp, gboolean is_extra, const FlDeviceIn
         fl_trunk_transition (&t, "pair_transition", pair, L * L, d->c_z, d->pair_hidden);
         break;
       }
+    if (timed && !b->error)
+      {
+        b->ops->synchronize (b);
+        step_ms[is_extra ? 1 : 0][step] += (g_get_monotonic_time () - t_step) / 1e3;
+      }
+    }
 }
 
 /* A whole block without capture: replayed from its recording when one
@@ -632,7 +677,8 @@ fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
       return FALSE;
     }
 
-  if (!capture && first_step <= 0 && end_step >= FL_TRUNK_BLOCK_STEPS && b->ops->record_begin)
+  if (!capture && first_step <= 0 && end_step >= FL_TRUNK_BLOCK_STEPS && b->ops->record_begin
+      && !timing_on ())
     run_block_recorded (evo, &t, is_extra, in, msa, mask);
   else
     run_steps (evo, &t, is_extra, in, msa, mask, capture, rc, residue, n_rows,

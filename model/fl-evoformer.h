@@ -98,4 +98,8 @@ gboolean fl_evoformer_block (FlEvoformer *evo, int block, const FlDeviceInputs *
 /* single (L, c_s) = Linear(msa[0]) ("single_activations"), backend memory. */
 gboolean fl_evoformer_single (FlEvoformer *evo, float *single, GError **error);
 
+/* FL_ENGINE_TIMING=1: print the per-module times of this pass's blocks
+ * (stderr) and reset them; nothing otherwise. */
+void fl_evoformer_timing_report (int pass);
+
 G_END_DECLS

@@ -38,8 +38,7 @@ fl_trunk_transition (FlTrunkCtx *t, const char *module, float *act,
     {
       int64_t n = MIN (chunk, M - r0);
       FL_OP (b, layer_norm, act + r0 * c, ln_s, ln_o, x, n, c);
-      FL_OP (b, linear, x, w1, b1, h, n, c, hidden, FALSE);
-      FL_OP (b, relu, h, (size_t) n * hidden);
+      FL_OP (b, linear_relu, x, w1, b1, h, n, c, hidden);
       FL_OP (b, linear, h, w2, b2, act + r0 * c, n, hidden, c, TRUE);
     }
   fl_scratch_release (t->scratch, mark);

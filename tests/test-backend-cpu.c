@@ -89,6 +89,14 @@ test_linear (void)
               FL_OP (backend, linear, x, w, with_bias ? bias : NULL, y, M, K, N, acc);
               check_close ("linear", y, ref, M * N, 1e-5);
               buf_check_guard (y, M * N);
+              if (!acc)
+                {
+                  for (int64_t i = 0; i < M * N; i++)
+                    ref[i] = MAX (ref[i], 0.0);
+                  FL_OP (backend, linear_relu, x, w, with_bias ? bias : NULL, y, M, K, N);
+                  check_close ("linear_relu", y, ref, M * N, 1e-5);
+                  buf_check_guard (y, M * N);
+                }
               buf_free (x); buf_free (w); buf_free (bias); buf_free (y);
             }
 }

@@ -217,12 +217,28 @@ check_linear (FlBackend *gb, const char *label, double tol)
         pair_check (label, &y, tol);
         pair_free (&x); pair_free (&w); pair_free (&bias); pair_free (&y);
       }
+  /* linear_relu (bias and relu in the GEMM epilogue), with and without a bias. */
+  for (guint a = 0; a < 3; a++)
+    for (int with_bias = 0; with_bias < 2; with_bias++)
+      {
+        int64_t M = odd[a] * 5 + 64, K = odd[(a + 1) % 3] * 3 + 2, N = odd[(a + 2) % 3] * 4 + 64;
+        Pair x = pair_random (gb, M * K), w = pair_random (gb, K * N), bias = pair_random (gb, N);
+        Pair y = pair_poison (gb, M * N);
+        FL_OP (cpu, linear_relu, x.c, w.c, with_bias ? bias.c : NULL, y.c, M, K, N);
+        FL_OP (gb, linear_relu, x.g, w.g, with_bias ? bias.g : NULL, y.g, M, K, N);
+        g_autofree char *l2 = g_strconcat (label, " linear_relu", NULL);
+        pair_check (l2, &y, tol);
+        pair_free (&x); pair_free (&w); pair_free (&bias); pair_free (&y);
+      }
   /* One product of model size. */
   int64_t M = 2048, K = 256, N = 384;
   Pair x = pair_random (gb, M * K), w = pair_random (gb, K * N), bias = pair_random (gb, N);
   Pair y = pair_poison (gb, M * N);
   FL_OP (cpu, linear, x.c, w.c, bias.c, y.c, M, K, N, FALSE);
   FL_OP (gb, linear, x.g, w.g, bias.g, y.g, M, K, N, FALSE);
+  pair_check (label, &y, tol);
+  FL_OP (cpu, linear_relu, x.c, w.c, bias.c, y.c, M, K, N);
+  FL_OP (gb, linear_relu, x.g, w.g, bias.g, y.g, M, K, N);
   pair_check (label, &y, tol);
   pair_free (&x); pair_free (&w); pair_free (&bias); pair_free (&y);
 }

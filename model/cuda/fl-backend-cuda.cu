@@ -379,6 +379,7 @@ static const FlBackendOps cuda_ops = {
   /* .synchronize */ cuda_synchronize,
   /* .memory_available */ cuda_memory_available,
   /* .linear */ fl_cuda_linear,
+  /* .linear_relu */ fl_cuda_linear_relu,
   /* .gemm_batched */ fl_cuda_gemm_batched,
   /* .layer_norm */ fl_cuda_layer_norm,
   /* .add */ fl_cuda_add,

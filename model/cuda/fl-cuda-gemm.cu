@@ -29,7 +29,7 @@ k_to_bf16 (const float *__restrict__ x, __nv_bfloat16 *__restrict__ y, size_t n)
 
 typedef struct {
   int64_t M, K, N;
-  int accumulate, align;
+  int accumulate, align, relu;
 } LtKey;
 
 typedef struct {
@@ -45,7 +45,7 @@ lt_key_hash (gconstpointer p)
 {
   const LtKey *k = (const LtKey *) p;
   guint64 h = (guint64) k->M * 0x9E3779B97F4A7C15ull ^ (guint64) k->K * 0xBF58476D1CE4E5B9ull
-              ^ (guint64) k->N * 0x94D049BB133111EBull ^ (guint64) (k->accumulate * 31 + k->align);
+              ^ (guint64) k->N * 0x94D049BB133111EBull ^ (guint64) (k->accumulate * 31 + k->align + 1000 * k->relu);
   return (guint) (h ^ (h >> 32));
 }
 
@@ -88,7 +88,8 @@ common_alignment (const void *p1, const void *p2, const void *p3, int64_t ld1, i
 }
 
 static FlCudaLtPlan *
-lt_plan_get (FlBackend *b, int64_t M, int64_t K, int64_t N, gboolean accumulate, int align)
+lt_plan_get (FlBackend *b, int64_t M, int64_t K, int64_t N, gboolean accumulate, int align,
+             gboolean relu)
 {
   FlCudaState *s = fl_cuda_state (b);
   if (!s->lt_plans)
@@ -96,6 +97,7 @@ lt_plan_get (FlBackend *b, int64_t M, int64_t K, int64_t N, gboolean accumulate,
   LtKey key;
   memset (&key, 0, sizeof key);
   key.M = M; key.K = K; key.N = N; key.accumulate = accumulate ? 1 : 0; key.align = align;
+  key.relu = relu ? 1 : 0;
   FlCudaLtPlan *plan = (FlCudaLtPlan *) g_hash_table_lookup (s->lt_plans, &key);
   if (plan)
     return plan;
@@ -103,7 +105,7 @@ lt_plan_get (FlBackend *b, int64_t M, int64_t K, int64_t N, gboolean accumulate,
   plan->key = key;
   g_hash_table_insert (s->lt_plans, &plan->key, plan);
 
-  cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+  cublasLtEpilogue_t epi = relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
   cublasLtMatmulPreference_t pref = NULL;
   cublasLtMatmulHeuristicResult_t result;
   int found = 0;
@@ -145,13 +147,13 @@ lt_plan_get (FlBackend *b, int64_t M, int64_t K, int64_t N, gboolean accumulate,
 /* TRUE when done (or failed with the error recorded); FALSE: use the plain path. */
 static gboolean
 linear_lt (FlBackend *b, const float *x, const float *w, const float *bias, float *y,
-           int64_t M, int64_t K, int64_t N, gboolean accumulate)
+           int64_t M, int64_t K, int64_t N, gboolean accumulate, gboolean relu)
 {
   FlCudaState *s = fl_cuda_state (b);
   if (!s->lt || ((guintptr) bias & 15) != 0)
     return FALSE;
   int align = common_alignment (x, w, y, K, N, N);
-  FlCudaLtPlan *plan = lt_plan_get (b, M, K, N, accumulate, align);
+  FlCudaLtPlan *plan = lt_plan_get (b, M, K, N, accumulate, align, relu);
   if (!plan->usable)
     return FALSE;
   const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
@@ -193,7 +195,7 @@ linear (FlBackend *b, const float *x, const float *w, const float *bias,
   FlCudaState *s = fl_cuda_state (b);
   float beta = accumulate ? 1.0f : 0.0f;
   if (bias && K > 0 && b->precision != FL_PRECISION_BF16 && s->use_lt
-      && linear_lt (b, x, w, bias, y, M, K, N, accumulate))
+      && linear_lt (b, x, w, bias, y, M, K, N, accumulate, FALSE))
     return;
   if (bias)
     {
@@ -230,6 +232,22 @@ linear (FlBackend *b, const float *x, const float *w, const float *bias,
                                        x, CUDA_R_32F, K, &beta,
                                        y, CUDA_R_32F, N,
                                        s->compute, CUBLAS_GEMM_DEFAULT));
+}
+
+/* y = relu(x @ w + bias): the bias and the relu in the GEMM's epilogue
+ * (cuBLASLt RELU_BIAS), saving a read and a write of y; else two ops. */
+static void
+linear_relu (FlBackend *b, const float *x, const float *w, const float *bias,
+             float *y, int64_t M, int64_t K, int64_t N)
+{
+  if (M <= 0 || N <= 0)
+    return;
+  FlCudaState *s = fl_cuda_state (b);
+  if (bias && K > 0 && b->precision != FL_PRECISION_BF16 && s->use_lt
+      && linear_lt (b, x, w, bias, y, M, K, N, FALSE, TRUE))
+    return;
+  linear (b, x, w, bias, y, M, K, N, FALSE);
+  fl_cuda_relu (b, y, (size_t) (M * N));
 }
 
 static void
@@ -298,6 +316,15 @@ fl_cuda_linear (FlBackend *b, const float *x, const float *w, const float *bias,
 {
   gint64 t0 = fl_cuda_prof_begin (b);
   linear (b, x, w, bias, y, M, K, N, accumulate);
+  fl_cuda_prof_end (b, FL_CUDA_OP_LINEAR, t0, 2.0 * M * K * N);
+}
+
+void
+fl_cuda_linear_relu (FlBackend *b, const float *x, const float *w, const float *bias,
+                     float *y, int64_t M, int64_t K, int64_t N)
+{
+  gint64 t0 = fl_cuda_prof_begin (b);
+  linear_relu (b, x, w, bias, y, M, K, N);
   fl_cuda_prof_end (b, FL_CUDA_OP_LINEAR, t0, 2.0 * M * K * N);
 }
 

@@ -151,6 +151,8 @@ void fl_cuda_layer_norm (FlBackend *b, const float *x, const float *scale,
 void fl_cuda_lt_plans_free (FlBackend *b);
 void fl_cuda_linear (FlBackend *b, const float *x, const float *w, const float *bias,
                      float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate);
+void fl_cuda_linear_relu (FlBackend *b, const float *x, const float *w, const float *bias,
+                          float *y, int64_t M, int64_t K, int64_t N);
 void fl_cuda_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
                            int64_t M, int64_t N, int64_t K, float alpha,
                            const float *A, int64_t lda, int64_t stride_a,
