@@ -1,9 +1,29 @@
 /* OuterProductMean of the trunk:
  * pair[i,j,:] += (sum_s sum_{c,e} l[s,i,c] r[s,j,e] W[c,e,:] + b) / (1e-3 + sum_s m_si m_sj)
- * with l, r = mask * Linear(LayerNorm(msa)). The (i, c, j, e) outer products
- * of a chunk of rows i are one GEMM, reordered to (j, i, c, e) and projected
- * by one linear; the chunk is all rows unless the stack's budget is smaller. */
+ * with l, r = mask * Linear(LayerNorm(msa)).
+ * Deep MSAs: the (i, c, j, e) outer products of a chunk of rows i are one
+ * GEMM, reordered to (j, i, c, e) and projected by one linear; the chunk is
+ * all rows unless the stack's budget is smaller.
+ * Shallow MSAs (S <= c, single sequences above all): the right side is
+ * projected first, R[j,s,c,:] = sum_e r[s,j,e] W[c,e,:], and then
+ * pair[i,j,:] gets sum_{s,c} l[s,i,c] R[j,s,c,:] from one batched GEMM over
+ * j: no L x L x c x c intermediate (268 MB at L = 256) is ever written. */
 #include "fl-trunk-private.h"
+
+static gboolean
+shallow (const FlStackDims *d)
+{
+  return d->S <= d->opm_c;
+}
+
+/* Shallow path, per row i of a chunk: the (L, c_z) update. */
+static size_t
+shallow_fixed (const FlStackDims *d)
+{
+  size_t SL = (size_t) d->S * d->L;
+  /* l and r transposed to (L, S, c); W as (e, c, c_z); R (L, S, c, c_z) */
+  return 2 * SL * d->opm_c + (size_t) d->opm_c * d->opm_c * d->c_z + SL * d->opm_c * d->c_z;
+}
 
 /* per row i of a chunk: the outer products X (oc, L, oc) and their
  * (L, oc, oc) transpose, then the projected (L, c_z) update */
@@ -20,6 +40,9 @@ fl_trunk_outer_product_mean_scratch (const FlStackDims *d)
   size_t lr = 2 * SL * d->opm_c;
   size_t proj = SL * d->c_m;
   size_t chunk = (size_t) fl_trunk_chunk_rows (d, d->L, opm_per_row (d)) * opm_per_row (d);
+  if (shallow (d))
+    chunk = shallow_fixed (d)
+            + (size_t) fl_trunk_chunk_rows (d, d->L, (size_t) d->L * d->c_z) * d->L * d->c_z;
   return lr + MAX (proj, chunk);
 }
 
@@ -56,6 +79,36 @@ fl_trunk_outer_product_mean (FlTrunkCtx *t, const float *msa, const float *msa_m
     FL_OP (b, mul_rows, right, msa_mask, (int64_t) SL, oc);
     fl_scratch_release (t->scratch, m2);
   }
+
+  if (shallow (d))
+    {
+      float *lt = fl_scratch_take (t->scratch, SL * oc);                  /* (L, S, oc) */
+      float *rt = fl_scratch_take (t->scratch, SL * oc);                  /* (L, S, oc) */
+      float *wt = fl_scratch_take (t->scratch, (size_t) oc * oc * cz);    /* (e, c, c_z) */
+      float *R = fl_scratch_take (t->scratch, SL * oc * cz);              /* (L, S, c, c_z) */
+      FL_OP (b, swap01, left, lt, S, L, oc);
+      FL_OP (b, swap01, right, rt, S, L, oc);
+      FL_OP (b, swap01, w_out, wt, oc, oc, cz);
+      /* R[(j,s), (c,z)] = sum_e rt[(j,s), e] wt[e, (c,z)] */
+      FL_OP (b, linear, rt, wt, NULL, R, (int64_t) SL, oc, (int64_t) oc * cz, FALSE);
+      int64_t n_rows = fl_trunk_chunk_rows (d, L, (size_t) L * cz);
+      float *y = fl_scratch_take (t->scratch, (size_t) n_rows * L * cz);  /* (n, L, c_z) */
+      const int64_t K = S * oc;
+      for (int64_t i0 = 0; i0 < L; i0 += n_rows)
+        {
+          int64_t n = MIN (n_rows, L - i0);
+          /* for every j: y[:, j, :] (n, c_z) = lt[i0:i0+n] (n, S*oc) @ R[j] (S*oc, c_z) */
+          FL_OP (b, gemm_batched, FALSE, FALSE, n, cz, K, 1.0f,
+                 lt + i0 * K, K, 0,
+                 R, cz, K * cz, 0.0f,
+                 y, (int64_t) L * cz, cz, L);
+          FL_OP (b, add_row_vector, y, b_out, n * L, cz);
+          FL_OP (b, mul_rows, y, inv_norm + i0 * L, n * L, cz);
+          FL_OP (b, add, pair + i0 * L * cz, y, (size_t) n * L * cz);
+        }
+      fl_scratch_release (t->scratch, mark);
+      return;
+    }
 
   int64_t chunk = fl_trunk_chunk_rows (d, L, opm_per_row (d));
   const int64_t oc2 = (int64_t) oc * oc;
