@@ -1,6 +1,10 @@
 /* The CLI binary: --help lists the commands, --version prints the version,
- * an unknown command is a usage error (exit 2). */
+ * an unknown command is a usage error (exit 2); random-params writes a
+ * loadable parameter file of a preset. */
 #include <glib.h>
+#include <glib/gstdio.h>
+#include "fl-config.h"
+#include "fl-params.h"
 #include <string.h>
 #include <sys/wait.h>
 #include "fl-build-config.h"
@@ -48,6 +52,40 @@ test_unknown (void)
   g_assert_nonnull (strstr (err, "unknown command"));
 }
 
+static void
+test_random_params (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+  run_cli ("random-params --preset model_1_ptm", &out, &err, &status);
+  g_assert_cmpint (status, ==, 2);                        /* --out is required */
+  run_cli ("random-params --preset model_9 --out /dev/null", &out, &err, &status);
+  g_assert_cmpint (status, ==, 1);                        /* no such preset */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_autofree char *dir = g_dir_make_tmp ("fl-random-params-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  g_autofree char *path = g_build_filename (dir, "params_model_2_ptm.npz", NULL);
+  g_autofree char *args = g_strdup_printf ("random-params --preset model_2_ptm --seed 3 --out '%s'", path);
+  run_cli (args, &out, &err, &status);
+  g_assert_cmpint (status, ==, 0);
+  /* It loads as parameters, and the model config inferred from them is the preset's. */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlParams) params = fl_params_load (path, &error);
+  g_assert_no_error (error);
+  FlModelConfig cfg, want;
+  g_assert_true (fl_model_config_from_preset ("model_2_ptm", &want, NULL));
+  cfg = want;
+  g_assert_true (fl_model_config_infer (&cfg, params, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cfg.n_evoformer_blocks, ==, 48);
+  g_assert_cmpint (cfg.c_z, ==, 128);
+  g_assert_true (cfg.has_pae);
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -57,5 +95,6 @@ main (int argc, char **argv)
   g_test_add_func ("/app/cli/help", test_help);
   g_test_add_func ("/app/cli/version", test_version);
   g_test_add_func ("/app/cli/unknown-command", test_unknown);
+  g_test_add_func ("/app/cli/random-params", test_random_params);
   return g_test_run ();
 }
