@@ -442,6 +442,35 @@ cpu_sigmoid_mul (FlBackend *b, float *y, const float *gate, size_t n)
 }
 
 static void
+cpu_add_sigmoid_mul (FlBackend *b, float *y, const float *x, const float *gate, size_t n)
+{
+#pragma omp parallel for if (n > PARALLEL_MIN) schedule (static)
+  for (size_t i = 0; i < n; i++)
+    {
+      float t = x[i] * (1.f / (1.f + fast_expf (-gate[i])));   /* as sigmoid_mul, then add */
+      y[i] += t;
+    }
+}
+
+static void
+cpu_gate_to_channel_first (FlBackend *b, const float *x, const float *gate, const float *mask,
+                           float *y, int64_t A, int64_t B, int64_t C)
+{
+  /* y[c, a, b] = (x[a,b,c] * sigmoid(gate[a,b,c])) * mask[a,b] */
+  const int64_t AB = A * B;
+#pragma omp parallel for if (AB * C > PARALLEL_MIN) schedule (static)
+  for (int64_t r = 0; r < AB; r++)
+    {
+      const float m = mask ? mask[r] : 1.f;
+      for (int64_t c = 0; c < C; c++)
+        {
+          float t = x[r * C + c] * (1.f / (1.f + fast_expf (-gate[r * C + c])));
+          y[c * AB + r] = mask ? t * m : t;
+        }
+    }
+}
+
+static void
 cpu_mul_rows (FlBackend *b, float *y, const float *m, int64_t M, int64_t C)
 {
 #pragma omp parallel for if (M * C > PARALLEL_MIN) schedule (static)
@@ -764,11 +793,13 @@ static const FlBackendOps cpu_ops = {
   .scale = cpu_scale,
   .relu = cpu_relu,
   .sigmoid_mul = cpu_sigmoid_mul,
+  .add_sigmoid_mul = cpu_add_sigmoid_mul,
   .mul_rows = cpu_mul_rows,
   .add_row_vector = cpu_add_row_vector,
   .swap01 = cpu_swap01,
   .to_channel_first = cpu_to_channel_first,
   .from_channel_first = cpu_from_channel_first,
+  .gate_to_channel_first = cpu_gate_to_channel_first,
   .attention = cpu_attention,
   .global_attention = cpu_global_attention,
   .masked_mean = cpu_masked_mean,

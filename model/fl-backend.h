@@ -91,12 +91,20 @@ struct _FlBackendOps {
   /* y (M,C) += x (C) on every row */
   void (*add_row_vector) (FlBackend *b, float *y, const float *x, int64_t M, int64_t C);
 
+  /* y += x * sigmoid(gate), elementwise (a gated residual update). */
+  void (*add_sigmoid_mul) (FlBackend *b, float *y, const float *x, const float *gate, size_t n);
+
   /* ---- layout ---- */
   /* y (B,A,C) = x (A,B,C) with the first two axes swapped (C contiguous). */
   void (*swap01) (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C);
   /* y (C,A,B) = x (A,B,C) and back: channel-first for triangle multiplication. */
   void (*to_channel_first) (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C);
   void (*from_channel_first) (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, int64_t C);
+  /* y (C,A,B) = x (A,B,C) * sigmoid(gate (A,B,C)) * mask (A,B) [mask may be NULL]:
+   * a gated, masked projection moved to channel-first in one pass
+   * (triangle multiplication), the products in that order. */
+  void (*gate_to_channel_first) (FlBackend *b, const float *x, const float *gate,
+                                 const float *mask, float *y, int64_t A, int64_t B, int64_t C);
 
   /* ---- attention ---- */
   /* Gated-free core of AlphaFold's Attention, one call for all batch rows:

@@ -38,37 +38,57 @@ fl_trunk_triangle_multiplication (FlTrunkCtx *t, gboolean outgoing, float *pair,
 
   FL_OP (b, layer_norm, pair, W ("layer_norm_input//scale"), W ("layer_norm_input//offset"),
          xin, LL, cz);
-  /* left = mask * proj * sigmoid(gate) (mask is 0/1: order is exact) */
-  FL_OP (b, linear, xin, W ("left_projection//weights"), W ("left_projection//bias"),
-         pa, LL, cz, mc, FALSE);
-  FL_OP (b, linear, xin, W ("left_gate//weights"), W ("left_gate//bias"), pt, LL, cz, mc, FALSE);
-  FL_OP (b, sigmoid_mul, pa, pt, (size_t) LL * mc);
-  FL_OP (b, mul_rows, pa, pair_mask, LL, mc);
-  FL_OP (b, linear, xin, W ("right_projection//weights"), W ("right_projection//bias"),
-         pb, LL, cz, mc, FALSE);
-  FL_OP (b, linear, xin, W ("right_gate//weights"), W ("right_gate//bias"), pt, LL, cz, mc, FALSE);
-  FL_OP (b, sigmoid_mul, pb, pt, (size_t) LL * mc);
-  FL_OP (b, mul_rows, pb, pair_mask, LL, mc);
-
-  FL_OP (b, to_channel_first, pa, pt, L, L, mc);   /* pt = left  (mc, L, L) */
-  FL_OP (b, to_channel_first, pb, pa, L, L, mc);   /* pa = right (mc, L, L) */
-  if (outgoing)
-    /* a_c (i,j) = left_c (i,k) @ right_c (j,k)^T */
-    FL_OP (b, gemm_batched, FALSE, TRUE, L, L, L, 1.0f, pt, L, LL, pa, L, LL,
-           0.0f, pb, L, LL, mc);
-  else
-    /* a_c (i,j) = right_c (k,i)^T @ left_c (k,j) */
-    FL_OP (b, gemm_batched, TRUE, FALSE, L, L, L, 1.0f, pa, L, LL, pt, L, LL,
-           0.0f, pb, L, LL, mc);
-  FL_OP (b, from_channel_first, pb, pt, L, L, mc); /* pt = a (L, L, mc) */
-  FL_OP (b, layer_norm, pt, W ("center_layer_norm//scale"), W ("center_layer_norm//offset"),
-         pt, LL, mc);
   FL_OP (b, linear, xin, W ("gating_linear//weights"), W ("gating_linear//bias"),
          gate, LL, cz, cz, FALSE);
+  /* left = mask * proj * sigmoid(gate) (mask is 0/1: order is exact), channel-first */
+  const float *left, *right;
+  FL_OP (b, linear, xin, W ("left_projection//weights"), W ("left_projection//bias"),
+         pa, LL, cz, mc, FALSE);
+  FL_OP (b, linear, xin, W ("left_gate//weights"), W ("left_gate//bias"), pb, LL, cz, mc, FALSE);
+  if (mc <= cz)
+    {
+      /* One pass each: gate, mask and the move to (mc, L, L); the right side
+       * lands in xin, free once its two projections are made. */
+      FL_OP (b, gate_to_channel_first, pa, pb, pair_mask, pt, L, L, mc);
+      FL_OP (b, linear, xin, W ("right_projection//weights"), W ("right_projection//bias"),
+             pa, LL, cz, mc, FALSE);
+      FL_OP (b, linear, xin, W ("right_gate//weights"), W ("right_gate//bias"), pb, LL, cz, mc,
+             FALSE);
+      FL_OP (b, gate_to_channel_first, pa, pb, pair_mask, xin, L, L, mc);
+      left = pt;
+      right = xin;
+    }
+  else
+    {
+      /* xin is too small for an (mc, L, L) side: gate and mask in place, then move. */
+      FL_OP (b, sigmoid_mul, pa, pb, (size_t) LL * mc);
+      FL_OP (b, mul_rows, pa, pair_mask, LL, mc);
+      FL_OP (b, linear, xin, W ("right_projection//weights"), W ("right_projection//bias"),
+             pb, LL, cz, mc, FALSE);
+      FL_OP (b, linear, xin, W ("right_gate//weights"), W ("right_gate//bias"), pt, LL, cz, mc,
+             FALSE);
+      FL_OP (b, sigmoid_mul, pb, pt, (size_t) LL * mc);
+      FL_OP (b, mul_rows, pb, pair_mask, LL, mc);
+      FL_OP (b, to_channel_first, pa, pt, L, L, mc);   /* pt = left  (mc, L, L) */
+      FL_OP (b, to_channel_first, pb, pa, L, L, mc);   /* pa = right (mc, L, L) */
+      left = pt;
+      right = pa;
+    }
+  float *prod = mc <= cz ? pa : pb;                /* the buffer neither side is in */
+  if (outgoing)
+    /* a_c (i,j) = left_c (i,k) @ right_c (j,k)^T */
+    FL_OP (b, gemm_batched, FALSE, TRUE, L, L, L, 1.0f, left, L, LL, right, L, LL,
+           0.0f, prod, L, LL, mc);
+  else
+    /* a_c (i,j) = right_c (k,i)^T @ left_c (k,j) */
+    FL_OP (b, gemm_batched, TRUE, FALSE, L, L, L, 1.0f, right, L, LL, left, L, LL,
+           0.0f, prod, L, LL, mc);
+  FL_OP (b, from_channel_first, prod, pt, L, L, mc); /* pt = a (L, L, mc) */
+  FL_OP (b, layer_norm, pt, W ("center_layer_norm//scale"), W ("center_layer_norm//offset"),
+         pt, LL, mc);
   FL_OP (b, linear, pt, W ("output_projection//weights"), W ("output_projection//bias"),
          xin, LL, mc, cz, FALSE);
-  FL_OP (b, sigmoid_mul, xin, gate, (size_t) LL * cz);
-  FL_OP (b, add, pair, xin, (size_t) LL * cz);
+  FL_OP (b, add_sigmoid_mul, pair, xin, gate, (size_t) LL * cz);
   fl_scratch_release (t->scratch, mark);
 #undef W
 }

@@ -281,6 +281,27 @@ test_layout (void)
           check_close ("from_channel_first", z, ref, n, 0);
           buf_check_guard (y, n);
           buf_check_guard (z, n);
+
+          /* gate_to_channel_first and add_sigmoid_mul against double references */
+          float *g = buf_random (n, 51), *m = buf_random (A * B, 52);
+          for (int64_t r = 0; r < A * B; r++)
+            m[r] = m[r] > 0.f ? 1.f : 0.f;
+          for (int with_mask = 0; with_mask < 2; with_mask++)
+            {
+              for (int64_t r = 0; r < A * B; r++)
+                for (int64_t k = 0; k < C; k++)
+                  ref[k * A * B + r] = x[r * C + k] / (1.0 + exp (-(double) g[r * C + k]))
+                                       * (with_mask ? m[r] : 1.0);
+              FL_OP (backend, gate_to_channel_first, x, g, with_mask ? m : NULL, y, A, B, C);
+              check_close ("gate_to_channel_first", y, ref, n, 1e-5);
+              buf_check_guard (y, n);
+            }
+          for (int64_t i = 0; i < n; i++)
+            ref[i] = z[i] + x[i] / (1.0 + exp (-(double) g[i]));
+          FL_OP (backend, add_sigmoid_mul, z, x, g, (size_t) n);
+          check_close ("add_sigmoid_mul", z, ref, n, 1e-5);
+          buf_check_guard (z, n);
+          buf_free (g); buf_free (m);
           buf_free (x); buf_free (y); buf_free (z);
         }
 }

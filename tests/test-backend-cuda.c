@@ -393,6 +393,17 @@ test_layout (void)
       FL_OP (gpu, from_channel_first, y.g, z.g, A, B, C);
       pair_check ("from_channel_first", &z, 0.0);
       fl_test_assert_close ("channel-first round trip", z.c, x.c, n, 0.0);
+      Pair g = pair_random (gpu, n), m = pair_mask (gpu, A * B);
+      for (int with_mask = 0; with_mask < 2; with_mask++)
+        {
+          FL_OP (cpu, gate_to_channel_first, x.c, g.c, with_mask ? m.c : NULL, y.c, A, B, C);
+          FL_OP (gpu, gate_to_channel_first, x.g, g.g, with_mask ? m.g : NULL, y.g, A, B, C);
+          pair_check ("gate_to_channel_first", &y, 1e-6);
+        }
+      FL_OP (cpu, add_sigmoid_mul, z.c, x.c, g.c, (size_t) n);
+      FL_OP (gpu, add_sigmoid_mul, z.g, x.g, g.g, (size_t) n);
+      pair_check ("add_sigmoid_mul", &z, 1e-6);
+      pair_free (&g); pair_free (&m);
       pair_free (&x); pair_free (&y); pair_free (&z);
     }
 }

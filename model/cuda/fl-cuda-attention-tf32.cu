@@ -148,7 +148,7 @@ stage_tile (float *st, const float *__restrict__ k, const float *__restrict__ v,
 
 template <int DP, int BK>
 __global__ static void
-__launch_bounds__ (32 * TF_WARPS)
+__launch_bounds__ (32 * TF_WARPS, DP >= 128 ? 1 : 3)   /* 3 blocks per SM fit in shared memory; room for 160+ registers, no spills */
 k_tf32_attention (const float *__restrict__ q, const float *__restrict__ k,
                   const float *__restrict__ v, const float *__restrict__ key_mask,
                   const float *__restrict__ bias, float *__restrict__ out,

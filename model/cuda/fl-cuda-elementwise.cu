@@ -54,6 +54,17 @@ k_sigmoid_mul (float *y, const float *g, size_t n)
     y[i] *= 1.0f / (1.0f + expf (-g[i]));
 }
 
+__global__ static void
+k_add_sigmoid_mul (float *y, const float *x, const float *g, size_t n)
+{
+  for (size_t i = blockIdx.x * (size_t) blockDim.x + threadIdx.x; i < n;
+       i += (size_t) gridDim.x * blockDim.x)
+    {
+      float t = x[i] * (1.0f / (1.0f + expf (-g[i])));
+      y[i] += t;
+    }
+}
+
 /* y (M,C) *= m (M) */
 __global__ static void
 k_mul_rows (float *y, const float *m, int64_t M, int64_t C)
@@ -137,6 +148,12 @@ void
 fl_cuda_relu (FlBackend *b, float *y, size_t n)
 {
   LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_relu, n, y, n);
+}
+
+void
+fl_cuda_add_sigmoid_mul (FlBackend *b, float *y, const float *x, const float *gate, size_t n)
+{
+  LAUNCH_1D (b, FL_CUDA_OP_ELEMENTWISE, k_add_sigmoid_mul, n, y, x, gate, n);
 }
 
 void
@@ -237,6 +254,59 @@ transpose (FlBackend *b, const float *x, float *y, int64_t R, int64_t C)
   gint64 t0 = fl_cuda_prof_begin (b);
   k_transpose<<<grid, block, 0, fl_cuda_stream (b)>>> (x, y, R, C);
   FL_CUDA_CHECK_LAUNCH (b, "k_transpose");
+  fl_cuda_prof_end (b, FL_CUDA_OP_LAYOUT, t0, 0);
+}
+
+/* The transpose with the gate and the mask applied on the way:
+ * y[c, r] = (x[r, c] * sigmoid(g[r, c])) * mask[r]. */
+__global__ static void
+k_gate_transpose (const float *x, const float *g, const float *mask, float *y,
+                  int64_t R, int64_t C)
+{
+  __shared__ float tile[TILE][TILE + 1];
+  int64_t r0 = (int64_t) blockIdx.y * TILE, c0 = (int64_t) blockIdx.x * TILE;
+  for (int64_t rr = r0; rr < R; rr += (int64_t) gridDim.y * TILE)
+    {
+      for (int dy = threadIdx.y; dy < TILE; dy += blockDim.y)
+        {
+          int64_t r = rr + dy, c = c0 + threadIdx.x;
+          if (r < R && c < C)
+            {
+              float t = x[r * C + c] * (1.0f / (1.0f + expf (-g[r * C + c])));
+              tile[dy][threadIdx.x] = mask ? t * mask[r] : t;
+            }
+        }
+      __syncthreads ();
+      for (int dy = threadIdx.y; dy < TILE; dy += blockDim.y)
+        {
+          int64_t c = c0 + dy, r = rr + threadIdx.x;
+          if (r < R && c < C)
+            y[c * R + r] = tile[threadIdx.x][dy];
+        }
+      __syncthreads ();
+    }
+}
+
+void
+fl_cuda_gate_to_channel_first (FlBackend *b, const float *x, const float *gate,
+                               const float *mask, float *y, int64_t A, int64_t B, int64_t C)
+{
+  const int64_t R = A * B;
+  if (R <= 0 || C <= 0)
+    return;
+  int64_t gx = (C + TILE - 1) / TILE, gy = (R + TILE - 1) / TILE;
+  if (gx > 0x7fffffff)
+    {
+      fl_backend_fail (b, FL_BACKEND_ERROR_UNSUPPORTED,
+                       "%s:%d: transpose with %" G_GINT64_FORMAT " columns is too wide",
+                       __FILE__, __LINE__, C);
+      return;
+    }
+  dim3 grid ((unsigned) gx, (unsigned) MIN (gy, (int64_t) 65535));
+  dim3 block (TILE, 8);
+  gint64 t0 = fl_cuda_prof_begin (b);
+  k_gate_transpose<<<grid, block, 0, fl_cuda_stream (b)>>> (x, gate, mask, y, R, C);
+  FL_CUDA_CHECK_LAUNCH (b, "k_gate_transpose");
   fl_cuda_prof_end (b, FL_CUDA_OP_LAYOUT, t0, 0);
 }
 

@@ -129,6 +129,9 @@ void fl_cuda_mul (FlBackend *b, float *y, const float *x, size_t n);
 void fl_cuda_scale (FlBackend *b, float *y, float alpha, size_t n);
 void fl_cuda_relu (FlBackend *b, float *y, size_t n);
 void fl_cuda_sigmoid_mul (FlBackend *b, float *y, const float *gate, size_t n);
+void fl_cuda_add_sigmoid_mul (FlBackend *b, float *y, const float *x, const float *gate, size_t n);
+void fl_cuda_gate_to_channel_first (FlBackend *b, const float *x, const float *gate,
+                                    const float *mask, float *y, int64_t A, int64_t B, int64_t C);
 void fl_cuda_mul_rows (FlBackend *b, float *y, const float *m, int64_t M, int64_t C);
 void fl_cuda_add_row_vector (FlBackend *b, float *y, const float *x, int64_t M, int64_t C);
 void fl_cuda_set_rows (FlBackend *b, float *y, const float *x, int64_t M, int64_t C);
