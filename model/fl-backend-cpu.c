@@ -566,7 +566,7 @@ softmax_row (float *row, int64_t n)
 
 static void
 cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
-               const float *key_mask, const float *bias, float *out,
+               const float *key_mask, const float *bias, const float *gate, float *out,
                int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                float *probs_mean)
 {
@@ -638,6 +638,14 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
               }
             /* out (nq,D) = weights (nq,Lk) @ v_bh (Lk,D) */
             gemm_serial (FALSE, FALSE, nq, D, Lk, 1.f, logits, Lk, vb, row, 0.f, ob, row);
+            if (gate)
+              {
+                /* as sigmoid_mul */
+                const float *gb = gate + (bi * Lq + i0) * row + h * D;
+                for (int64_t i = 0; i < nq; i++)
+                  for (int64_t d = 0; d < D; d++)
+                    ob[i * row + d] *= 1.f / (1.f + fast_expf (-gb[i * row + d]));
+              }
           }
       }
   }

@@ -107,18 +107,20 @@ struct _FlBackendOps {
                                  const float *mask, float *y, int64_t A, int64_t B, int64_t C);
 
   /* ---- attention ---- */
-  /* Gated-free core of AlphaFold's Attention, one call for all batch rows:
+  /* The core of AlphaFold's Attention, one call for all batch rows:
    *   logits[b,h,i,j] = (q[b,i,h,:] . k[b,j,h,:]) * D^-0.5
    *                     + (key_mask ? (key_mask[b,j] > 0 ? 0 : -1e9) : 0)
    *                     + (bias ? bias[h,i,j] : 0)
    *   out[b,i,h,:] = softmax_j(logits) @ v[b,j,h,:]
-   * q (B,Lq,H,D), k,v (B,Lk,H,D), key_mask (B,Lk) or NULL, bias (H,Lq,Lk) or
+   *                  [* sigmoid(gate[b,i,h,:]) when gate is not NULL: the gating,
+   *                   in the kernel's last step instead of a pass of its own]
+   * q (B,Lq,H,D), k,v (B,Lk,H,D), gate (B,Lq,H,D) or NULL, key_mask (B,Lk) or NULL, bias (H,Lq,Lk) or
    * NULL (shared by every b), out (B,Lq,H,D). AlphaFold adds the mask as
    * 1e9*(mask-1), which equals the above for 0/1 masks. Must not materialise
    * B*H*Lq*Lk logits on a GPU (online softmax over key tiles).
    * probs_mean: if not NULL, also writes mean_b softmax (H,Lq,Lk) (attention capture). */
   void (*attention) (FlBackend *b, const float *q, const float *k, const float *v,
-                     const float *key_mask, const float *bias, float *out,
+                     const float *key_mask, const float *bias, const float *gate, float *out,
                      int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                      float *probs_mean);
   /* AlphaFold's GlobalAttention core (extra-MSA column attention) for N

@@ -71,7 +71,7 @@ fl_trunk_gated_attention (FlTrunkCtx *t, const char *scope, const float *x,
       float *pm = NULL;
       if (probs_mean)
         pm = (b0 == 0 || !probs_tmp) ? probs_mean : probs_tmp;
-      FL_OP (b, attention, q, k, v, key_mask ? key_mask + b0 * Lq : NULL, bias, o,
+      FL_OP (b, attention, q, k, v, key_mask ? key_mask + b0 * Lq : NULL, bias, g, o,
              n, Lq, Lq, H, D, pm);
       if (pm && n < B)
         {
@@ -80,7 +80,6 @@ fl_trunk_gated_attention (FlTrunkCtx *t, const char *scope, const float *x,
           if (pm != probs_mean)
             FL_OP (b, add, probs_mean, pm, (size_t) H * Lq * Lq);
         }
-      FL_OP (b, sigmoid_mul, o, g, (size_t) rows * hd);
       FL_OP (b, linear, o, wo, bo, y + b0 * Lq * c, rows, hd, c, accumulate);
     }
   fl_scratch_release (t->scratch, mark);

@@ -415,7 +415,7 @@ ipa_forward (FlStructureModule *sm)
   float *dq = sm->qkv, *dk = dq + n_qkv, *dv = dk + n_qkv;
   FL_OP (b, upload, sm->qkv, sm->h_qkv, 3 * n_qkv);
   /* softmax(scalar + point + pair bias + mask) over residues, and its values. */
-  FL_OP (b, attention, dq, dk, dv, NULL, sm->bias, sm->attn_out, 1, L, L, H, D, sm->probs);
+  FL_OP (b, attention, dq, dk, dv, NULL, sm->bias, NULL, sm->attn_out, 1, L, L, H, D, sm->probs);
   /* Pair-weighted sum: r2d[i, h, :] = sum_j probs[h, i, j] pair_ln[i, j, :]. */
   FL_OP (b, gemm_batched, FALSE, FALSE, H, sm->c_z, L, 1.f,
          sm->probs, (int64_t) L * L, L,

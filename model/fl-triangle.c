@@ -167,7 +167,7 @@ fl_trunk_triangle_attention (FlTrunkCtx *t, gboolean ending, float *pair,
       FL_OP (b, linear, xr, fl_trunk_weight (t, wk), NULL, k, L, cz, hd, FALSE);
       g_snprintf (wk, sizeof wk, "%s//value_w", scope);
       FL_OP (b, linear, xr, fl_trunk_weight (t, wk), NULL, v, L, cz, hd, FALSE);
-      FL_OP (b, attention, q, k, v, mask + (int64_t) capture_residue * L, bias, o,
+      FL_OP (b, attention, q, k, v, mask + (int64_t) capture_residue * L, bias, NULL, o,
              1, L, L, H, D, p);
       FL_OP (b, download, capture, p, (size_t) H * LL);
       fl_scratch_release (t->scratch, m3);

@@ -376,15 +376,21 @@ test_attention (void)
         attention_ref (q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL, ref, ref_mean,
                        B, Lq, Lk, H, D);
         FL_OP (backend, attention, q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL,
-               out, B, Lq, Lk, H, D, mean);
+               NULL, out, B, Lq, Lk, H, D, mean);
         check_close ("attention", out, ref, B * Lq * H * D, 1e-5);
         check_close ("attention probs_mean", mean, ref_mean, H * Lq * Lk, 1e-5);
         buf_check_guard (out, B * Lq * H * D);
         buf_check_guard (mean, H * Lq * Lk);
         /* Without capture the output is the same. */
         FL_OP (backend, attention, q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL,
-               out, B, Lq, Lk, H, D, NULL);
+               NULL, out, B, Lq, Lk, H, D, NULL);
         check_close ("attention (no capture)", out, ref, B * Lq * H * D, 1e-5);
+        /* Gated: out * sigmoid(gate) (q doubles as the gate values). */
+        for (int64_t i = 0; i < B * Lq * H * D; i++)
+          ref[i] /= 1.0 + exp (-(double) q[i]);
+        FL_OP (backend, attention, q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL,
+               q, out, B, Lq, Lk, H, D, NULL);
+        check_close ("attention (gated)", out, ref, B * Lq * H * D, 1e-5);
         buf_free (q); buf_free (k); buf_free (v); buf_free (bias);
         buf_free (mask); buf_free (out); buf_free (mean);
       }

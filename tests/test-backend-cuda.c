@@ -479,9 +479,9 @@ check_attention (int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
   FL_OP (cpu, scale, q.c, 2.0f, (size_t) q.n);
   FL_OP (gpu, scale, q.g, 2.0f, (size_t) q.n);
   FL_OP (cpu, attention, q.c, k.c, v.c, with_mask ? mask.c : NULL, with_bias ? bias.c : NULL,
-         out.c, B, Lq, Lk, H, D, capture ? pm.c : NULL);
+         NULL, out.c, B, Lq, Lk, H, D, capture ? pm.c : NULL);
   FL_OP (gpu, attention, q.g, k.g, v.g, with_mask ? mask.g : NULL, with_bias ? bias.g : NULL,
-         out.g, B, Lq, Lk, H, D, capture ? pm.g : NULL);
+         NULL, out.g, B, Lq, Lk, H, D, capture ? pm.g : NULL);
   g_autofree char *label = g_strdup_printf ("attention B=%" G_GINT64_FORMAT " Lq=%" G_GINT64_FORMAT
                                             " Lk=%" G_GINT64_FORMAT " H=%" G_GINT64_FORMAT
                                             " D=%" G_GINT64_FORMAT " mask=%d bias=%d",
@@ -492,6 +492,15 @@ check_attention (int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
       g_autofree char *l2 = g_strconcat (label, " probs_mean", NULL);
       pair_check (l2, &pm, att_tol);
     }
+  /* Gated (out * sigmoid(gate) in the kernel's last step). */
+  Pair gate = pair_random (gpu, B * Lq * H * D), out2 = pair_poison (gpu, B * Lq * H * D);
+  FL_OP (cpu, attention, q.c, k.c, v.c, with_mask ? mask.c : NULL, with_bias ? bias.c : NULL,
+         gate.c, out2.c, B, Lq, Lk, H, D, NULL);
+  FL_OP (gpu, attention, q.g, k.g, v.g, with_mask ? mask.g : NULL, with_bias ? bias.g : NULL,
+         gate.g, out2.g, B, Lq, Lk, H, D, NULL);
+  g_autofree char *l3 = g_strconcat (label, " gated", NULL);
+  pair_check (l3, &out2, att_tol);
+  pair_free (&gate); pair_free (&out2);
   pair_free (&q); pair_free (&k); pair_free (&v); pair_free (&mask); pair_free (&bias);
   pair_free (&out); pair_free (&pm);
 }

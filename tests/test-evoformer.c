@@ -921,9 +921,9 @@ COUNT (to_channel_first, (FlBackend *b, const float *x, float *y, int64_t A, int
 COUNT (from_channel_first, (FlBackend *b, const float *x, float *y, int64_t A, int64_t B,
                             int64_t C), (b, x, y, A, B, C))
 COUNT (attention, (FlBackend *b, const float *q, const float *k, const float *v,
-                   const float *m, const float *bias, float *o, int64_t B, int64_t Lq,
-                   int64_t Lk, int64_t H, int64_t D, float *p),
-       (b, q, k, v, m, bias, o, B, Lq, Lk, H, D, p))
+                   const float *m, const float *bias, const float *g, float *o, int64_t B,
+                   int64_t Lq, int64_t Lk, int64_t H, int64_t D, float *p),
+       (b, q, k, v, m, bias, g, o, B, Lq, Lk, H, D, p))
 COUNT (global_attention, (FlBackend *b, const float *q, const float *k, const float *v,
                           const float *m, float *o, int64_t N, int64_t S, int64_t H, int64_t D),
        (b, q, k, v, m, o, N, S, H, D))

@@ -91,7 +91,8 @@ __global__ static void
 __launch_bounds__ (32 * MMA_WARPS)
 k_mma_attention (const float *__restrict__ q, const float *__restrict__ k,
                  const float *__restrict__ v, const float *__restrict__ key_mask,
-                 const float *__restrict__ bias, float *__restrict__ out,
+                 const float *__restrict__ bias, const float *__restrict__ gate,
+                 float *__restrict__ out,
                  int64_t Lq, int64_t Lk, int64_t H, int D, float qscale,
                  float *__restrict__ stats_m, float *__restrict__ stats_l)
 {
@@ -310,9 +311,16 @@ k_mma_attention (const float *__restrict__ q, const float *__restrict__ k,
         if (d >= D)
           continue;
         if (r0 < Lq)
-          out[((bb * Lq + r0) * H + h) * D + d] = o[dn][e] * inv0;
+          {
+            const size_t i = ((bb * Lq + r0) * H + h) * D + d;
+            out[i] = gate ? o[dn][e] * inv0 * (1.0f / (1.0f + expf (-gate[i]))) : o[dn][e] * inv0;
+          }
         if (r1 < Lq)
-          out[((bb * Lq + r1) * H + h) * D + d] = o[dn][2 + e] * inv1;
+          {
+            const size_t i = ((bb * Lq + r1) * H + h) * D + d;
+            out[i] = gate ? o[dn][2 + e] * inv1 * (1.0f / (1.0f + expf (-gate[i])))
+                          : o[dn][2 + e] * inv1;
+          }
       }
   if (stats_m && t == 0)
     {
@@ -332,16 +340,17 @@ k_mma_attention (const float *__restrict__ q, const float *__restrict__ k,
 template <int DP, int BK, bool BF16>
 static void
 launch (cudaStream_t st, dim3 grid, const float *q, const float *k, const float *v,
-        const float *key_mask, const float *bias, float *out, int64_t Lq, int64_t Lk,
+        const float *key_mask, const float *bias, const float *gate, float *out,
+        int64_t Lq, int64_t Lk,
         int64_t H, int D, float *stats_m, float *stats_l)
 {
   k_mma_attention<DP, BK, BF16><<<grid, 32 * MMA_WARPS, 0, st>>> (
-    q, k, v, key_mask, bias, out, Lq, Lk, H, D, 1.0f / sqrtf ((float) D), stats_m, stats_l);
+    q, k, v, key_mask, bias, gate, out, Lq, Lk, H, D, 1.0f / sqrtf ((float) D), stats_m, stats_l);
 }
 
 gboolean
 fl_cuda_attention_mma (FlBackend *b, const float *q, const float *k, const float *v,
-                       const float *key_mask, const float *bias, float *out,
+                       const float *key_mask, const float *bias, const float *gate, float *out,
                        int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                        float *stats_m, float *stats_l)
 {
@@ -358,12 +367,12 @@ fl_cuda_attention_mma (FlBackend *b, const float *q, const float *k, const float
   const int d = (int) D;
   const bool bf = b->precision == FL_PRECISION_BF16;
 #define FL_MMA_CASE(DP, BK)                                                              \
-  (bf ? launch<DP, BK, true> (st, grid, q, k, v, key_mask, bias, out, Lq, Lk, H, d,      \
+  (bf ? launch<DP, BK, true> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d,      \
                               stats_m, stats_l)                                          \
-      : launch<DP, BK, false> (st, grid, q, k, v, key_mask, bias, out, Lq, Lk, H, d,     \
+      : launch<DP, BK, false> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d,     \
                                stats_m, stats_l))
   if (D <= 8 && !bf)
-    launch<8, 64, false> (st, grid, q, k, v, key_mask, bias, out, Lq, Lk, H, d, stats_m, stats_l);
+    launch<8, 64, false> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   else if (D <= 16)
     FL_MMA_CASE (16, 64);
   else if (D <= 32)

@@ -151,7 +151,8 @@ __global__ static void
 __launch_bounds__ (32 * TF_WARPS, DP >= 128 ? 1 : 3)   /* 3 blocks per SM fit in shared memory; room for 160+ registers, no spills */
 k_tf32_attention (const float *__restrict__ q, const float *__restrict__ k,
                   const float *__restrict__ v, const float *__restrict__ key_mask,
-                  const float *__restrict__ bias, float *__restrict__ out,
+                  const float *__restrict__ bias, const float *__restrict__ gate,
+                  float *__restrict__ out,
                   int64_t Lq, int64_t Lk, int64_t H, int D, float qscale, bool vec,
                   float *__restrict__ stats_m, float *__restrict__ stats_l)
 {
@@ -305,9 +306,16 @@ k_tf32_attention (const float *__restrict__ q, const float *__restrict__ k,
         if (d >= D)
           continue;
         if (r0 < Lq)
-          out[((bb * Lq + r0) * H + h) * D + d] = o[dn][e] * inv0;
+          {
+            const size_t i = ((bb * Lq + r0) * H + h) * D + d;
+            out[i] = gate ? o[dn][e] * inv0 * (1.0f / (1.0f + expf (-gate[i]))) : o[dn][e] * inv0;
+          }
         if (r1 < Lq)
-          out[((bb * Lq + r1) * H + h) * D + d] = o[dn][2 + e] * inv1;
+          {
+            const size_t i = ((bb * Lq + r1) * H + h) * D + d;
+            out[i] = gate ? o[dn][2 + e] * inv1 * (1.0f / (1.0f + expf (-gate[i])))
+                          : o[dn][2 + e] * inv1;
+          }
       }
   if (stats_m && t == 0)
     {
@@ -327,7 +335,8 @@ k_tf32_attention (const float *__restrict__ q, const float *__restrict__ k,
 template <int DP, int BK>
 static gboolean
 launch (FlBackend *b, dim3 grid, const float *q, const float *k, const float *v,
-        const float *key_mask, const float *bias, float *out, int64_t Lq, int64_t Lk,
+        const float *key_mask, const float *bias, const float *gate, float *out,
+        int64_t Lq, int64_t Lk,
         int64_t H, int D, float *stats_m, float *stats_l)
 {
   const size_t smem = tf_smem_bytes<DP, BK> ();
@@ -346,13 +355,13 @@ launch (FlBackend *b, dim3 grid, const float *q, const float *k, const float *v,
                    && ((uintptr_t) k % 16) == 0 && ((uintptr_t) v % 16) == 0
                    && (!bias || ((uintptr_t) bias % 16) == 0);
   k_tf32_attention<DP, BK><<<grid, 32 * TF_WARPS, smem, fl_cuda_stream (b)>>> (
-    q, k, v, key_mask, bias, out, Lq, Lk, H, D, 1.0f / sqrtf ((float) D), vec, stats_m, stats_l);
+    q, k, v, key_mask, bias, gate, out, Lq, Lk, H, D, 1.0f / sqrtf ((float) D), vec, stats_m, stats_l);
   return FL_CUDA_CHECK_LAUNCH (b, "k_tf32_attention");
 }
 
 gboolean
 fl_cuda_attention_tf32 (FlBackend *b, const float *q, const float *k, const float *v,
-                        const float *key_mask, const float *bias, float *out,
+                        const float *key_mask, const float *bias, const float *gate, float *out,
                         int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                         float *stats_m, float *stats_l)
 {
@@ -367,15 +376,15 @@ fl_cuda_attention_tf32 (FlBackend *b, const float *q, const float *k, const floa
   dim3 grid ((unsigned) (B * H), (unsigned) qtiles);
   const int d = (int) D;
   if (D <= 8)
-    return launch<8, 64> (b, grid, q, k, v, key_mask, bias, out, Lq, Lk, H, d, stats_m, stats_l);
+    return launch<8, 64> (b, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   if (D <= 16)
-    return launch<16, 64> (b, grid, q, k, v, key_mask, bias, out, Lq, Lk, H, d, stats_m, stats_l);
+    return launch<16, 64> (b, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   if (D <= 32)
-    return launch<32, 64> (b, grid, q, k, v, key_mask, bias, out, Lq, Lk, H, d, stats_m, stats_l);
+    return launch<32, 64> (b, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   if (D <= 64)
-    return launch<64, 32> (b, grid, q, k, v, key_mask, bias, out, Lq, Lk, H, d, stats_m, stats_l);
+    return launch<64, 32> (b, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   if (D <= 128)
-    return launch<128, 32> (b, grid, q, k, v, key_mask, bias, out, Lq, Lk, H, d, stats_m, stats_l);
+    return launch<128, 32> (b, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   fl_backend_fail (b, FL_BACKEND_ERROR_UNSUPPORTED,
                    "%s:%d: attention head width %" G_GINT64_FORMAT " > 128 is not supported",
                    __FILE__, __LINE__, D);

@@ -38,7 +38,8 @@ __global__ static void
 __launch_bounds__ (BQ)
 k_flash_attention (const float *__restrict__ q, const float *__restrict__ k,
                    const float *__restrict__ v, const float *__restrict__ key_mask,
-                   const float *__restrict__ bias, float *__restrict__ out,
+                   const float *__restrict__ bias, const float *__restrict__ gate,
+                   float *__restrict__ out,
                    int64_t B, int64_t Lq, int64_t Lk, int64_t H, int D, float qscale,
                    float *__restrict__ stats_m, float *__restrict__ stats_l)
 {
@@ -144,11 +145,12 @@ k_flash_attention (const float *__restrict__ q, const float *__restrict__ k,
   if (active)
     {
       float inv = 1.0f / l;
-      float *op = out + ((bb * Lq + i) * H + h) * D;
+      const size_t o0 = ((bb * Lq + i) * H + h) * D;
 #pragma unroll
       for (int d = 0; d < DP; d++)
         if (d < D)
-          op[d] = acc[d] * inv;
+          out[o0 + d] = gate ? acc[d] * inv * (1.0f / (1.0f + expf (-gate[o0 + d])))
+                             : acc[d] * inv;
       if (stats_m)
         {
           stats_m[bh * Lq + i] = m;
@@ -207,7 +209,7 @@ k_attention_probs_mean (const float *__restrict__ q, const float *__restrict__ k
 template <int DP, int BK>
 static void
 launch_flash (FlBackend *b, const float *q, const float *k, const float *v,
-              const float *key_mask, const float *bias, float *out,
+              const float *key_mask, const float *bias, const float *gate, float *out,
               int64_t B, int64_t Lq, int64_t Lk, int64_t H, int D, float *probs_mean)
 {
   const int BQ = 64;
@@ -234,18 +236,19 @@ launch_flash (FlBackend *b, const float *q, const float *k, const float *v,
     {
       /* Tensor cores: fl-cuda-attention-tf32.cu (tf32), fl-cuda-attention-mma.cu (bf16). */
       gboolean ok = b->precision == FL_PRECISION_TF32
-                    ? fl_cuda_attention_tf32 (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D,
-                                              stats_m, stats_l)
-                    : fl_cuda_attention_mma (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D,
-                                             stats_m, stats_l);
+                    ? fl_cuda_attention_tf32 (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk,
+                                              H, D, stats_m, stats_l)
+                    : fl_cuda_attention_mma (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk,
+                                             H, D, stats_m, stats_l);
       if (!ok)
         return;
     }
   else
     {
       dim3 grid ((unsigned) (B * H), (unsigned) qtiles);
-      k_flash_attention<DP, 64, BK><<<grid, BQ, 0, st>>> (q, k, v, key_mask, bias, out, B, Lq,
-                                                          Lk, H, D, qscale, stats_m, stats_l);
+      k_flash_attention<DP, 64, BK><<<grid, BQ, 0, st>>> (q, k, v, key_mask, bias, gate, out,
+                                                          B, Lq, Lk, H, D, qscale, stats_m,
+                                                          stats_l);
       if (!FL_CUDA_CHECK_LAUNCH (b, "k_flash_attention"))
         return;
     }
@@ -269,7 +272,7 @@ launch_flash (FlBackend *b, const float *q, const float *k, const float *v,
 
 static void
 attention (FlBackend *b, const float *q, const float *k, const float *v,
-           const float *key_mask, const float *bias, float *out,
+           const float *key_mask, const float *bias, const float *gate, float *out,
            int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
            float *probs_mean)
 {
@@ -283,17 +286,17 @@ attention (FlBackend *b, const float *q, const float *k, const float *v,
     }
   int d = (int) D;
   if (D <= 4)
-    launch_flash<4, 32> (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, d, probs_mean);
+    launch_flash<4, 32> (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk, H, d, probs_mean);
   else if (D <= 8)
-    launch_flash<8, 32> (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, d, probs_mean);
+    launch_flash<8, 32> (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk, H, d, probs_mean);
   else if (D <= 16)
-    launch_flash<16, 32> (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, d, probs_mean);
+    launch_flash<16, 32> (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk, H, d, probs_mean);
   else if (D <= 32)
-    launch_flash<32, 32> (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, d, probs_mean);
+    launch_flash<32, 32> (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk, H, d, probs_mean);
   else if (D <= 64)
-    launch_flash<64, 16> (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, d, probs_mean);
+    launch_flash<64, 16> (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk, H, d, probs_mean);
   else if (D <= 128)
-    launch_flash<128, 8> (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, d, probs_mean);
+    launch_flash<128, 8> (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk, H, d, probs_mean);
   else
     fl_backend_fail (b, FL_BACKEND_ERROR_UNSUPPORTED,
                      "%s:%d: attention head width %" G_GINT64_FORMAT " > 128 is not supported",
@@ -302,12 +305,12 @@ attention (FlBackend *b, const float *q, const float *k, const float *v,
 
 void
 fl_cuda_attention (FlBackend *b, const float *q, const float *k, const float *v,
-                   const float *key_mask, const float *bias, float *out,
+                   const float *key_mask, const float *bias, const float *gate, float *out,
                    int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                    float *probs_mean)
 {
   gint64 t0 = fl_cuda_prof_begin (b);
-  attention (b, q, k, v, key_mask, bias, out, B, Lq, Lk, H, D, probs_mean);
+  attention (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk, H, D, probs_mean);
   fl_cuda_prof_end (b, probs_mean ? FL_CUDA_OP_ATTENTION_CAPTURE : FL_CUDA_OP_ATTENTION, t0,
                     4.0 * B * H * Lq * Lk * D);
 }

@@ -163,18 +163,20 @@ void fl_cuda_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
                            float *C, int64_t ldc, int64_t stride_c, int64_t batch);
 
 void fl_cuda_attention (FlBackend *b, const float *q, const float *k, const float *v,
-                        const float *key_mask, const float *bias, float *out,
+                        const float *key_mask, const float *bias, const float *gate, float *out,
                         int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                         float *probs_mean);
 gboolean fl_cuda_attention_tf32 (FlBackend *b, const float *q, const float *k, const float *v,
-                                 const float *key_mask, const float *bias, float *out,
+                                 const float *key_mask, const float *bias, const float *gate,
+                                 float *out,
                                  int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                                  float *stats_m, float *stats_l);
 /* The tf32 / bf16 modes' tensor-core attention (fl-cuda-attention-tf32.cu, -mma.cu);
  * writes the per-query softmax (max, sum) when stats_m is not NULL. FALSE
  * (with the backend's error set) when it could not launch. */
 gboolean fl_cuda_attention_mma (FlBackend *b, const float *q, const float *k, const float *v,
-                                const float *key_mask, const float *bias, float *out,
+                                const float *key_mask, const float *bias, const float *gate,
+                                float *out,
                                 int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                                 float *stats_m, float *stats_l);
 void fl_cuda_global_attention (FlBackend *b, const float *q, const float *k, const float *v,
