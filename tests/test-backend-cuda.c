@@ -129,6 +129,7 @@ test_available (void)
       g_assert_cmpstr (b->ops->name, ==, "cuda");
       g_test_message ("CUDA backend: %s", b->description);
       g_assert_nonnull (strstr (b->description, "GiB free"));
+      g_assert_nonnull (strstr (b->description, "fp32"));   /* the precision is part of it */
       fl_backend_free (b);
       /* A device index that does not exist is a clear error. */
       g_autoptr (GError) e2 = NULL;

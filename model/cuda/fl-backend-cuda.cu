@@ -531,8 +531,8 @@ fl_backend_cuda_new (int device, FlPrecision precision, GError **error)
       set_error_cuda (error, FL_BACKEND_ERROR_CUDA, st, "cudaMemGetInfo", __LINE__);
       goto fail;
     }
-  g_snprintf (b->description, sizeof b->description, "%s, %.1f GiB free",
-              s->prop.name, free_b / 1073741824.0);
+  g_snprintf (b->description, sizeof b->description, "%s, %.1f GiB free, %s",
+              s->prop.name, free_b / 1073741824.0, fl_precision_name (precision));
   s->profile = g_strcmp0 (g_getenv ("FL_CUDA_PROFILE"), "1") == 0
                || g_strcmp0 (g_getenv ("FL_CUDA_PROFILE"), "events") == 0;
   s->profile_events = g_strcmp0 (g_getenv ("FL_CUDA_PROFILE"), "events") == 0;
