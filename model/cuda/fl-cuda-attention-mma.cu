@@ -1,28 +1,21 @@
-/* Tensor-core attention for the tf32 and bf16 precision modes
- * (fl-backend.h: attention; the fp32 mode keeps the exact SIMT kernel of
- * fl-cuda-attention.cu).
+/* Tensor-core attention of the bf16 mode (fl-backend.h: attention; the tf32
+ * mode has its own kernel in fl-cuda-attention-tf32.cu, the fp32 mode the
+ * exact one of fl-cuda-attention.cu).
  *
- * FlashAttention-2 layout with mma.sync: a block of 4 warps owns 64 queries
- * of one (batch row b, head h), 16 per warp. The warp keeps its Q fragments,
- * the running output and the online-softmax state (max m, sum l) in
- * registers and walks the keys in tiles of BK, staged (already rounded to
- * tf32 / bf16) in shared memory with the key mask. S = Q K^T comes out of
- * the tensor cores in the accumulator layout, gets scale, mask and bias
- * added in fp32, is exponentiated in registers, and goes straight back in as
- * the A operand of P V: no logits tile ever leaves the registers.
+ * FlashAttention-2 layout with mma.sync m16n8k16 bf16: a block of 4 warps
+ * owns 64 queries of one (batch row b, head h), 16 per warp. The warp keeps
+ * its Q fragments, the running output and the online-softmax state (max m,
+ * sum l) in registers and walks the keys in tiles of BK, staged (rounded to
+ * bf16) in shared memory with the key mask: K as [key][dim pairs], V
+ * transposed as [dim][key pairs]. S = Q K^T comes out of the tensor cores in
+ * the accumulator layout, which for m16n8k16 is pairwise the A layout of
+ * P V, so P goes straight back in from the registers.
  *
- * The accumulator layout of S (thread holds rows g, g+8 and columns 2t, 2t+1
- * of every 8-key tile) is not the A layout of m16n8k8 tf32 (columns t, t+4).
- * Instead of shuffling, the 8 keys of each tile are taken in the order
- * 0,2,4,6,1,3,5,7 for P V: the thread's (2t, 2t+1) become the A columns
- * (t, t+4), and V's rows are read in the same order. For bf16 (m16n8k16) the
- * layouts already agree, pairwise.
- *
- * Products use tf32 or bf16 inputs with fp32 accumulation; the scale, mask,
- * bias, max, exponentials and sums are fp32. Logits are (q.k)/sqrt(D) + mask
- * + bias, added in the order of the other kernels. */
+ * bf16 inputs, fp32 accumulation; scale, mask, bias, max, exponentials and
+ * sums in fp32. Logits are (q.k)/sqrt(D) + mask + bias, added in the order
+ * of the other kernels. */
 #include "fl-cuda-private.h"
-#include <cuda_bf16.h>
+#include "fl-cuda-mma.cuh"
 #include <math.h>
 #include <stdint.h>
 
@@ -30,52 +23,16 @@
 #define MMA_BQ (16 * MMA_WARPS)
 #define MASK_NEG 1e9f
 
-__device__ static __forceinline__ uint32_t
-to_tf32 (float x)
-{
-  uint32_t r;
-  asm ("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
-  return r;
-}
-
-/* Two values into one bf16x2 register, lo in the low half (lower index). */
-__device__ static __forceinline__ uint32_t
-pack_bf16 (float lo, float hi)
-{
-  __nv_bfloat162 v = __floats2bfloat162_rn (lo, hi);
-  return *reinterpret_cast<uint32_t *> (&v);
-}
-
-__device__ static __forceinline__ void
-mma_tf32 (float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1)
-{
-  asm volatile ("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
-                "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-                : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ static __forceinline__ void
-mma_bf16 (float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1)
-{
-  asm volatile ("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-                "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-                : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-/* Shared-memory geometry in 32-bit words. Row strides are 4 (mod 32) words
- * (tf32) or 4 (mod 32) bf16 pairs, so that the fragment reads of a warp hit
- * 32 different banks. */
-template <int DP, int BK, bool BF16>
+/* Shared-memory geometry in 32-bit words (bf16 pairs): K as [key][(DP + 8) / 2],
+ * V transposed as [dim][(BK + 8) / 2]. Row strides of 4 (mod 32) words make
+ * the fragment reads of a warp hit 32 different banks. */
+template <int DP, int BK>
 struct MmaTile
 {
-  /* tf32: K and V as [key][DP + 4] words.
-   * bf16: K as [key][(DP + 8) / 2] dim pairs, V transposed as [dim][(BK + 8) / 2] key pairs. */
-  static constexpr int KSTR = BF16 ? (DP + 8) / 2 : DP + 4;
-  static constexpr int VSTR = BF16 ? (BK + 8) / 2 : DP + 4;
+  static constexpr int KSTR = (DP + 8) / 2;
+  static constexpr int VSTR = (BK + 8) / 2;
   static constexpr int K_WORDS = BK * KSTR;
-  static constexpr int V_WORDS = BF16 ? DP * VSTR : BK * VSTR;
+  static constexpr int V_WORDS = DP * VSTR;
 };
 
 /* Element (row r, dim d) of a (B, L, H, D) tensor, zero outside. */
@@ -86,18 +43,18 @@ at (const float *__restrict__ x, int64_t bb, int64_t r, int64_t L, int64_t h, in
   return (r < L && d < D) ? x[((bb * L + r) * H + h) * D + d] : 0.0f;
 }
 
-template <int DP, int BK, bool BF16>
+template <int DP, int BK>
 __global__ static void
 __launch_bounds__ (32 * MMA_WARPS)
-k_mma_attention (const float *__restrict__ q, const float *__restrict__ k,
+k_bf16_attention (const float *__restrict__ q, const float *__restrict__ k,
                  const float *__restrict__ v, const float *__restrict__ key_mask,
                  const float *__restrict__ bias, const float *__restrict__ gate,
                  float *__restrict__ out,
                  int64_t Lq, int64_t Lk, int64_t H, int D, float qscale,
                  float *__restrict__ stats_m, float *__restrict__ stats_l)
 {
-  typedef MmaTile<DP, BK, BF16> T;
-  constexpr int KQ = BF16 ? DP / 16 : DP / 8;      /* k-steps of Q K^T */
+  typedef MmaTile<DP, BK> T;
+  constexpr int KQ = DP / 16;                        /* k-steps of Q K^T */
   constexpr int NT = BK / 8;                         /* 8-key tiles of S */
   constexpr int ND = DP / 8;                         /* 8-dim tiles of the output */
   __shared__ __align__ (16) uint32_t Ks[T::K_WORDS];
@@ -114,26 +71,15 @@ k_mma_attention (const float *__restrict__ q, const float *__restrict__ k,
 #pragma unroll
   for (int ks = 0; ks < KQ; ks++)
     {
-      if (BF16)
-        {
-          int d = ks * 16 + 2 * t;
-          qa[ks][0] = pack_bf16 (at (q, bb, r0, Lq, h, H, d, D) * qscale,
-                                 at (q, bb, r0, Lq, h, H, d + 1, D) * qscale);
-          qa[ks][1] = pack_bf16 (at (q, bb, r1, Lq, h, H, d, D) * qscale,
-                                 at (q, bb, r1, Lq, h, H, d + 1, D) * qscale);
-          qa[ks][2] = pack_bf16 (at (q, bb, r0, Lq, h, H, d + 8, D) * qscale,
-                                 at (q, bb, r0, Lq, h, H, d + 9, D) * qscale);
-          qa[ks][3] = pack_bf16 (at (q, bb, r1, Lq, h, H, d + 8, D) * qscale,
-                                 at (q, bb, r1, Lq, h, H, d + 9, D) * qscale);
-        }
-      else
-        {
-          int d = ks * 8 + t;
-          qa[ks][0] = to_tf32 (at (q, bb, r0, Lq, h, H, d, D) * qscale);
-          qa[ks][1] = to_tf32 (at (q, bb, r1, Lq, h, H, d, D) * qscale);
-          qa[ks][2] = to_tf32 (at (q, bb, r0, Lq, h, H, d + 4, D) * qscale);
-          qa[ks][3] = to_tf32 (at (q, bb, r1, Lq, h, H, d + 4, D) * qscale);
-        }
+      const int d = ks * 16 + 2 * t;
+      qa[ks][0] = fl_mma_pack_bf16 (at (q, bb, r0, Lq, h, H, d, D) * qscale,
+                                    at (q, bb, r0, Lq, h, H, d + 1, D) * qscale);
+      qa[ks][1] = fl_mma_pack_bf16 (at (q, bb, r1, Lq, h, H, d, D) * qscale,
+                                    at (q, bb, r1, Lq, h, H, d + 1, D) * qscale);
+      qa[ks][2] = fl_mma_pack_bf16 (at (q, bb, r0, Lq, h, H, d + 8, D) * qscale,
+                                    at (q, bb, r0, Lq, h, H, d + 9, D) * qscale);
+      qa[ks][3] = fl_mma_pack_bf16 (at (q, bb, r1, Lq, h, H, d + 8, D) * qscale,
+                                    at (q, bb, r1, Lq, h, H, d + 9, D) * qscale);
     }
 
   float o[ND][4];
@@ -169,23 +115,13 @@ k_mma_attention (const float *__restrict__ q, const float *__restrict__ k,
                     vv[c] = v[off + c];
                   }
             }
-          if (BF16)
-            {
-              uint2 kp = make_uint2 (pack_bf16 (kv[0], kv[1]), pack_bf16 (kv[2], kv[3]));
-              *reinterpret_cast<uint2 *> (&Ks[jj * T::KSTR + d / 2]) = kp;
-              /* V transposed: [dim][key pair]; even and odd keys share a word. */
-              __nv_bfloat16 *vh = reinterpret_cast<__nv_bfloat16 *> (Vs);
+          *reinterpret_cast<uint2 *> (&Ks[jj * T::KSTR + d / 2]) =
+            make_uint2 (fl_mma_pack_bf16 (kv[0], kv[1]), fl_mma_pack_bf16 (kv[2], kv[3]));
+          /* V transposed: [dim][key pair]; even and odd keys share a word. */
+          __nv_bfloat16 *vh = reinterpret_cast<__nv_bfloat16 *> (Vs);
 #pragma unroll
-              for (int c = 0; c < 4; c++)
-                vh[(d + c) * (2 * T::VSTR) + jj] = __float2bfloat16_rn (vv[c]);
-            }
-          else
-            {
-              *reinterpret_cast<uint4 *> (&Ks[jj * T::KSTR + d]) =
-                make_uint4 (to_tf32 (kv[0]), to_tf32 (kv[1]), to_tf32 (kv[2]), to_tf32 (kv[3]));
-              *reinterpret_cast<uint4 *> (&Vs[jj * T::VSTR + d]) =
-                make_uint4 (to_tf32 (vv[0]), to_tf32 (vv[1]), to_tf32 (vv[2]), to_tf32 (vv[3]));
-            }
+          for (int c = 0; c < 4; c++)
+            vh[(d + c) * (2 * T::VSTR) + jj] = __float2bfloat16_rn (vv[c]);
         }
       for (int jj = tid; jj < BK; jj += 32 * MMA_WARPS)
         Ms[jj] = (key_mask && jj < nk) ? (key_mask[bb * Lk + j0 + jj] > 0.0f ? 0.0f : -MASK_NEG)
@@ -201,12 +137,7 @@ k_mma_attention (const float *__restrict__ q, const float *__restrict__ k,
           const uint32_t *kr = &Ks[(n * 8 + g) * T::KSTR];
 #pragma unroll
           for (int ks = 0; ks < KQ; ks++)
-            {
-              if (BF16)
-                mma_bf16 (s[n], qa[ks], kr[ks * 8 + t], kr[ks * 8 + 4 + t]);
-              else
-                mma_tf32 (s[n], qa[ks], kr[ks * 8 + t], kr[ks * 8 + t + 4]);
-            }
+            fl_mma_m16n8k16_bf16 (s[n], qa[ks], kr[ks * 8 + t], kr[ks * 8 + 4 + t]);
         }
 
       /* Mask, bias, and the tile's row maxima (rows r0: s[.][0..1], r1: s[.][2..3]). */
@@ -262,89 +193,36 @@ k_mma_attention (const float *__restrict__ q, const float *__restrict__ k,
           o[dn][3] *= c1;
         }
 
-      /* O += P V, P straight from the registers. */
-      if (BF16)
+      /* O += P V, P straight from the registers (16 keys per step). */
+#pragma unroll
+      for (int j2 = 0; j2 < NT / 2; j2++)
         {
+          const uint32_t pa[4] = {
+            fl_mma_pack_bf16 (s[2 * j2][0], s[2 * j2][1]),
+            fl_mma_pack_bf16 (s[2 * j2][2], s[2 * j2][3]),
+            fl_mma_pack_bf16 (s[2 * j2 + 1][0], s[2 * j2 + 1][1]),
+            fl_mma_pack_bf16 (s[2 * j2 + 1][2], s[2 * j2 + 1][3]),
+          };
 #pragma unroll
-          for (int j2 = 0; j2 < NT / 2; j2++)
+          for (int dn = 0; dn < ND; dn++)
             {
-              const uint32_t pa[4] = {
-                pack_bf16 (s[2 * j2][0], s[2 * j2][1]), pack_bf16 (s[2 * j2][2], s[2 * j2][3]),
-                pack_bf16 (s[2 * j2 + 1][0], s[2 * j2 + 1][1]),
-                pack_bf16 (s[2 * j2 + 1][2], s[2 * j2 + 1][3]),
-              };
-#pragma unroll
-              for (int dn = 0; dn < ND; dn++)
-                {
-                  const uint32_t *vr = &Vs[(dn * 8 + g) * T::VSTR + j2 * 8];
-                  mma_bf16 (o[dn], pa, vr[t], vr[4 + t]);
-                }
-            }
-        }
-      else
-        {
-#pragma unroll
-          for (int n = 0; n < NT; n++)
-            {
-              /* Keys of the tile in the order 0,2,4,6,1,3,5,7 (see the top). */
-              const uint32_t pa[4] = { to_tf32 (s[n][0]), to_tf32 (s[n][2]),
-                                       to_tf32 (s[n][1]), to_tf32 (s[n][3]) };
-              const uint32_t *v0 = &Vs[(n * 8 + 2 * t) * T::VSTR + g];
-#pragma unroll
-              for (int dn = 0; dn < ND; dn++)
-                mma_tf32 (o[dn], pa, v0[dn * 8], v0[T::VSTR + dn * 8]);
+              const uint32_t *vr = &Vs[(dn * 8 + g) * T::VSTR + j2 * 8];
+              fl_mma_m16n8k16_bf16 (o[dn], pa, vr[t], vr[4 + t]);
             }
         }
     }
 
-  l0 += __shfl_xor_sync (0xffffffffu, l0, 1);
-  l0 += __shfl_xor_sync (0xffffffffu, l0, 2);
-  l1 += __shfl_xor_sync (0xffffffffu, l1, 1);
-  l1 += __shfl_xor_sync (0xffffffffu, l1, 2);
-  const float inv0 = 1.0f / l0, inv1 = 1.0f / l1;
-#pragma unroll
-  for (int dn = 0; dn < ND; dn++)
-#pragma unroll
-    for (int e = 0; e < 2; e++)
-      {
-        const int d = dn * 8 + 2 * t + e;
-        if (d >= D)
-          continue;
-        if (r0 < Lq)
-          {
-            const size_t i = ((bb * Lq + r0) * H + h) * D + d;
-            out[i] = gate ? o[dn][e] * inv0 * (1.0f / (1.0f + expf (-gate[i]))) : o[dn][e] * inv0;
-          }
-        if (r1 < Lq)
-          {
-            const size_t i = ((bb * Lq + r1) * H + h) * D + d;
-            out[i] = gate ? o[dn][2 + e] * inv1 * (1.0f / (1.0f + expf (-gate[i])))
-                          : o[dn][2 + e] * inv1;
-          }
-      }
-  if (stats_m && t == 0)
-    {
-      if (r0 < Lq)
-        {
-          stats_m[bh * Lq + r0] = m0;
-          stats_l[bh * Lq + r0] = l0;
-        }
-      if (r1 < Lq)
-        {
-          stats_m[bh * Lq + r1] = m1;
-          stats_l[bh * Lq + r1] = l1;
-        }
-    }
+  fl_mma_attention_store<ND> (o, l0, l1, m0, m1, gate, out, stats_m, stats_l, bb, h, H, Lq, D,
+                              r0, r1, t);
 }
 
-template <int DP, int BK, bool BF16>
+template <int DP, int BK>
 static void
 launch (cudaStream_t st, dim3 grid, const float *q, const float *k, const float *v,
         const float *key_mask, const float *bias, const float *gate, float *out,
-        int64_t Lq, int64_t Lk,
-        int64_t H, int D, float *stats_m, float *stats_l)
+        int64_t Lq, int64_t Lk, int64_t H, int D, float *stats_m, float *stats_l)
 {
-  k_mma_attention<DP, BK, BF16><<<grid, 32 * MMA_WARPS, 0, st>>> (
+  k_bf16_attention<DP, BK><<<grid, 32 * MMA_WARPS, 0, st>>> (
     q, k, v, key_mask, bias, gate, out, Lq, Lk, H, D, 1.0f / sqrtf ((float) D), stats_m, stats_l);
 }
 
@@ -365,22 +243,15 @@ fl_cuda_attention_mma (FlBackend *b, const float *q, const float *k, const float
     }
   dim3 grid ((unsigned) (B * H), (unsigned) qtiles);
   const int d = (int) D;
-  const bool bf = b->precision == FL_PRECISION_BF16;
-#define FL_MMA_CASE(DP, BK)                                                              \
-  (bf ? launch<DP, BK, true> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d,      \
-                              stats_m, stats_l)                                          \
-      : launch<DP, BK, false> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d,     \
-                               stats_m, stats_l))
-  if (D <= 8 && !bf)
-    launch<8, 64, false> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
-  else if (D <= 16)
-    FL_MMA_CASE (16, 64);
+  /* Head widths padded to multiples of 16 (the k of m16n8k16). */
+  if (D <= 16)
+    launch<16, 64> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   else if (D <= 32)
-    FL_MMA_CASE (32, 64);
+    launch<32, 64> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   else if (D <= 64)
-    FL_MMA_CASE (64, 32);
+    launch<64, 32> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   else if (D <= 128)
-    FL_MMA_CASE (128, 32);
+    launch<128, 32> (st, grid, q, k, v, key_mask, bias, gate, out, Lq, Lk, H, d, stats_m, stats_l);
   else
     {
       fl_backend_fail (b, FL_BACKEND_ERROR_UNSUPPORTED,
@@ -388,6 +259,5 @@ fl_cuda_attention_mma (FlBackend *b, const float *q, const float *k, const float
                        __FILE__, __LINE__, D);
       return FALSE;
     }
-#undef FL_MMA_CASE
-  return FL_CUDA_CHECK_LAUNCH (b, "k_mma_attention");
+  return FL_CUDA_CHECK_LAUNCH (b, "k_bf16_attention");
 }

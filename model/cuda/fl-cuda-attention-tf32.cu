@@ -17,29 +17,13 @@
  * Where the 16-byte copies do not apply (head width or key count not a
  * multiple of 4), the same tiles are filled by plain loads. */
 #include "fl-cuda-private.h"
+#include "fl-cuda-mma.cuh"
 #include <math.h>
 #include <stdint.h>
 
 #define TF_WARPS 4
 #define TF_BQ (16 * TF_WARPS)
 #define MASK_NEG 1e9f
-
-__device__ static __forceinline__ uint32_t
-tf32_of (float x)
-{
-  uint32_t r;
-  asm ("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
-  return r;
-}
-
-__device__ static __forceinline__ void
-mma_m16n8k8 (float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1)
-{
-  asm volatile ("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
-                "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
-                : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
 
 /* 16 (or 4) bytes global -> shared, asynchronous; zero-filled when !valid. */
 __device__ static __forceinline__ void
@@ -179,10 +163,10 @@ k_tf32_attention (const float *__restrict__ q, const float *__restrict__ k,
   for (int ks = 0; ks < KQ; ks++)
     {
       const int d = ks * 8 + t;
-      qa[ks][0] = tf32_of (r0 < Lq && d < D ? q0[d] * qscale : 0.0f);
-      qa[ks][1] = tf32_of (r1 < Lq && d < D ? q1[d] * qscale : 0.0f);
-      qa[ks][2] = tf32_of (r0 < Lq && d + 4 < D ? q0[d + 4] * qscale : 0.0f);
-      qa[ks][3] = tf32_of (r1 < Lq && d + 4 < D ? q1[d + 4] * qscale : 0.0f);
+      qa[ks][0] = fl_mma_tf32 (r0 < Lq && d < D ? q0[d] * qscale : 0.0f);
+      qa[ks][1] = fl_mma_tf32 (r1 < Lq && d < D ? q1[d] * qscale : 0.0f);
+      qa[ks][2] = fl_mma_tf32 (r0 < Lq && d + 4 < D ? q0[d + 4] * qscale : 0.0f);
+      qa[ks][3] = fl_mma_tf32 (r1 < Lq && d + 4 < D ? q1[d + 4] * qscale : 0.0f);
     }
 
   float o[ND][4];
@@ -219,7 +203,7 @@ k_tf32_attention (const float *__restrict__ q, const float *__restrict__ k,
           const float *kr = Ks + (n * 8 + g) * S::KSTR;
 #pragma unroll
           for (int ks = 0; ks < KQ; ks++)
-            mma_m16n8k8 (s[n], qa[ks], tf32_of (kr[ks * 8 + t]), tf32_of (kr[ks * 8 + t + 4]));
+            fl_mma_m16n8k8_tf32 (s[n], qa[ks], fl_mma_tf32 (kr[ks * 8 + t]), fl_mma_tf32 (kr[ks * 8 + t + 4]));
         }
 
       /* Mask and bias (added in the order of the other kernels), row maxima. */
@@ -282,54 +266,18 @@ k_tf32_attention (const float *__restrict__ q, const float *__restrict__ k,
 #pragma unroll
       for (int n = 0; n < NT; n++)
         {
-          const uint32_t pa[4] = { tf32_of (s[n][0]), tf32_of (s[n][2]),
-                                   tf32_of (s[n][1]), tf32_of (s[n][3]) };
+          const uint32_t pa[4] = { fl_mma_tf32 (s[n][0]), fl_mma_tf32 (s[n][2]),
+                                   fl_mma_tf32 (s[n][1]), fl_mma_tf32 (s[n][3]) };
           const float *v0 = Vs + (n * 8 + 2 * t) * S::KSTR + g;
 #pragma unroll
           for (int dn = 0; dn < ND; dn++)
-            mma_m16n8k8 (o[dn], pa, tf32_of (v0[dn * 8]), tf32_of (v0[S::KSTR + dn * 8]));
+            fl_mma_m16n8k8_tf32 (o[dn], pa, fl_mma_tf32 (v0[dn * 8]), fl_mma_tf32 (v0[S::KSTR + dn * 8]));
         }
       __syncthreads ();   /* this stage is refilled two tiles from now */
     }
 
-  l0 += __shfl_xor_sync (0xffffffffu, l0, 1);
-  l0 += __shfl_xor_sync (0xffffffffu, l0, 2);
-  l1 += __shfl_xor_sync (0xffffffffu, l1, 1);
-  l1 += __shfl_xor_sync (0xffffffffu, l1, 2);
-  const float inv0 = 1.0f / l0, inv1 = 1.0f / l1;
-#pragma unroll
-  for (int dn = 0; dn < ND; dn++)
-#pragma unroll
-    for (int e = 0; e < 2; e++)
-      {
-        const int d = dn * 8 + 2 * t + e;
-        if (d >= D)
-          continue;
-        if (r0 < Lq)
-          {
-            const size_t i = ((bb * Lq + r0) * H + h) * D + d;
-            out[i] = gate ? o[dn][e] * inv0 * (1.0f / (1.0f + expf (-gate[i]))) : o[dn][e] * inv0;
-          }
-        if (r1 < Lq)
-          {
-            const size_t i = ((bb * Lq + r1) * H + h) * D + d;
-            out[i] = gate ? o[dn][2 + e] * inv1 * (1.0f / (1.0f + expf (-gate[i])))
-                          : o[dn][2 + e] * inv1;
-          }
-      }
-  if (stats_m && t == 0)
-    {
-      if (r0 < Lq)
-        {
-          stats_m[bh * Lq + r0] = m0;
-          stats_l[bh * Lq + r0] = l0;
-        }
-      if (r1 < Lq)
-        {
-          stats_m[bh * Lq + r1] = m1;
-          stats_l[bh * Lq + r1] = l1;
-        }
-    }
+  fl_mma_attention_store<ND> (o, l0, l1, m0, m1, gate, out, stats_m, stats_l, bb, h, H, Lq, D,
+                              r0, r1, t);
 }
 
 template <int DP, int BK>

@@ -212,56 +212,10 @@ fl_cuda_swap01 (FlBackend *b, const float *x, float *y, int64_t A, int64_t B, in
 
 /* Batched 2-D transpose through shared memory: y (C, R) = x (R, C). */
 #define TILE 32
+/* y (C, R) = x (R, C) through shared-memory tiles; with a gate, the gated and
+ * masked value moves instead: (x[r, c] * sigmoid(g[r, c])) * mask[r]. */
 __global__ static void
-k_transpose (const float *x, float *y, int64_t R, int64_t C)
-{
-  __shared__ float tile[TILE][TILE + 1];
-  int64_t r0 = (int64_t) blockIdx.y * TILE, c0 = (int64_t) blockIdx.x * TILE;
-  for (int64_t rr = r0; rr < R; rr += (int64_t) gridDim.y * TILE)
-    {
-      for (int dy = threadIdx.y; dy < TILE; dy += blockDim.y)
-        {
-          int64_t r = rr + dy, c = c0 + threadIdx.x;
-          if (r < R && c < C)
-            tile[dy][threadIdx.x] = x[r * C + c];
-        }
-      __syncthreads ();
-      for (int dy = threadIdx.y; dy < TILE; dy += blockDim.y)
-        {
-          int64_t c = c0 + dy, r = rr + threadIdx.x;
-          if (r < R && c < C)
-            y[c * R + r] = tile[threadIdx.x][dy];
-        }
-      __syncthreads ();
-    }
-}
-
-static void
-transpose (FlBackend *b, const float *x, float *y, int64_t R, int64_t C)
-{
-  if (R <= 0 || C <= 0)
-    return;
-  int64_t gx = (C + TILE - 1) / TILE, gy = (R + TILE - 1) / TILE;
-  if (gx > 0x7fffffff)
-    {
-      fl_backend_fail (b, FL_BACKEND_ERROR_UNSUPPORTED,
-                       "%s:%d: transpose with %" G_GINT64_FORMAT " columns is too wide",
-                       __FILE__, __LINE__, C);
-      return;
-    }
-  dim3 grid ((unsigned) gx, (unsigned) MIN (gy, (int64_t) 65535));
-  dim3 block (TILE, 8);
-  gint64 t0 = fl_cuda_prof_begin (b);
-  k_transpose<<<grid, block, 0, fl_cuda_stream (b)>>> (x, y, R, C);
-  FL_CUDA_CHECK_LAUNCH (b, "k_transpose");
-  fl_cuda_prof_end (b, FL_CUDA_OP_LAYOUT, t0, 0);
-}
-
-/* The transpose with the gate and the mask applied on the way:
- * y[c, r] = (x[r, c] * sigmoid(g[r, c])) * mask[r]. */
-__global__ static void
-k_gate_transpose (const float *x, const float *g, const float *mask, float *y,
-                  int64_t R, int64_t C)
+k_transpose (const float *x, const float *g, const float *mask, float *y, int64_t R, int64_t C)
 {
   __shared__ float tile[TILE][TILE + 1];
   int64_t r0 = (int64_t) blockIdx.y * TILE, c0 = (int64_t) blockIdx.x * TILE;
@@ -272,8 +226,14 @@ k_gate_transpose (const float *x, const float *g, const float *mask, float *y,
           int64_t r = rr + dy, c = c0 + threadIdx.x;
           if (r < R && c < C)
             {
-              float t = x[r * C + c] * (1.0f / (1.0f + expf (-g[r * C + c])));
-              tile[dy][threadIdx.x] = mask ? t * mask[r] : t;
+              float t = x[r * C + c];
+              if (g)
+                {
+                  t *= 1.0f / (1.0f + expf (-g[r * C + c]));   /* as k_sigmoid_mul */
+                  if (mask)
+                    t *= mask[r];
+                }
+              tile[dy][threadIdx.x] = t;
             }
         }
       __syncthreads ();
@@ -287,11 +247,10 @@ k_gate_transpose (const float *x, const float *g, const float *mask, float *y,
     }
 }
 
-void
-fl_cuda_gate_to_channel_first (FlBackend *b, const float *x, const float *gate,
-                               const float *mask, float *y, int64_t A, int64_t B, int64_t C)
+static void
+transpose (FlBackend *b, const float *x, const float *g, const float *mask, float *y,
+           int64_t R, int64_t C)
 {
-  const int64_t R = A * B;
   if (R <= 0 || C <= 0)
     return;
   int64_t gx = (C + TILE - 1) / TILE, gy = (R + TILE - 1) / TILE;
@@ -305,9 +264,16 @@ fl_cuda_gate_to_channel_first (FlBackend *b, const float *x, const float *gate,
   dim3 grid ((unsigned) gx, (unsigned) MIN (gy, (int64_t) 65535));
   dim3 block (TILE, 8);
   gint64 t0 = fl_cuda_prof_begin (b);
-  k_gate_transpose<<<grid, block, 0, fl_cuda_stream (b)>>> (x, gate, mask, y, R, C);
-  FL_CUDA_CHECK_LAUNCH (b, "k_gate_transpose");
+  k_transpose<<<grid, block, 0, fl_cuda_stream (b)>>> (x, g, mask, y, R, C);
+  FL_CUDA_CHECK_LAUNCH (b, "k_transpose");
   fl_cuda_prof_end (b, FL_CUDA_OP_LAYOUT, t0, 0);
+}
+
+void
+fl_cuda_gate_to_channel_first (FlBackend *b, const float *x, const float *gate,
+                               const float *mask, float *y, int64_t A, int64_t B, int64_t C)
+{
+  transpose (b, x, gate, mask, y, A * B, C);
 }
 
 void
@@ -315,7 +281,7 @@ fl_cuda_to_channel_first (FlBackend *b, const float *x, float *y,
                           int64_t A, int64_t B, int64_t C)
 {
   /* x (A*B, C) -> y (C, A*B) */
-  transpose (b, x, y, A * B, C);
+  transpose (b, x, NULL, NULL, y, A * B, C);
 }
 
 void
@@ -323,7 +289,7 @@ fl_cuda_from_channel_first (FlBackend *b, const float *x, float *y,
                             int64_t A, int64_t B, int64_t C)
 {
   /* x (C, A*B) -> y (A*B, C) */
-  transpose (b, x, y, C, A * B);
+  transpose (b, x, NULL, NULL, y, C, A * B);
 }
 
 /* ---- masked mean over S ---- */
