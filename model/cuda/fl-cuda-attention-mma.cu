@@ -162,36 +162,7 @@ k_bf16_attention (const float *__restrict__ q, const float *__restrict__ k,
             mx0 = fmaxf (mx0, s[n][e]);
             mx1 = fmaxf (mx1, s[n][2 + e]);
           }
-      mx0 = fmaxf (mx0, __shfl_xor_sync (0xffffffffu, mx0, 1));
-      mx0 = fmaxf (mx0, __shfl_xor_sync (0xffffffffu, mx0, 2));
-      mx1 = fmaxf (mx1, __shfl_xor_sync (0xffffffffu, mx1, 1));
-      mx1 = fmaxf (mx1, __shfl_xor_sync (0xffffffffu, mx1, 2));
-      /* Every tile holds at least one valid key, so the new maxima are finite. */
-      const float mn0 = fmaxf (m0, mx0), mn1 = fmaxf (m1, mx1);
-      const float c0 = __expf (m0 - mn0), c1 = __expf (m1 - mn1);   /* 0 on the first tile */
-      m0 = mn0;
-      m1 = mn1;
-      float ps0 = 0.0f, ps1 = 0.0f;
-#pragma unroll
-      for (int n = 0; n < NT; n++)
-        {
-          s[n][0] = __expf (s[n][0] - mn0);
-          s[n][1] = __expf (s[n][1] - mn0);
-          s[n][2] = __expf (s[n][2] - mn1);
-          s[n][3] = __expf (s[n][3] - mn1);
-          ps0 += s[n][0] + s[n][1];
-          ps1 += s[n][2] + s[n][3];
-        }
-      l0 = l0 * c0 + ps0;
-      l1 = l1 * c1 + ps1;
-#pragma unroll
-      for (int dn = 0; dn < ND; dn++)
-        {
-          o[dn][0] *= c0;
-          o[dn][1] *= c0;
-          o[dn][2] *= c1;
-          o[dn][3] *= c1;
-        }
+      fl_mma_online_softmax<NT, ND> (s, o, mx0, mx1, m0, m1, l0, l1);
 
       /* O += P V, P straight from the registers (16 keys per step). */
 #pragma unroll

@@ -46,6 +46,48 @@ fl_mma_m16n8k16_bf16 (float c[4], const uint32_t a[4], uint32_t b0, uint32_t b1)
                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+/* One key tile of the online softmax for a warp's rows r0 (s[.][0..1]) and
+ * r1 (s[.][2..3]): the tile maxima mx0, mx1 (per thread) taken over the
+ * four threads of a row, the running maxima m and sums l updated, the
+ * running output o rescaled, and S replaced by exp(S - m) (that is P). Every
+ * tile holds at least one valid key, so the new maxima are finite; on the
+ * first tile (m = -inf) the rescale factor is 0. */
+template <int NT, int ND>
+__device__ static __forceinline__ void
+fl_mma_online_softmax (float (&s)[NT][4], float (&o)[ND][4], float mx0, float mx1,
+                       float &m0, float &m1, float &l0, float &l1)
+{
+  mx0 = fmaxf (mx0, __shfl_xor_sync (0xffffffffu, mx0, 1));
+  mx0 = fmaxf (mx0, __shfl_xor_sync (0xffffffffu, mx0, 2));
+  mx1 = fmaxf (mx1, __shfl_xor_sync (0xffffffffu, mx1, 1));
+  mx1 = fmaxf (mx1, __shfl_xor_sync (0xffffffffu, mx1, 2));
+  const float mn0 = fmaxf (m0, mx0), mn1 = fmaxf (m1, mx1);
+  const float c0 = __expf (m0 - mn0), c1 = __expf (m1 - mn1);
+  m0 = mn0;
+  m1 = mn1;
+  float ps0 = 0.0f, ps1 = 0.0f;
+#pragma unroll
+  for (int n = 0; n < NT; n++)
+    {
+      s[n][0] = __expf (s[n][0] - mn0);
+      s[n][1] = __expf (s[n][1] - mn0);
+      s[n][2] = __expf (s[n][2] - mn1);
+      s[n][3] = __expf (s[n][3] - mn1);
+      ps0 += s[n][0] + s[n][1];
+      ps1 += s[n][2] + s[n][3];
+    }
+  l0 = l0 * c0 + ps0;
+  l1 = l1 * c1 + ps1;
+#pragma unroll
+  for (int dn = 0; dn < ND; dn++)
+    {
+      o[dn][0] *= c0;
+      o[dn][1] *= c0;
+      o[dn][2] *= c1;
+      o[dn][3] *= c1;
+    }
+}
+
 /* The last step of a warp's 16 query rows r0 = row g, r1 = row g + 8 of batch
  * row bb, head h: the softmax sums l0, l1 (partial per thread) summed over
  * the four threads of a row, out = o / l [* sigmoid(gate)] for the dims < D,
