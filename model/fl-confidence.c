@@ -49,25 +49,47 @@ pae_centres (int bins, float max_error_bin, double *centres)
   centres[bins - 1] = centres[bins - 2] + step;
 }
 
+/* out (n, E) = softmax(logits (n, bins)) @ table (bins, E), in double: the
+ * host side of the backend op softmax_expect, on the same tables. */
+static void
+expect_rows (const float *logits, size_t n, int bins, const float *table, int E, float *out)
+{
+  g_autofree double *p = g_new (double, MAX (bins, 1));
+  for (size_t r = 0; r < n; r++)
+    {
+      softmax (logits + r * bins, bins, p);
+      for (int e = 0; e < E; e++)
+        {
+          double acc = 0;
+          for (int k = 0; k < bins; k++)
+            acc += p[k] * table[k * E + e];
+          out[r * E + e] = (float) acc;
+        }
+    }
+}
+
 float
 fl_confidence_pae (const float *logits, int L, int bins, float max_error_bin,
                    float *pae, float *probs)
 {
-  g_autofree double *c = g_new (double, bins);
-  g_autofree double *p = g_new (double, bins);
-  pae_centres (bins, max_error_bin, c);
-  for (size_t ij = 0; ij < (size_t) L * L; ij++)
+  const size_t n = (size_t) L * L;
+  g_autofree float *table = g_new (float, 2 * (size_t) bins);
+  g_autofree float *y = g_new (float, 2 * MAX (n, 1));
+  fl_confidence_pae_table (bins, max_error_bin, MAX (L, 1), table);
+  expect_rows (logits, n, bins, table, 2, y);
+  for (size_t ij = 0; ij < n; ij++)
+    pae[ij] = y[2 * ij];
+  if (probs)
     {
-      softmax (logits + ij * bins, bins, p);
-      double e = 0;
-      for (int k = 0; k < bins; k++)
-        e += p[k] * c[k];
-      pae[ij] = (float) e;
-      if (probs)
-        for (int k = 0; k < bins; k++)
-          probs[ij * bins + k] = (float) p[k];
+      g_autofree double *p = g_new (double, bins);
+      for (size_t ij = 0; ij < n; ij++)
+        {
+          softmax (logits + ij * bins, bins, p);
+          for (int k = 0; k < bins; k++)
+            probs[ij * bins + k] = (float) p[k];
+        }
     }
-  return (float) c[bins - 1];
+  return table[2 * (bins - 1)];   /* the last bin centre */
 }
 
 /* d0 of the TM-score (Yang & Skolnick 2004), num_res clipped at 19. */
@@ -124,26 +146,15 @@ float
 fl_confidence_ptm (const float *logits, int L, int bins, float max_error_bin,
                    const float *residue_weights)
 {
-  g_autofree double *c = g_new (double, bins);
-  g_autofree double *p = g_new (double, bins);
-  g_autofree double *tm = g_new (double, bins);
-  g_autofree float *terms = g_new (float, MAX ((size_t) L * L, 1));
-  pae_centres (bins, max_error_bin, c);
+  const size_t n = (size_t) L * L;
   double wsum = 0;
   for (int i = 0; i < L; i++)
     wsum += residue_weights ? residue_weights[i] : 1.0;
-  double d0 = tm_d0 ((int) wsum);
-  for (int k = 0; k < bins; k++)
-    tm[k] = 1.0 / (1.0 + (c[k] * c[k]) / (d0 * d0));
-  for (size_t ij = 0; ij < (size_t) L * L; ij++)
-    {
-      softmax (logits + ij * bins, bins, p);
-      double term = 0;
-      for (int k = 0; k < bins; k++)
-        term += p[k] * tm[k];
-      terms[ij] = (float) term;
-    }
-  return fl_confidence_ptm_from_terms (terms, 1, L, residue_weights);
+  g_autofree float *table = g_new (float, 2 * (size_t) bins);
+  g_autofree float *y = g_new (float, 2 * MAX (n, 1));
+  fl_confidence_pae_table (bins, max_error_bin, (int) wsum, table);
+  expect_rows (logits, n, bins, table, 2, y);
+  return fl_confidence_ptm_from_terms (y + 1, 2, L, residue_weights);
 }
 
 void
@@ -174,29 +185,17 @@ fl_confidence_distogram_summary (const float *logits, int L, int bins,
                                  float first_break, float last_break, float cutoff,
                                  float *contact_probs, float *expected_distance)
 {
-  g_autofree double *p = g_new (double, bins);
-  g_autofree double *lower = g_new (double, bins);
-  g_autofree double *centre = g_new (double, bins);
-  double step = bins > 2 ? ((double) last_break - first_break) / (bins - 2) : 1.0;
-  for (int k = 0; k < bins; k++)
+  const size_t n = (size_t) L * L;
+  g_autofree float *table = g_new (float, 2 * (size_t) bins);
+  g_autofree float *y = g_new (float, 2 * MAX (n, 1));
+  fl_confidence_distogram_table (bins, first_break, last_break, cutoff, table);
+  expect_rows (logits, n, bins, table, 2, y);
+  for (size_t ij = 0; ij < n; ij++)
     {
-      lower[k] = k == 0 ? 0.0 : first_break + step * (k - 1);
-      centre[k] = first_break + step * (k - 0.5);
-    }
-  for (size_t ij = 0; ij < (size_t) L * L; ij++)
-    {
-      softmax (logits + ij * bins, bins, p);
-      double contact = 0, e = 0;
-      for (int k = 0; k < bins; k++)
-        {
-          if (lower[k] < cutoff)
-            contact += p[k];
-          e += p[k] * centre[k];
-        }
       if (contact_probs)
-        contact_probs[ij] = (float) contact;
+        contact_probs[ij] = y[2 * ij];
       if (expected_distance)
-        expected_distance[ij] = (float) e;
+        expected_distance[ij] = y[2 * ij + 1];
     }
 }
 

@@ -522,16 +522,13 @@ on_layer (int layer, const float *act, const float *affines, const float *atom14
   return TRUE;
 }
 
-/* FL_ENGINE_TIMING=1: wall time of each part of a pass on stderr, the
- * backend synchronised at every boundary (a diagnostic: it serialises the
- * host and the device at those points). */
+/* FL_ENGINE_TIMING=1 (fl_evoformer_timing_on): wall time of each part of a
+ * pass on stderr, the backend synchronised at every boundary (a diagnostic:
+ * it serialises the host and the device at those points). */
 static gint64
 phase_mark (FlBackend *b, gint64 since, const char *what, int pass)
 {
-  static int on = -1;
-  if (on < 0)
-    on = g_strcmp0 (g_getenv ("FL_ENGINE_TIMING"), "1") == 0;
-  if (!on)
+  if (!fl_evoformer_timing_on ())
     return 0;
   if (b->ops->synchronize && !b->error)
     b->ops->synchronize (b);

@@ -511,8 +511,8 @@ static const char *const step_names[FL_TRUNK_BLOCK_STEPS] = {
 };
 static double step_ms[2][FL_TRUNK_BLOCK_STEPS];
 
-static gboolean
-timing_on (void)
+gboolean
+fl_evoformer_timing_on (void)
 {
   static int on = -1;
   if (on < 0)
@@ -523,7 +523,7 @@ timing_on (void)
 void
 fl_evoformer_timing_report (int pass)
 {
-  if (!timing_on ())
+  if (!fl_evoformer_timing_on ())
     return;
   for (int x = 0; x < 2; x++)
     for (int k = 0; k < FL_TRUNK_BLOCK_STEPS; k++)
@@ -544,58 +544,58 @@ run_steps (FlEvoformer *evo, FlTrunkCtx *tp, gboolean is_extra, const FlDeviceIn
   const FlStackDims *d = t.d;
   float *pair = evo->act.pair;
   const int64_t S = d->S, L = d->L;
-  const gboolean timed = timing_on () && b->ops->synchronize;
+  const gboolean timed = fl_evoformer_timing_on () && b->ops->synchronize;
   gint64 t_step = 0;
   for (int step = MAX (first_step, 0); step < MIN (end_step, FL_TRUNK_BLOCK_STEPS) && !b->error;
        step++)
     {
-    if (timed)
-      {
-        b->ops->synchronize (b);
-        t_step = g_get_monotonic_time ();
-      }
-    switch (step)
-      {
-      case 0:
-        fl_trunk_msa_row_attention (&t, msa, mask, pair, rc);
-        break;
-      case 1:
-        if (is_extra)
-          fl_trunk_msa_column_global_attention (&t, msa, mask);
-        else
-          fl_trunk_msa_column_attention (&t, msa, mask, residue, n_rows,
-                                         capture ? capture->msa_col_attention : NULL);
-        break;
-      case 2:
-        fl_trunk_transition (&t, "msa_transition", msa, S * L, d->c_m, d->msa_hidden);
-        break;
-      case 3:
-        fl_trunk_outer_product_mean (&t, msa, mask,
-                                     is_extra ? evo->inv_norm_extra : evo->inv_norm_msa, pair);
-        break;
-      case 4:
-        fl_trunk_triangle_multiplication (&t, TRUE, pair, in->pair_mask);
-        break;
-      case 5:
-        fl_trunk_triangle_multiplication (&t, FALSE, pair, in->pair_mask);
-        break;
-      case 6:
-        fl_trunk_triangle_attention (&t, FALSE, pair, in->pair_mask, residue,
-                                     capture ? capture->tri_start_attention : NULL);
-        break;
-      case 7:
-        fl_trunk_triangle_attention (&t, TRUE, pair, in->pair_mask, residue,
-                                     capture ? capture->tri_end_attention : NULL);
-        break;
-      case 8:
-        fl_trunk_transition (&t, "pair_transition", pair, L * L, d->c_z, d->pair_hidden);
-        break;
-      }
-    if (timed && !b->error)
-      {
-        b->ops->synchronize (b);
-        step_ms[is_extra ? 1 : 0][step] += (g_get_monotonic_time () - t_step) / 1e3;
-      }
+      if (timed)
+        {
+          b->ops->synchronize (b);
+          t_step = g_get_monotonic_time ();
+        }
+      switch (step)
+        {
+        case 0:
+          fl_trunk_msa_row_attention (&t, msa, mask, pair, rc);
+          break;
+        case 1:
+          if (is_extra)
+            fl_trunk_msa_column_global_attention (&t, msa, mask);
+          else
+            fl_trunk_msa_column_attention (&t, msa, mask, residue, n_rows,
+                                           capture ? capture->msa_col_attention : NULL);
+          break;
+        case 2:
+          fl_trunk_transition (&t, "msa_transition", msa, S * L, d->c_m, d->msa_hidden);
+          break;
+        case 3:
+          fl_trunk_outer_product_mean (&t, msa, mask,
+                                       is_extra ? evo->inv_norm_extra : evo->inv_norm_msa, pair);
+          break;
+        case 4:
+          fl_trunk_triangle_multiplication (&t, TRUE, pair, in->pair_mask);
+          break;
+        case 5:
+          fl_trunk_triangle_multiplication (&t, FALSE, pair, in->pair_mask);
+          break;
+        case 6:
+          fl_trunk_triangle_attention (&t, FALSE, pair, in->pair_mask, residue,
+                                       capture ? capture->tri_start_attention : NULL);
+          break;
+        case 7:
+          fl_trunk_triangle_attention (&t, TRUE, pair, in->pair_mask, residue,
+                                       capture ? capture->tri_end_attention : NULL);
+          break;
+        case 8:
+          fl_trunk_transition (&t, "pair_transition", pair, L * L, d->c_z, d->pair_hidden);
+          break;
+        }
+      if (timed && !b->error)
+        {
+          b->ops->synchronize (b);
+          step_ms[is_extra ? 1 : 0][step] += (g_get_monotonic_time () - t_step) / 1e3;
+        }
     }
 }
 
@@ -678,7 +678,7 @@ fl_trunk_run_block (FlEvoformer *evo, gboolean is_extra, int block,
     }
 
   if (!capture && first_step <= 0 && end_step >= FL_TRUNK_BLOCK_STEPS && b->ops->record_begin
-      && !timing_on ())
+      && !fl_evoformer_timing_on ())
     run_block_recorded (evo, &t, is_extra, in, msa, mask);
   else
     run_steps (evo, &t, is_extra, in, msa, mask, capture, rc, residue, n_rows,

@@ -98,8 +98,12 @@ gboolean fl_evoformer_block (FlEvoformer *evo, int block, const FlDeviceInputs *
 /* single (L, c_s) = Linear(msa[0]) ("single_activations"), backend memory. */
 gboolean fl_evoformer_single (FlEvoformer *evo, float *single, GError **error);
 
-/* FL_ENGINE_TIMING=1: print the per-module times of this pass's blocks
- * (stderr) and reset them; nothing otherwise. */
+/* FL_ENGINE_TIMING=1 in the environment: the engine times the parts of a
+ * pass and the trunk each module of its blocks (a diagnostic that
+ * synchronises the backend at every boundary and turns block recording off). */
+gboolean fl_evoformer_timing_on (void);
+/* Print the per-module times of this pass's blocks (stderr) and reset them;
+ * nothing unless timing is on. */
 void fl_evoformer_timing_report (int pass);
 
 G_END_DECLS

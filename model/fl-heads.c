@@ -60,25 +60,6 @@ linear_head (FlWeights *w, const char *scope, const float *x, int64_t M, int64_t
 }
 
 float *
-fl_heads_distogram (FlWeights *w, const FlModelConfig *cfg,
-                    const float *pair, int L, GError **error)
-{
-  FlBackend *b = fl_weights_backend (w);
-  const int64_t n = (int64_t) L * L, C = cfg->c_z, bins = cfg->distogram_bins;
-  const float *W = fl_weights_get (w, "distogram_head/half_logits//weights");
-  const float *B = fl_weights_get (w, "distogram_head/half_logits//bias");
-  if (!fl_backend_check (b, error))
-    return NULL;
-  Scratch s = { b, { NULL } };
-  float *half = scratch_alloc (&s, 0, (size_t) n * bins);   /* (L, L, bins) */
-  float *swapped = scratch_alloc (&s, 1, (size_t) n * bins);
-  FL_OP (b, linear, pair, W, B, half, n, C, bins, FALSE);
-  FL_OP (b, swap01, half, swapped, L, L, bins);
-  FL_OP (b, add, half, swapped, (size_t) n * bins);
-  return scratch_finish (&s, half, (size_t) n * bins, error);
-}
-
-float *
 fl_heads_masked_msa (FlWeights *w, const FlModelConfig *cfg,
                      const float *msa, int n_clust, int L, GError **error)
 {
@@ -92,20 +73,6 @@ fl_heads_experimentally_resolved (FlWeights *w, const FlModelConfig *cfg,
 {
   return linear_head (w, "experimentally_resolved_head/logits", single, L,
                       cfg->c_s, 37, error);
-}
-
-float *
-fl_heads_pae_logits (FlWeights *w, const FlModelConfig *cfg,
-                     const float *pair, int L, GError **error)
-{
-  if (!cfg->has_pae)
-    {
-      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
-                   "This model has no predicted-aligned-error head.");
-      return NULL;
-    }
-  return linear_head (w, "predicted_aligned_error_head/logits", pair,
-                      (int64_t) L * L, cfg->c_z, cfg->pae_bins, error);
 }
 
 float *

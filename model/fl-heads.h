@@ -10,12 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* Symmetrised distogram logits (L, L, distogram_bins):
- * half = Linear(pair); logits[i,j] = half[i,j] + half[j,i].
- * pair: backend (L, L, c_z). */
-float *fl_heads_distogram (FlWeights *w, const FlModelConfig *cfg,
-                           const float *pair, int L, GError **error);
-
 /* Masked-MSA (BERT) logits (n_clust, L, masked_msa_outputs) = Linear(msa).
  * msa: backend (n_clust, L, c_m). */
 float *fl_heads_masked_msa (FlWeights *w, const FlModelConfig *cfg,
@@ -32,14 +26,11 @@ float *fl_heads_experimentally_resolved (FlWeights *w, const FlModelConfig *cfg,
 float *fl_heads_plddt_logits (FlWeights *w, const FlModelConfig *cfg,
                               const float *act, int L, GError **error);
 
-/* Predicted-aligned-error logits (L, L, pae_bins) = Linear(pair).
- * Only for models with a PAE head (cfg->has_pae). */
-float *fl_heads_pae_logits (FlWeights *w, const FlModelConfig *cfg,
-                            const float *pair, int L, GError **error);
-
-/* Pair confidence of one pass, computed where the pair lives: the distogram
- * and PAE logits are made and reduced on the backend (softmax_expect), and
- * only (L, L) summaries come to the host; the full logits only when asked. */
+/* Pair confidence of one pass, computed where the pair lives. The distogram
+ * logits (L, L, distogram_bins) = half[i,j] + half[j,i] with half =
+ * Linear(pair), and the PAE logits (L, L, pae_bins) = Linear(pair) on models
+ * with a PAE head, are made and reduced on the backend (softmax_expect); only
+ * (L, L) summaries come to the host, the full logits only when asked. */
 typedef struct {
   float *contacts, *expected;      /* (L, L): contact probability, expected distance (Å) */
   float *pae;                      /* (L, L) expected aligned error; NULL without a PAE head */

@@ -166,6 +166,39 @@ fl_trunk_msa_column_attention_scratch (const FlStackDims *d)
                 capture);
 }
 
+/* Both column attentions work on the transposed MSA: xt = LayerNorm of the
+ * MSA as (L, S, c_m) with its mask mt (L, S), and a (L, S, c_m) buffer u for
+ * the update, all from the scratch arena (released by the caller). */
+static void
+column_prologue (FlTrunkCtx *t, const char *module, const float *msa, const float *msa_mask,
+                 float **xt, float **mt, float **u)
+{
+  FlBackend *b = t->b;
+  const int64_t S = t->d->S, L = t->d->L;
+  const int c = t->d->c_m;
+  const size_t SL = (size_t) S * L;
+  char ks[256], ko[256];
+  g_snprintf (ks, sizeof ks, "%s/query_norm//scale", module);
+  g_snprintf (ko, sizeof ko, "%s/query_norm//offset", module);
+  *xt = fl_scratch_take (t->scratch, SL * c);
+  *mt = fl_scratch_take (t->scratch, SL);
+  *u = fl_scratch_take (t->scratch, SL * c);
+  FL_OP (b, swap01, msa, *xt, S, L, c);
+  FL_OP (b, layer_norm, *xt, fl_trunk_weight (t, ks), fl_trunk_weight (t, ko), *xt,
+         (int64_t) SL, c);
+  FL_OP (b, swap01, msa_mask, *mt, S, L, 1);
+}
+
+/* msa += u (L, S, c_m) moved back to (S, L, c_m), through xt. */
+static void
+column_epilogue (FlTrunkCtx *t, float *msa, const float *u, float *xt)
+{
+  const int64_t S = t->d->S, L = t->d->L;
+  const int c = t->d->c_m;
+  FL_OP (t->b, swap01, u, xt, L, S, c);
+  FL_OP (t->b, add, msa, xt, (size_t) S * L * c);
+}
+
 void
 fl_trunk_msa_column_attention (FlTrunkCtx *t, float *msa, const float *msa_mask,
                                int capture_column, int64_t n_query_rows, float *capture)
@@ -175,18 +208,10 @@ fl_trunk_msa_column_attention (FlTrunkCtx *t, float *msa, const float *msa_mask,
   const FlStackDims *d = t->d;
   const int64_t S = d->S, L = d->L;
   const int c = d->c_m;
-  const size_t SL = (size_t) S * L;
 
   size_t mark = fl_scratch_mark (t->scratch);
-  float *xt = fl_scratch_take (t->scratch, SL * c);     /* (L, S, c_m) */
-  float *mt = fl_scratch_take (t->scratch, SL);         /* (L, S) */
-  float *u = fl_scratch_take (t->scratch, SL * c);      /* (L, S, c_m) */
-  FL_OP (b, swap01, msa, xt, S, L, c);
-  FL_OP (b, layer_norm, xt,
-         fl_trunk_weight (t, "msa_column_attention/query_norm//scale"),
-         fl_trunk_weight (t, "msa_column_attention/query_norm//offset"),
-         xt, (int64_t) SL, c);
-  FL_OP (b, swap01, msa_mask, mt, S, L, 1);
+  float *xt, *mt, *u;                                   /* (L, S, c_m), (L, S), (L, S, c_m) */
+  column_prologue (t, "msa_column_attention", msa, msa_mask, &xt, &mt, &u);
   if (capture && capture_column >= 0 && capture_column < L)
     {
       /* Column `capture_column` alone (B = 1): its softmax weights (H, S, S),
@@ -217,8 +242,7 @@ fl_trunk_msa_column_attention (FlTrunkCtx *t, float *msa, const float *msa_mask,
     }
   fl_trunk_gated_attention (t, "msa_column_attention/attention", xt, L, S, c,
                             d->col_heads, d->col_dim, mt, NULL, u, FALSE, NULL);
-  FL_OP (b, swap01, u, xt, L, S, c);                    /* back to (S, L, c_m) */
-  FL_OP (b, add, msa, xt, SL * c);
+  column_epilogue (t, msa, u, xt);
   fl_scratch_release (t->scratch, mark);
 }
 
@@ -250,7 +274,6 @@ fl_trunk_msa_column_global_attention (FlTrunkCtx *t, float *msa, const float *ms
   const int64_t S = d->S, L = d->L;
   const int c = d->c_m, H = d->col_heads, D = d->col_dim;
   const int64_t hd = (int64_t) H * D;
-  const size_t SL = (size_t) S * L;
   const char *sc = "msa_column_global_attention/attention";
   const float *wq = scoped (t, sc, "query_w");    /* (c, H, D) */
   const float *wk = scoped (t, sc, "key_w");      /* (c, D) */
@@ -261,15 +284,8 @@ fl_trunk_msa_column_global_attention (FlTrunkCtx *t, float *msa, const float *ms
   const float *bo = scoped (t, sc, "output_b");   /* (c) */
 
   size_t mark = fl_scratch_mark (t->scratch);
-  float *xt = fl_scratch_take (t->scratch, SL * c);     /* (L, S, c) */
-  float *mt = fl_scratch_take (t->scratch, SL);         /* (L, S) */
-  float *u = fl_scratch_take (t->scratch, SL * c);      /* (L, S, c) */
-  FL_OP (b, swap01, msa, xt, S, L, c);
-  FL_OP (b, layer_norm, xt,
-         fl_trunk_weight (t, "msa_column_global_attention/query_norm//scale"),
-         fl_trunk_weight (t, "msa_column_global_attention/query_norm//offset"),
-         xt, (int64_t) SL, c);
-  FL_OP (b, swap01, msa_mask, mt, S, L, 1);
+  float *xt, *mt, *u;                                   /* (L, S, c), (L, S), (L, S, c) */
+  column_prologue (t, "msa_column_global_attention", msa, msa_mask, &xt, &mt, &u);
 
   int64_t chunk = fl_trunk_chunk_rows (d, L, global_per_column (d));
   float *qa = fl_scratch_take (t->scratch, (size_t) chunk * c);        /* (n, c) */
@@ -299,7 +315,6 @@ fl_trunk_msa_column_global_attention (FlTrunkCtx *t, float *msa, const float *ms
       FL_OP (b, sigmoid_mul, go, g, (size_t) n * S * hd);
       FL_OP (b, linear, go, wo, bo, u + n0 * S * c, n * S, hd, c, FALSE);
     }
-  FL_OP (b, swap01, u, xt, L, S, c);                   /* back to (S, L, c) */
-  FL_OP (b, add, msa, xt, SL * c);
+  column_epilogue (t, msa, u, xt);
   fl_scratch_release (t->scratch, mark);
 }

@@ -16,7 +16,7 @@ shallow (const FlStackDims *d)
   return d->S <= d->opm_c;
 }
 
-/* Shallow path, per row i of a chunk: the (L, c_z) update. */
+/* Shallow path, the part that does not depend on the chunk of rows i. */
 static size_t
 shallow_fixed (const FlStackDims *d)
 {

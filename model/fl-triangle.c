@@ -10,7 +10,8 @@ fl_trunk_triangle_multiplication_scratch (const FlStackDims *d)
 {
   size_t LL = (size_t) d->L * d->L;
   int mc = MAX (d->mul_out_c, d->mul_in_c);
-  return 2 * LL * d->c_z + 3 * LL * mc;
+  /* xin also holds the right side (mc, L, L) once its projections are made */
+  return LL * MAX (d->c_z, mc) + LL * d->c_z + 3 * LL * mc;
 }
 
 void
@@ -30,7 +31,8 @@ fl_trunk_triangle_multiplication (FlTrunkCtx *t, gboolean outgoing, float *pair,
   char key[256];
 
   size_t mark = fl_scratch_mark (t->scratch);
-  float *xin = fl_scratch_take (t->scratch, (size_t) LL * cz);  /* (L, L, c_z) */
+  /* xin: (L, L, c_z), later the right side (mc, L, L) */
+  float *xin = fl_scratch_take (t->scratch, (size_t) LL * MAX (cz, mc));
   float *gate = fl_scratch_take (t->scratch, (size_t) LL * cz); /* (L, L, c_z) */
   float *pa = fl_scratch_take (t->scratch, (size_t) LL * mc);   /* (L, L, mc) */
   float *pb = fl_scratch_take (t->scratch, (size_t) LL * mc);
@@ -40,41 +42,19 @@ fl_trunk_triangle_multiplication (FlTrunkCtx *t, gboolean outgoing, float *pair,
          xin, LL, cz);
   FL_OP (b, linear, xin, W ("gating_linear//weights"), W ("gating_linear//bias"),
          gate, LL, cz, cz, FALSE);
-  /* left = mask * proj * sigmoid(gate) (mask is 0/1: order is exact), channel-first */
-  const float *left, *right;
+  /* left, right = mask * proj * sigmoid(gate) (mask is 0/1: order is exact),
+   * each moved to (mc, L, L) in the same pass; the right side lands in xin,
+   * free once its two projections are made. */
   FL_OP (b, linear, xin, W ("left_projection//weights"), W ("left_projection//bias"),
          pa, LL, cz, mc, FALSE);
   FL_OP (b, linear, xin, W ("left_gate//weights"), W ("left_gate//bias"), pb, LL, cz, mc, FALSE);
-  if (mc <= cz)
-    {
-      /* One pass each: gate, mask and the move to (mc, L, L); the right side
-       * lands in xin, free once its two projections are made. */
-      FL_OP (b, gate_to_channel_first, pa, pb, pair_mask, pt, L, L, mc);
-      FL_OP (b, linear, xin, W ("right_projection//weights"), W ("right_projection//bias"),
-             pa, LL, cz, mc, FALSE);
-      FL_OP (b, linear, xin, W ("right_gate//weights"), W ("right_gate//bias"), pb, LL, cz, mc,
-             FALSE);
-      FL_OP (b, gate_to_channel_first, pa, pb, pair_mask, xin, L, L, mc);
-      left = pt;
-      right = xin;
-    }
-  else
-    {
-      /* xin is too small for an (mc, L, L) side: gate and mask in place, then move. */
-      FL_OP (b, sigmoid_mul, pa, pb, (size_t) LL * mc);
-      FL_OP (b, mul_rows, pa, pair_mask, LL, mc);
-      FL_OP (b, linear, xin, W ("right_projection//weights"), W ("right_projection//bias"),
-             pb, LL, cz, mc, FALSE);
-      FL_OP (b, linear, xin, W ("right_gate//weights"), W ("right_gate//bias"), pt, LL, cz, mc,
-             FALSE);
-      FL_OP (b, sigmoid_mul, pb, pt, (size_t) LL * mc);
-      FL_OP (b, mul_rows, pb, pair_mask, LL, mc);
-      FL_OP (b, to_channel_first, pa, pt, L, L, mc);   /* pt = left  (mc, L, L) */
-      FL_OP (b, to_channel_first, pb, pa, L, L, mc);   /* pa = right (mc, L, L) */
-      left = pt;
-      right = pa;
-    }
-  float *prod = mc <= cz ? pa : pb;                /* the buffer neither side is in */
+  FL_OP (b, gate_to_channel_first, pa, pb, pair_mask, pt, L, L, mc);
+  FL_OP (b, linear, xin, W ("right_projection//weights"), W ("right_projection//bias"),
+         pa, LL, cz, mc, FALSE);
+  FL_OP (b, linear, xin, W ("right_gate//weights"), W ("right_gate//bias"), pb, LL, cz, mc, FALSE);
+  FL_OP (b, gate_to_channel_first, pa, pb, pair_mask, xin, L, L, mc);
+  const float *left = pt, *right = xin;
+  float *prod = pa;
   if (outgoing)
     /* a_c (i,j) = left_c (i,k) @ right_c (j,k)^T */
     FL_OP (b, gemm_batched, FALSE, TRUE, L, L, L, 1.0f, left, L, LL, right, L, LL,

@@ -531,7 +531,7 @@ test_attention (void)
 }
 
 /* Attention on a tf32- or bf16-mode backend, whose attention runs on the
- * tensor cores (fl-cuda-attention-mma.cu), against the exact CPU result with
+ * tensor cores (fl-cuda-attention-tf32.cu, -bf16.cu), against the exact CPU result with
  * that mode's tolerance; capture on and off, fully masked rows, odd sizes. */
 static void
 check_attention_mode (FlPrecision precision, double tol)

@@ -348,8 +348,6 @@ cuda_destroy (FlBackend *b)
         }
       if (s->scratch)
         cudaFree (s->scratch);
-      if (s->cublas_workspace)
-        cudaFree (s->cublas_workspace);
       if (s->deferred_frees)
         g_ptr_array_unref (s->deferred_frees);
       fl_cuda_lt_plans_free (b);
@@ -359,6 +357,8 @@ cuda_destroy (FlBackend *b)
         cublasLtDestroy (s->lt);
       if (s->cublas)
         cublasDestroy (s->cublas);
+      if (s->cublas_workspace)     /* after the handle that used it */
+        cudaFree (s->cublas_workspace);
       if (s->stream)
         cudaStreamDestroy (s->stream);
       cudaGetLastError ();

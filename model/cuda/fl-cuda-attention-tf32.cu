@@ -1,7 +1,7 @@
 /* Tensor-core attention of the tf32 mode, pipelined (fl-backend.h: attention).
  *
  * The same FlashAttention-2 scheme as the bf16 kernel of
- * fl-cuda-attention-mma.cu (4 warps x 16 queries, Q fragments, running
+ * fl-cuda-attention-bf16.cu (4 warps x 16 queries, Q fragments, running
  * output and online softmax in registers, S from mma.sync m16n8k8 tf32 fed
  * back as the A operand of P V with the keys of each 8-key tile taken in the
  * order 0,2,4,6,1,3,5,7), with the memory side rebuilt after measuring the

@@ -11,8 +11,8 @@
  * probabilities over b.
  *
  * This kernel is the fp32 mode's (exact products); the tf32 and bf16 modes
- * run the tensor-core kernel of fl-cuda-attention-mma.cu instead and share
- * the capture kernel below.
+ * run the tensor-core kernels of fl-cuda-attention-tf32.cu and
+ * fl-cuda-attention-bf16.cu instead and share the capture kernel below.
  *
  * Exponentials use the hardware ex2 path (__expf, relative error ~1e-7 on
  * these arguments, all <= 0 after the max is subtracted).
@@ -234,11 +234,11 @@ launch_flash (FlBackend *b, const float *q, const float *k, const float *v,
     }
   if (b->precision != FL_PRECISION_FP32 && fl_cuda_state (b)->use_mma_attention)
     {
-      /* Tensor cores: fl-cuda-attention-tf32.cu (tf32), fl-cuda-attention-mma.cu (bf16). */
+      /* Tensor cores: fl-cuda-attention-tf32.cu (tf32), fl-cuda-attention-bf16.cu (bf16). */
       gboolean ok = b->precision == FL_PRECISION_TF32
                     ? fl_cuda_attention_tf32 (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk,
                                               H, D, stats_m, stats_l)
-                    : fl_cuda_attention_mma (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk,
+                    : fl_cuda_attention_bf16 (b, q, k, v, key_mask, bias, gate, out, B, Lq, Lk,
                                              H, D, stats_m, stats_l);
       if (!ok)
         return;

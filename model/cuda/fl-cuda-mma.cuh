@@ -1,6 +1,7 @@
 /* Pieces shared by the tensor-core attention kernels
- * (fl-cuda-attention-tf32.cu, fl-cuda-attention-mma.cu): the mma.sync
- * wrappers, operand conversions, and the last step of a warp's 16 query rows.
+ * (fl-cuda-attention-tf32.cu, fl-cuda-attention-bf16.cu): the mma.sync
+ * wrappers, operand conversions, the online-softmax step and the last step
+ * of a warp's 16 query rows.
  *
  * Fragment layouts (PTX ISA, mma.m16n8k8 .tf32 and mma.m16n8k16 .bf16): with
  * g = lane / 4 and t = lane % 4, a thread holds accumulator rows g and g + 8,

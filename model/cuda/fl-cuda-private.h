@@ -166,19 +166,20 @@ void fl_cuda_attention (FlBackend *b, const float *q, const float *k, const floa
                         const float *key_mask, const float *bias, const float *gate, float *out,
                         int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                         float *probs_mean);
+/* The tf32 and bf16 modes' tensor-core attention (fl-cuda-attention-tf32.cu,
+ * fl-cuda-attention-bf16.cu); they write the per-query softmax (max, sum)
+ * when stats_m is not NULL. FALSE (with the backend's error set) when the
+ * kernel could not launch. */
 gboolean fl_cuda_attention_tf32 (FlBackend *b, const float *q, const float *k, const float *v,
                                  const float *key_mask, const float *bias, const float *gate,
                                  float *out,
                                  int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
                                  float *stats_m, float *stats_l);
-/* The tf32 / bf16 modes' tensor-core attention (fl-cuda-attention-tf32.cu, -mma.cu);
- * writes the per-query softmax (max, sum) when stats_m is not NULL. FALSE
- * (with the backend's error set) when it could not launch. */
-gboolean fl_cuda_attention_mma (FlBackend *b, const float *q, const float *k, const float *v,
-                                const float *key_mask, const float *bias, const float *gate,
-                                float *out,
-                                int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
-                                float *stats_m, float *stats_l);
+gboolean fl_cuda_attention_bf16 (FlBackend *b, const float *q, const float *k, const float *v,
+                                 const float *key_mask, const float *bias, const float *gate,
+                                 float *out,
+                                 int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
+                                 float *stats_m, float *stats_l);
 void fl_cuda_global_attention (FlBackend *b, const float *q, const float *k, const float *v,
                                const float *mask, float *out,
                                int64_t N, int64_t S, int64_t H, int64_t D);

@@ -198,10 +198,10 @@ launch (cudaStream_t st, dim3 grid, const float *q, const float *k, const float 
 }
 
 gboolean
-fl_cuda_attention_mma (FlBackend *b, const float *q, const float *k, const float *v,
-                       const float *key_mask, const float *bias, const float *gate, float *out,
-                       int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
-                       float *stats_m, float *stats_l)
+fl_cuda_attention_bf16 (FlBackend *b, const float *q, const float *k, const float *v,
+                        const float *key_mask, const float *bias, const float *gate, float *out,
+                        int64_t B, int64_t Lq, int64_t Lk, int64_t H, int64_t D,
+                        float *stats_m, float *stats_l)
 {
   cudaStream_t st = fl_cuda_stream (b);
   const int64_t qtiles = (Lq + MMA_BQ - 1) / MMA_BQ;
