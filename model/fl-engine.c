@@ -168,6 +168,7 @@ bytes_needed (FlBackend *b, const FlModelConfig *cfg, int L, int n_clust, int n_
 {
   return fl_evoformer_bytes_needed_with_budget (cfg, L, n_clust, n_extra,
                                                 fl_evoformer_chunk_budget (b))
+         + fl_template_bytes_needed (cfg, L, cfg->has_templates ? cfg->max_templates : 0)
          + fl_structure_module_bytes_needed (cfg, L)
          + fl_engine_own_bytes_needed (cfg, L, n_clust, n_extra);
 }
@@ -222,6 +223,7 @@ typedef struct {
   gpointer user_data;
   GCancellable *cancellable;
   int L, n_clust, n_extra;
+  int n_tmpl;              /* template slots (MSA rows after the clusters) */
 
   FlDeviceInputs *in;
   FlEvoformer *evo;
@@ -397,7 +399,9 @@ run_setup (Run *run, int n_passes, GError **error)
   run->in = fl_device_inputs_new (b, cfg, run->f, error);
   if (!run->in)
     return FALSE;
-  run->evo = fl_evoformer_new (b, e->weights, cfg, L, run->n_clust, run->n_extra, error);
+  run->n_tmpl = fl_device_inputs_template_slots (cfg, run->f);
+  run->evo = fl_evoformer_new_with_templates (b, e->weights, cfg, L, run->n_clust, run->n_extra,
+                                              run->n_tmpl, fl_evoformer_chunk_budget (b), error);
   if (!run->evo)
     return FALSE;
   run->sm = fl_structure_module_new (b, e->weights, cfg, L, error);
@@ -428,7 +432,10 @@ run_setup (Run *run, int n_passes, GError **error)
       run->capture.msa_row_pair_bias = g_new0 (float, (gsize) cfg->msa_row_heads * L * L);
       run->capture.tri_start_attention = g_new0 (float, (gsize) cfg->tri_att_start_heads * L * L);
       run->capture.tri_end_attention = g_new0 (float, (gsize) cfg->tri_att_end_heads * L * L);
-      run->capture.msa_col_attention = g_new0 (float, (gsize) cfg->msa_col_heads * run->n_clust);
+      /* (heads, MSA rows): the template rows too; compacted to the
+       * cluster rows after the block */
+      run->capture.msa_col_attention = g_new0 (float, (gsize) cfg->msa_col_heads
+                                                      * (run->n_clust + run->n_tmpl));
     }
 
   run->units_total = n_passes * (cfg->n_extra_blocks + cfg->n_evoformer_blocks + 1);
@@ -576,6 +583,11 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
       FlAttentionCapture *cap = blk == run->capture_block ? &run->capture : NULL;
       if (!fl_evoformer_block (run->evo, blk, run->in, cap, error))
         return FALSE;
+      if (cap && cap->msa_col_attention && run->n_tmpl > 0)
+        for (int h = 1; h < cfg->msa_col_heads; h++)
+          memmove (cap->msa_col_attention + (gsize) h * run->n_clust,
+                   cap->msa_col_attention + (gsize) h * (run->n_clust + run->n_tmpl),
+                   (gsize) run->n_clust * sizeof (float));
       if (!block_done (run, FL_STAGE_EVOFORMER, blk, cfg->n_evoformer_blocks, error))
         return FALSE;
     }

@@ -4,6 +4,7 @@
 #include "fl-trunk-private.h"
 #include "fl-error.h"
 #include "fl-params.h"
+#include "fl-templates.h"
 #include <string.h>
 
 /* ------------------------------------------------------------ scratch */
@@ -268,7 +269,8 @@ fl_device_inputs_free (FlBackend *b, FlDeviceInputs *in)
   if (!in)
     return;
   float *bufs[] = { in->target_feat, in->msa_feat, in->msa_mask, in->extra_feat,
-                    in->extra_mask, in->seq_mask, in->pair_mask, in->relpos };
+                    in->extra_mask, in->seq_mask, in->pair_mask, in->relpos,
+                    in->tmpl_angle_feat };
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     if (bufs[i])
       b->ops->free (b, bufs[i]);
@@ -327,13 +329,31 @@ fl_device_inputs_new (FlBackend *b, const FlModelConfig *cfg, const FlFeatures *
         relpos[((size_t) i * L + j) * n_rel + off] = 1.0f;
       }
 
+  /* Template rows: angle features and their MSA mask (the psi mask). */
+  const int T = fl_device_inputs_template_slots (cfg, f);
+  g_autofree float *msa_mask = g_try_new (float, (size_t) (S + T) * L);
+  g_autofree float *angle = T > 0 ? g_try_new (float, (size_t) T * L * FL_TEMPLATE_ANGLE_FEAT) : NULL;
+  if (!msa_mask || (T > 0 && !angle))
+    {
+      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_TOO_LARGE,
+                   "Not enough host memory for the input features of %d residues.", L);
+      return NULL;
+    }
+  memcpy (msa_mask, f->msa_mask, (size_t) S * L * sizeof (float));
+  for (int t = 0; t < T; t++)
+    fl_template_angle_feat (f->templates, t, angle + (size_t) t * L * FL_TEMPLATE_ANGLE_FEAT,
+                            msa_mask + (size_t) (S + t) * L);
+
   FlDeviceInputs *in = g_new0 (FlDeviceInputs, 1);
   in->L = L;
   in->n_clust = S;
   in->n_extra = E;
+  in->n_tmpl = T;
   in->target_feat = alloc_upload (b, f->target_feat, (size_t) L * 22);
   in->msa_feat = alloc_upload (b, f->msa_feat, (size_t) S * L * 49);
-  in->msa_mask = alloc_upload (b, f->msa_mask, (size_t) S * L);
+  in->msa_mask = alloc_upload (b, msa_mask, (size_t) (S + T) * L);
+  if (T > 0)
+    in->tmpl_angle_feat = alloc_upload (b, angle, (size_t) T * L * FL_TEMPLATE_ANGLE_FEAT);
   in->extra_feat = alloc_upload (b, extra, (size_t) E * L * 25);
   in->extra_mask = alloc_upload (b, f->extra_msa_mask, (size_t) E * L);
   in->seq_mask = alloc_upload (b, f->seq_mask, L);
@@ -361,6 +381,54 @@ FlEvoformer *
 fl_evoformer_new_with_budget (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
                               int L, int n_clust, int n_extra, gsize budget, GError **error)
 {
+  return fl_evoformer_new_with_templates (b, w, cfg, L, n_clust, n_extra, 0, budget, error);
+}
+
+int
+fl_device_inputs_template_slots (const FlModelConfig *cfg, const FlFeatures *f)
+{
+  return cfg->has_templates && f && f->templates && f->templates->L == f->L
+         ? f->templates->T : 0;
+}
+
+gsize
+fl_template_bytes_needed (const FlModelConfig *cfg, int L, int n_tmpl)
+{
+  if (n_tmpl <= 0 || !cfg->has_templates)
+    return 0;
+  FlTemplateDims d = { 0 };
+  d.stack.L = L;
+  d.stack.c_z = cfg->c_t;
+  d.stack.mul_out_c = d.stack.mul_in_c = cfg->template_tri_mul_channels;
+  d.stack.start_heads = MAX (cfg->template_tri_start_heads, 1);
+  d.stack.end_heads = MAX (cfg->template_tri_end_heads, 1);
+  d.stack.start_dim = cfg->c_t / d.stack.start_heads;
+  d.stack.end_dim = cfg->c_t / d.stack.end_heads;
+  d.stack.pair_hidden = cfg->c_t * MAX (cfg->template_pair_transition_factor, 1);
+  d.stack.budget = MAX ((size_t) L * L * cfg->c_t / 4, (size_t) 1 << 20);
+  d.feat = cfg->template_dgram_bins + FL_TEMPLATE_PAIR_FEAT_FIXED;
+  d.c_z = cfg->c_z;
+  d.c_m = cfg->c_m;
+  d.heads = MAX (cfg->template_att_heads, 1);
+  d.head_dim = cfg->template_att_key_dim / d.heads;
+  d.T = n_tmpl;
+  /* state + scratch (counted in full: the arena is shared, but may grow to it)
+   * + the template MSA rows and their mask and angle features */
+  return (fl_template_state_floats (&d) + fl_template_scratch (&d)
+          + (size_t) n_tmpl * L * (cfg->c_m + 1 + FL_TEMPLATE_ANGLE_FEAT)) * sizeof (float);
+}
+
+const float *
+fl_evoformer_template_single (FlEvoformer *evo)
+{
+  return evo->tmpl_single;
+}
+
+FlEvoformer *
+fl_evoformer_new_with_templates (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
+                                 int L, int n_clust, int n_extra, int n_tmpl, gsize budget,
+                                 GError **error)
+{
   if (L <= 0 || n_clust <= 0 || n_extra <= 0)
     {
       g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
@@ -377,22 +445,29 @@ fl_evoformer_new_with_budget (FlBackend *b, FlWeights *w, const FlModelConfig *c
   evo->L = L;
   evo->n_clust = n_clust;
   evo->n_extra = n_extra;
+  evo->n_tmpl = MAX (n_tmpl, 0);
   FlParams *params = fl_weights_params (w);
-  if (!fl_stack_dims_from_params (&evo->main_dims, params, cfg, FALSE, n_clust, L, error)
-      || !fl_stack_dims_from_params (&evo->extra_dims, params, cfg, TRUE, n_extra, L, error))
+  if (!fl_stack_dims_from_params (&evo->main_dims, params, cfg, FALSE, n_clust + evo->n_tmpl,
+                                  L, error)
+      || !fl_stack_dims_from_params (&evo->extra_dims, params, cfg, TRUE, n_extra, L, error)
+      || (evo->n_tmpl > 0
+          && !fl_template_dims_from_params (&evo->tmpl_dims, params, cfg, L, evo->n_tmpl, error)))
     {
       g_free (evo);
       return NULL;
     }
   evo->main_dims.budget = MAX (evo->main_dims.budget, budget);
   evo->extra_dims.budget = MAX (evo->extra_dims.budget, budget);
+  evo->tmpl_dims.stack.budget = MAX (evo->tmpl_dims.stack.budget, budget);
   const FlStackDims *m = &evo->main_dims, *e = &evo->extra_dims;
-  evo->act.msa = b->ops->alloc (b, (size_t) n_clust * L * m->c_m);
+  evo->act.msa = b->ops->alloc (b, (size_t) (n_clust + evo->n_tmpl) * L * m->c_m);
+  if (evo->n_tmpl > 0 && !b->error)
+    evo->tmpl_single = b->ops->alloc (b, fl_template_state_floats (&evo->tmpl_dims));
   evo->act.pair = b->error ? NULL : b->ops->alloc (b, (size_t) L * L * m->c_z);
   evo->act.extra = b->error ? NULL : b->ops->alloc (b, (size_t) n_extra * L * e->c_m);
   evo->inv_norm_msa = b->error ? NULL : b->ops->alloc (b, (size_t) L * L);
   evo->inv_norm_extra = b->error ? NULL : b->ops->alloc (b, (size_t) L * L);
-  size_t cap = scratch_floats (&evo->cfg, m, e);
+  size_t cap = MAX (scratch_floats (&evo->cfg, m, e), fl_template_scratch (&evo->tmpl_dims));
   evo->scratch.b = b;
   evo->scratch.cap = cap;
   evo->scratch.base = b->error ? NULL : b->ops->alloc (b, MAX (cap, 1));
@@ -419,7 +494,7 @@ fl_evoformer_free (FlEvoformer *evo)
       g_free (evo->recordings[k]);
     }
   float *bufs[] = { evo->act.msa, evo->act.pair, evo->act.extra, evo->inv_norm_msa,
-                    evo->inv_norm_extra, evo->scratch.base };
+                    evo->inv_norm_extra, evo->scratch.base, evo->tmpl_single };
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     if (bufs[i])
       b->ops->free (b, bufs[i]);
@@ -466,7 +541,7 @@ fl_evoformer_prepare_norms (FlEvoformer *evo, const FlDeviceInputs *in)
                        "Out of host memory for the outer-product normaliser.");
       return;
     }
-  compute_inv_norm (b, in->msa_mask, in->n_clust, in->L, evo->inv_norm_msa, host);
+  compute_inv_norm (b, in->msa_mask, in->n_clust + in->n_tmpl, in->L, evo->inv_norm_msa, host);
   compute_inv_norm (b, in->extra_mask, in->n_extra, in->L, evo->inv_norm_extra, host);
   evo->norm_inputs = b->error ? NULL : in;
 }
@@ -474,7 +549,8 @@ fl_evoformer_prepare_norms (FlEvoformer *evo, const FlDeviceInputs *in)
 static gboolean
 check_inputs (FlEvoformer *evo, const FlDeviceInputs *in, GError **error)
 {
-  if (!in || in->L != evo->L || in->n_clust != evo->n_clust || in->n_extra != evo->n_extra)
+  if (!in || in->L != evo->L || in->n_clust != evo->n_clust || in->n_extra != evo->n_extra
+      || in->n_tmpl != evo->n_tmpl)
     {
       g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
                    "The inputs (%d residues, %d + %d rows) do not match the trunk "

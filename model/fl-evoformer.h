@@ -14,9 +14,11 @@ G_BEGIN_DECLS
 /* The features the network reads, in backend memory, for one pass. */
 typedef struct {
   int L, n_clust, n_extra;
+  int n_tmpl;           /* template rows appended to the MSA (0: none) */
   float *target_feat;   /* (L, 22) */
   float *msa_feat;      /* (n_clust, L, 49) */
-  float *msa_mask;      /* (n_clust, L) */
+  float *msa_mask;      /* (n_clust + n_tmpl, L): template rows = their psi mask */
+  float *tmpl_angle_feat; /* (n_tmpl, L, 57) or NULL */
   float *extra_feat;    /* (n_extra, L, 25): onehot23(extra_msa), has_deletion, deletion_value */
   float *extra_mask;    /* (n_extra, L) */
   float *seq_mask;      /* (L) */
@@ -73,6 +75,19 @@ FlEvoformer *fl_evoformer_new_with_budget (FlBackend *b, FlWeights *w, const FlM
 
 FlEvoformer *fl_evoformer_new (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
                                int L, int n_clust, int n_extra, GError **error);
+/* With n_tmpl template slots (models 1 and 2): the MSA gets n_tmpl more
+ * rows and the embedding runs the template stack. */
+FlEvoformer *fl_evoformer_new_with_templates (FlBackend *b, FlWeights *w,
+                                              const FlModelConfig *cfg, int L, int n_clust,
+                                              int n_extra, int n_tmpl, gsize budget,
+                                              GError **error);
+/* Template slots the inputs get for these features: the features' template
+ * count when the model has a template stack, else 0 (templates ignored). */
+int fl_device_inputs_template_slots (const FlModelConfig *cfg, const FlFeatures *features);
+/* Backend bytes of the template state and scratch for n_tmpl slots. */
+gsize fl_template_bytes_needed (const FlModelConfig *cfg, int L, int n_tmpl);
+/* The template stacks' outputs (n_tmpl, L, L, c_t) after an embed (tests). */
+const float *fl_evoformer_template_single (FlEvoformer *evo);
 void fl_evoformer_free (FlEvoformer *evo);
 FlActivations *fl_evoformer_activations (FlEvoformer *evo);   /* borrowed */
 

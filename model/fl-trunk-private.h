@@ -138,6 +138,26 @@ void fl_trunk_triangle_attention (FlTrunkCtx *t, gboolean ending,
                                   int capture_residue, float *capture /* host (H,L,L) */);
 size_t fl_trunk_triangle_attention_scratch (const FlStackDims *d, gboolean ending);
 
+/* ---- the template stack (fl-template-embed.c) ---- */
+typedef struct {
+  FlStackDims stack;      /* the template pair stack: c_z = c_t, no MSA */
+  int n_blocks;
+  int feat;               /* pair feature width (n_bins + 49) */
+  int n_bins;
+  float min_bin, max_bin;
+  int c_z, c_m;           /* the trunk's pair and MSA widths */
+  int heads, head_dim;    /* point-wise attention (key = value width per head) */
+  int T;                  /* template slots */
+} FlTemplateDims;
+
+gboolean fl_template_dims_from_params (FlTemplateDims *d, FlParams *params,
+                                       const FlModelConfig *cfg, int64_t L, int T,
+                                       GError **error);
+/* Scratch floats the template steps take. */
+size_t fl_template_scratch (const FlTemplateDims *d);
+/* Backend floats of the template state (the stacks' outputs). */
+size_t fl_template_state_floats (const FlTemplateDims *d);
+
 /* ---- the trunk object (fl-evoformer.c, fl-embed.c) ---- */
 /* What a block recording was made with: replaying it is only right while
  * these are the same. */
@@ -161,6 +181,11 @@ struct _FlEvoformer {
   /* Backend recordings of whole blocks ([0] Evoformer, [1] extra MSA), replayed
    * on later passes; each valid for the buffers in its key (fl-evoformer.c). */
   FlBlockRecording *recordings[2];
+  /* Templates (0 slots without): the MSA has n_clust + n_tmpl rows. */
+  int n_tmpl;
+  FlTemplateDims tmpl_dims;
+  float *tmpl_single;      /* (n_tmpl, L, L, c_t) template stack outputs (recycle-invariant) */
+  const FlDeviceInputs *tmpl_inputs;  /* inputs tmpl_single was computed for */
 };
 
 /* The modules of one block in AlphaFold's order; fl_trunk_run_block runs
@@ -178,5 +203,18 @@ void fl_evoformer_set_chunk_budget (FlEvoformer *evo, size_t floats);
 /* Compute the outer-product normalisers for `in` (fl-evoformer.c). */
 void fl_evoformer_prepare_norms (FlEvoformer *evo, const FlDeviceInputs *in);
 size_t fl_trunk_embed_scratch (const FlModelConfig *cfg, int64_t L, int64_t n_clust);
+
+/* The template steps of the embedding (AlphaFold's TemplateEmbedding and
+ * template torsion rows): compute the template stacks once per inputs
+ * (fl_template_compute_stacks), then add the point-wise attention of the
+ * pair onto them (pair += embedding) and fill the template MSA rows. */
+gboolean fl_template_compute_stacks (FlEvoformer *evo, const FlDeviceInputs *in,
+                                     const FlTemplateFeatures *tf, GError **error);
+/* out (L,L,c_z) += TemplateEmbedding(query_pair (L,L,c_z)); may alias: each
+ * chunk of rows reads its query before writing. */
+gboolean fl_template_embed_pair (FlEvoformer *evo, const FlTemplateFeatures *tf,
+                                 const float *query_pair, float *out, GError **error);
+/* msa rows n_clust .. n_clust + n_tmpl - 1 from in->tmpl_angle_feat. */
+void fl_template_msa_rows (FlEvoformer *evo, const FlDeviceInputs *in);
 
 G_END_DECLS
