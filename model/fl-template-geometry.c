@@ -180,6 +180,14 @@ void
 fl_template_angle_feat (const FlTemplateFeatures *tf, int t, float *angle_feat, float *row_mask)
 {
   const int L = tf->L;
+  if (tf->angle_feat)
+    {
+      const float *src = tf->angle_feat + (size_t) t * L * FL_TEMPLATE_ANGLE_FEAT;
+      memcpy (angle_feat, src, (size_t) L * FL_TEMPLATE_ANGLE_FEAT * sizeof (float));
+      for (int i = 0; row_mask && i < L; i++)
+        row_mask[i] = src[(size_t) i * FL_TEMPLATE_ANGLE_FEAT + 50 + 2];
+      return;
+    }
   g_autofree float *sc = g_new (float, (size_t) L * 14);
   g_autofree float *alt = g_new (float, (size_t) L * 14);
   g_autofree float *m = g_new (float, (size_t) L * 7);
