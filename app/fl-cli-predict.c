@@ -16,6 +16,7 @@
 #include "fl-params.h"
 #include "fl-scores-io.h"
 #include "fl-structure-io.h"
+#include "fl-templates.h"
 
 typedef struct {
   gboolean tty;
@@ -186,6 +187,47 @@ write_trajectory (const char *path, Progress *p, GError **error)
                              models, n, error);
 }
 
+/* Template options -> features->templates (replacing any the features
+ * file had); the alignment of each globally aligned template is printed. */
+gboolean
+fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
+                      const char *const *templates, const char *alignment_file,
+                      const char *template_dir, GError **error)
+{
+  if (!alignment_file && !(templates && templates[0]))
+    return TRUE;
+  if (!cfg->has_templates)
+    {
+      g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
+                   "Model %s has no template stack: templates are used by models 1 and 2 "
+                   "(and their _ptm variants).", cfg->preset);
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) hits = NULL;
+  FlTemplateFeatures *tf = fl_template_features_from_options (features->sequence, templates,
+                                                              alignment_file, template_dir,
+                                                              MAX (cfg->max_templates, 1),
+                                                              &hits, error);
+  if (!tf)
+    return FALSE;
+  for (guint t = 0; t < hits->len; t++)
+    {
+      FlTemplateHit *h = g_ptr_array_index (hits, t);
+      g_autofree char *qr = NULL, *tr = NULL;
+      fl_template_hit_alignment_strings (h, features->sequence, &qr, &tr);
+      int aligned = 0;
+      for (int i = 0; i < h->L; i++)
+        aligned += h->query_to_template[i] >= 0;
+      g_printerr ("foldlight-cli: template %u %s (%s): %d of %d query residues aligned%s\n"
+                  "  query    %s\n  template %s\n", t + 1, h->chain->domain_name, h->chain->path,
+                  aligned, h->L, (int) t >= tf->T ? " (beyond max_templates: not used)" : "",
+                  qr, tr);
+    }
+  fl_template_features_free (features->templates);
+  features->templates = tf;
+  return TRUE;
+}
+
 int fl_cli_predict_main (int argc, char **argv);
 
 int
@@ -199,6 +241,8 @@ fl_cli_predict_main (int argc, char **argv)
   gint64 seed = 0;
   double tolerance = 0.0;
   gboolean deterministic = FALSE, save_npz = FALSE, trajectory = FALSE;
+  g_auto (GStrv) template_files = NULL;
+  g_autofree char *template_alignment = NULL, *template_dir = NULL;
 
   GOptionEntry entries[] = {
     { "params", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &params_paths, "Parameter file (.npz); repeat to merge several", "PARAMS.npz" },
@@ -219,6 +263,9 @@ fl_cli_predict_main (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "CPU threads (default: all cores)", "N" },
     { "save-npz", 0, 0, G_OPTION_ARG_NONE, &save_npz, "Also write result.npz (golden key names)", NULL },
     { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle x layer)", NULL },
+    { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &template_files, "Template structure (PDB or mmCIF), chain after ':' (default the first); aligned to the query globally; repeat for more (models 1 and 2)", "FILE[:CHAIN]" },
+    { "template-alignment", 0, 0, G_OPTION_ARG_FILENAME, &template_alignment, "Query-template alignment (the format of golden tmpl's template_alignment.tsv)", "FILE" },
+    { "template-dir", 0, 0, G_OPTION_ARG_FILENAME, &template_dir, "Folder where template files not found as given are looked up", "DIR" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Output folder", "DIR" },
     { NULL }
   };
@@ -297,6 +344,9 @@ fl_cli_predict_main (int argc, char **argv)
       features = fl_features_build (msa, &fo, &error);
     }
   if (!features)
+    return fl_cli_fail (error);
+  if (!fl_cli_add_templates (features, &cfg, (const char *const *) template_files,
+                             template_alignment, template_dir, &error))
     return fl_cli_fail (error);
 
   if (g_mkdir_with_parents (out_dir, 0755) != 0)
