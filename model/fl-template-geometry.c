@@ -99,8 +99,14 @@ torsion_sin_cos (V3 a0, V3 a1, V3 a2, V3 a3, float out[2])
 {
   V3 e0 = v_normalize (v_sub (a2, a1));
   V3 e1u = v_sub (a0, a2);
-  float c = v_dot (e1u, e0);
-  V3 e1 = v_normalize ((V3) { e1u.x - c * e0.x, e1u.y - c * e0.y, e1u.z - c * e0.z });
+  /* e1 = e1u - (e1u . e0) e0 with the fused multiply-adds of the official
+   * (XLA CPU) build, each component's dot product in its own order: where
+   * e1u is parallel to e0 (a pre-omega after a residue without CA and C)
+   * e1 is pure rounding, and these roundings are AlphaFold's value. */
+  float cx = fmaf (e1u.z, e0.z, fmaf (e1u.y, e0.y, e1u.x * e0.x));
+  float cyz = fmaf (e1u.z, e0.z, fmaf (e1u.x, e0.x, e1u.y * e0.y));
+  V3 e1 = v_normalize ((V3) { fmaf (-cx, e0.x, e1u.x), fmaf (-cyz, e0.y, e1u.y),
+                              fmaf (-cyz, e0.z, e1u.z) });
   V3 e2 = { e0.y * e1.z - e0.z * e1.y, e0.z * e1.x - e0.x * e1.z, e0.x * e1.y - e0.y * e1.x };
   /* inverse frame: rows e0, e1, e2; translation -(R^T a2) */
   float ty = -v_dot (e1, a2), tz = -v_dot (e2, a2);
@@ -180,14 +186,6 @@ void
 fl_template_angle_feat (const FlTemplateFeatures *tf, int t, float *angle_feat, float *row_mask)
 {
   const int L = tf->L;
-  if (tf->angle_feat)
-    {
-      const float *src = tf->angle_feat + (size_t) t * L * FL_TEMPLATE_ANGLE_FEAT;
-      memcpy (angle_feat, src, (size_t) L * FL_TEMPLATE_ANGLE_FEAT * sizeof (float));
-      for (int i = 0; row_mask && i < L; i++)
-        row_mask[i] = src[(size_t) i * FL_TEMPLATE_ANGLE_FEAT + 50 + 2];
-      return;
-    }
   g_autofree float *sc = g_new (float, (size_t) L * 14);
   g_autofree float *alt = g_new (float, (size_t) L * 14);
   g_autofree float *m = g_new (float, (size_t) L * 7);

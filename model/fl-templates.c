@@ -33,7 +33,6 @@ fl_template_features_free (FlTemplateFeatures *tf)
   g_free (tf->sum_probs);
   g_free (tf->query_to_template);
   g_strfreev (tf->domain_names);
-  g_free (tf->angle_feat);
   g_free (tf);
 }
 

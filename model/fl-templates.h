@@ -79,11 +79,6 @@ typedef struct {
   float *sum_probs;           /* (T) */
   int32_t *query_to_template; /* (n_real, L), -1 = unaligned */
   char **domain_names;        /* n_real names, NULL-terminated */
-  /* Optional (T, L, 57) angle features to use instead of computing them
-   * (fl_template_angle_feat): teacher forcing in the golden tests, where a
-   * pre-omega whose previous residue lacks CA and C is rounding noise in
-   * AlphaFold (both frame axes parallel). NULL = computed. */
-  float *angle_feat;
 } FlTemplateFeatures;
 
 FlTemplateFeatures *fl_template_features_build (GPtrArray *hits, int L, int max_templates,
