@@ -224,6 +224,7 @@ typedef struct {
   GCancellable *cancellable;
   int L, n_clust, n_extra;
   int n_tmpl;              /* template slots (MSA rows after the clusters) */
+  float *tmpl_contribution;/* host (L, L) |template embedding| of the pass, or NULL */
 
   FlDeviceInputs *in;
   FlEvoformer *evo;
@@ -253,6 +254,7 @@ run_clear (Run *run)
     fl_structure_module_free (run->sm);
   if (run->evo)
     fl_evoformer_free (run->evo);
+  g_free (run->tmpl_contribution);
   if (run->in)
     fl_device_inputs_free (b, run->in);
   if (run->single)
@@ -569,6 +571,16 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
   if (g_cancellable_is_cancelled (run->cancellable))
     return cancelled_error (run, error);
   tm = phase_mark (b, tm, "embeddings", r);
+  if (run->n_tmpl > 0)
+    {
+      /* what the templates add to the pair (a map for the app) */
+      if (!run->tmpl_contribution)
+        run->tmpl_contribution = g_new (float, l * l);
+      if (!fl_evoformer_template_contribution (run->evo, run->tmpl_contribution, error))
+        return FALSE;
+      put (run, r, "template/pair_contribution", run->tmpl_contribution, 2, (int64_t) L,
+           (int64_t) L);
+    }
 
   for (int blk = 0; blk < cfg->n_extra_blocks; blk++)
     {
@@ -728,6 +740,8 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
           put_scalar (run, -1, "confidence/ptm", ptm);
         }
       put (run, -1, "confidence/contact_probs", contacts, 2, L64, L64);
+      if (run->tmpl_contribution)
+        put (run, -1, "template/pair_contribution", run->tmpl_contribution, 2, L64, L64);
       put (run, -1, "confidence/expected_distance", expected, 2, L64, L64);
       if (o->keep_representations)
         {
@@ -753,6 +767,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
         .plddt = plddt, .mean_plddt = mean_plddt, .ptm = ptm,
         .pae = pae, .max_pae = max_pae,
         .contact_probs = contacts, .expected_distance = expected,
+        .template_contribution = run->tmpl_contribution, .n_templates = run->n_tmpl,
         .tolerance = tolerance,
         .att_block = cap ? run->capture_block : -1,
         .att_heads = cap ? cfg->msa_row_heads : 0,

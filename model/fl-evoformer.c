@@ -462,7 +462,18 @@ fl_evoformer_new_with_templates (FlBackend *b, FlWeights *w, const FlModelConfig
   const FlStackDims *m = &evo->main_dims, *e = &evo->extra_dims;
   evo->act.msa = b->ops->alloc (b, (size_t) (n_clust + evo->n_tmpl) * L * m->c_m);
   if (evo->n_tmpl > 0 && !b->error)
-    evo->tmpl_single = b->ops->alloc (b, fl_template_state_floats (&evo->tmpl_dims));
+    {
+      /* one allocation: stack outputs, contribution map, ones */
+      const size_t LL = (size_t) L * L;
+      evo->tmpl_single = b->ops->alloc (b, fl_template_state_floats (&evo->tmpl_dims));
+      if (!b->error)
+        {
+          evo->tmpl_contribution = evo->tmpl_single
+                                   + (size_t) evo->n_tmpl * LL * evo->tmpl_dims.stack.c_z;
+          evo->tmpl_ones = evo->tmpl_contribution + LL;
+          b->ops->fill (b, evo->tmpl_ones, 1.0f, evo->tmpl_dims.c_z);
+        }
+    }
   evo->act.pair = b->error ? NULL : b->ops->alloc (b, (size_t) L * L * m->c_z);
   evo->act.extra = b->error ? NULL : b->ops->alloc (b, (size_t) n_extra * L * e->c_m);
   evo->inv_norm_msa = b->error ? NULL : b->ops->alloc (b, (size_t) L * L);

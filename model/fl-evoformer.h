@@ -86,6 +86,9 @@ FlEvoformer *fl_evoformer_new_with_templates (FlBackend *b, FlWeights *w,
 int fl_device_inputs_template_slots (const FlModelConfig *cfg, const FlFeatures *features);
 /* Backend bytes of the template state and scratch for n_tmpl slots. */
 gsize fl_template_bytes_needed (const FlModelConfig *cfg, int L, int n_tmpl);
+/* host (L, L): |what the templates added to the pair| (L2 norm over
+ * channels) in the last embedding; FALSE without templates. */
+gboolean fl_evoformer_template_contribution (FlEvoformer *evo, float *host, GError **error);
 /* The template stacks' outputs (n_tmpl, L, L, c_t) after an embed (tests). */
 const float *fl_evoformer_template_single (FlEvoformer *evo);
 void fl_evoformer_free (FlEvoformer *evo);

@@ -99,6 +99,7 @@ fl_recycle_data_new_from_event (const FlRecycleEvent *e)
   d->max_pae = e->max_pae;
   d->contact_probs = dup_floats (e->contact_probs, LL);
   d->expected_distance = dup_floats (e->expected_distance, LL);
+  d->template_contribution = dup_floats (e->template_contribution, LL);
   d->tolerance = e->tolerance;
   d->att_block = e->att_block;
   d->att_heads = e->att_heads;
@@ -127,6 +128,7 @@ recycle_data_clear (FlRecycleData *d)
   g_free (d->pae);
   g_free (d->contact_probs);
   g_free (d->expected_distance);
+  g_free (d->template_contribution);
   g_free (d->msa_row_attention);
   g_free (d->msa_row_pair_bias);
   g_free (d->tri_start_attention);

@@ -39,6 +39,7 @@ typedef struct {
   float max_pae;
   float *contact_probs;      /* (L, L) or NULL */
   float *expected_distance;  /* (L, L) or NULL */
+  float *template_contribution; /* (L, L) |template embedding| or NULL (no templates) */
   float tolerance;           /* NAN for pass 0 */
   int att_block, att_heads, tri_heads, att_residue;
   float *msa_row_attention;  /* (att_heads, L, L) or NULL */

@@ -12,6 +12,7 @@
 #include "fl-error.h"
 #include "fl-params.h"
 #include "fl-templates.h"
+#include <math.h>
 #include <string.h>
 
 #define TE "evoformer/template_embedding/"
@@ -97,7 +98,7 @@ static size_t
 pointwise_per_row (const FlTemplateDims *d)
 {
   size_t hd = (size_t) d->heads * d->head_dim;
-  return (size_t) d->T * d->stack.c_z * 2 + (size_t) d->T * hd * 2 + d->T + 2 * hd;
+  return (size_t) d->T * d->stack.c_z * 2 + (size_t) d->T * hd * 2 + d->T + 2 * hd + d->c_z;
 }
 
 size_t
@@ -121,7 +122,23 @@ fl_template_scratch (const FlTemplateDims *d)
 size_t
 fl_template_state_floats (const FlTemplateDims *d)
 {
-  return (size_t) MAX (d->T, 0) * d->stack.L * d->stack.L * d->stack.c_z;
+  /* stack outputs, the contribution map (L, L) and a ones vector (c_z) */
+  size_t LL = (size_t) d->stack.L * d->stack.L;
+  return (size_t) MAX (d->T, 0) * LL * d->stack.c_z + LL + d->c_z;
+}
+
+gboolean
+fl_evoformer_template_contribution (FlEvoformer *evo, float *host, GError **error)
+{
+  if (!evo->tmpl_contribution)
+    return FALSE;
+  const size_t LL = (size_t) evo->L * evo->L;
+  FL_OP (evo->b, download, host, evo->tmpl_contribution, LL);
+  if (!fl_backend_check (evo->b, error))
+    return FALSE;
+  for (size_t i = 0; i < LL; i++)
+    host[i] = sqrtf (MAX (host[i], 0.0f));
+  return TRUE;
 }
 
 /* ------------------------------------------------------------ the stacks */
@@ -213,8 +230,10 @@ fl_template_embed_pair (FlEvoformer *evo, const FlTemplateFeatures *tf, const fl
   int n_real = 0;
   for (int t = 0; t < T; t++)
     n_real += tf->template_mask[t] > 0;
+  if (evo->tmpl_contribution)
+    FL_OP (b, fill, evo->tmpl_contribution, 0.0f, (size_t) LL);
   if (T <= 0 || n_real == 0)
-    return TRUE;   /* the embedding is multiplied by (sum of template_mask > 0) */
+    return fl_backend_check (b, error);   /* the embedding is multiplied by (sum of template_mask > 0) */
 
   int64_t chunk = fl_trunk_chunk_rows (&d->stack, LL, pointwise_per_row (d));
   FlScratch *sc = &evo->scratch;
@@ -226,6 +245,7 @@ fl_template_embed_pair (FlEvoformer *evo, const FlTemplateFeatures *tf, const fl
   float *mask = fl_scratch_take (sc, (size_t) chunk * T);        /* (n, T) */
   float *q = fl_scratch_take (sc, (size_t) chunk * hd);          /* (n, 1, H, D) */
   float *o = fl_scratch_take (sc, (size_t) chunk * hd);
+  float *emb = fl_scratch_take (sc, (size_t) chunk * cz);        /* (n, c_z) */
   g_autofree float *host_mask = g_try_new (float, (size_t) chunk * T);
   if (!host_mask)
     {
@@ -255,7 +275,14 @@ fl_template_embed_pair (FlEvoformer *evo, const FlTemplateFeatures *tf, const fl
       FL_OP (b, linear, kv, wv, NULL, v, n * T, ct, hd, FALSE);
       FL_OP (b, linear, query_pair + r0 * cz, wq, NULL, q, n, cz, hd, FALSE);
       FL_OP (b, attention, q, k, v, mask, NULL, NULL, o, n, 1, T, H, D, NULL);
-      FL_OP (b, linear, o, wo, bo, out + r0 * cz, n, hd, cz, TRUE);
+      FL_OP (b, linear, o, wo, bo, emb, n, hd, cz, FALSE);
+      FL_OP (b, add, out + r0 * cz, emb, (size_t) n * cz);
+      if (evo->tmpl_contribution)
+        {
+          /* |embedding|^2 per pair: squares summed by a product with ones */
+          FL_OP (b, mul, emb, emb, (size_t) n * cz);
+          FL_OP (b, linear, emb, evo->tmpl_ones, NULL, evo->tmpl_contribution + r0, n, cz, 1, FALSE);
+        }
     }
   fl_scratch_release (sc, mark);
   return fl_backend_check (b, error);

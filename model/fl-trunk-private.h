@@ -185,6 +185,8 @@ struct _FlEvoformer {
   int n_tmpl;
   FlTemplateDims tmpl_dims;
   float *tmpl_single;      /* (n_tmpl, L, L, c_t) template stack outputs (recycle-invariant) */
+  float *tmpl_contribution;/* (L, L) sum of squares of the last template embedding */
+  float *tmpl_ones;        /* (c_z) ones: row sums as a product */
   const FlDeviceInputs *tmpl_inputs;  /* inputs tmpl_single was computed for */
 };
 

@@ -113,6 +113,7 @@ make_recycle (int r)
   d->pae = filled (LL, 1, 0.3f);
   d->contact_probs = filled (LL, 0, 0.01f);
   d->expected_distance = filled (LL, 3, 0.2f);
+  d->template_contribution = filled (LL, 5, 0.05f);
   d->att_block = 47;
   d->att_heads = 3;
   d->tri_heads = 2;
