@@ -199,8 +199,8 @@ fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
   if (!cfg->has_templates)
     {
       g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
-                   "Model %s has no template stack: templates are used by models 1 and 2 "
-                   "(and their _ptm variants).", cfg->preset);
+                   "The parameters have no template stack: templates are used by models 1 "
+                   "and 2 (and their _ptm variants).");
       return FALSE;
     }
   g_autoptr (GPtrArray) hits = NULL;

@@ -166,6 +166,62 @@ test_tiny_a3m (void)
   remove_dir (dir);
 }
 
+/* Golden tmpl through the CLI: templates from the alignment file and the
+ * structure files give DeepMind's outputs; a template aligned by the CLI
+ * itself runs and prints its alignment. */
+static void
+test_tmpl_templates (void)
+{
+  g_autofree char *a3m = fl_test_golden_path ("tmpl", "input.a3m");
+  g_autofree char *tsv = fl_test_golden_path ("tmpl", "template_alignment.tsv");
+  g_autofree char *params = fl_test_golden_path ("tmpl", "params_tmpl.npz");
+  g_autofree char *config = fl_test_golden_path ("tmpl", "config.json");
+  g_autofree char *outputs = fl_test_golden_path ("tmpl", "outputs.npz");
+  if (!fl_test_require_file (a3m) || !fl_test_require_file (tsv) || !fl_test_require_file (params)
+      || !fl_test_require_file (outputs))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fl-predict-XXXXXX", &error);
+  g_autofree char *args = g_strdup_printf (
+    "--params '%s' --config '%s' --a3m '%s' --deterministic --max-msa-clusters 8 "
+    "--max-extra-msa 16 --template-alignment '%s' --recycles 2 --backend cpu --threads 2 "
+    "--save-npz --out '%s'", params, config, a3m, tsv, dir);
+  g_autofree char *out = NULL, *err = NULL;
+  int status = run_cli (args, &out, &err);
+  g_test_message ("stderr: %s", err);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (err, "template 2 4i6p_B"));
+  g_autofree char *npz = g_build_filename (dir, "result.npz", NULL);
+  g_autoptr (FlArrays) res = fl_npz_load (npz, &error);
+  g_assert_no_error (error);
+  g_autoptr (FlArrays) gold = fl_npz_load (outputs, &error);
+  g_assert_no_error (error);
+  const char *keys[] = { "structure_module/final_atom_positions", "confidence/plddt" };
+  for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      FlArray *got = fl_arrays_lookup (res, keys[k]), *want = fl_arrays_lookup (gold, keys[k]);
+      g_assert_nonnull (got);
+      g_assert_nonnull (want);
+      fl_test_assert_close_abs (keys[k], got->data, want->data, fl_array_numel (want), 1e-3);
+    }
+  g_assert_nonnull (fl_arrays_lookup (res, "template/pair_contribution"));
+  remove_dir (dir);
+
+  /* One template file, aligned here (found through --template-dir). */
+  g_autofree char *tdir = g_path_get_dirname (tsv);
+  g_autofree char *dir2 = g_dir_make_tmp ("fl-predict-XXXXXX", &error);
+  g_autofree char *args2 = g_strdup_printf (
+    "--params '%s' --config '%s' --a3m '%s' --template 1GCN.pdb:A --template-dir '%s' "
+    "--recycles 0 --backend cpu --threads 2 --out '%s'", params, config, a3m, tdir, dir2);
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  status = run_cli (args2, &out2, &err2);
+  g_test_message ("stderr: %s", err2);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (err2, "template 1 1gcn_A"));
+  g_assert_nonnull (strstr (err2, "template HSQGTFTSDYSKYLDSRRAQD--FVQWLMNT---"));
+  remove_dir (dir2);
+}
+
 /* Exit status `want`, and for status 1 exactly one line on stderr. */
 static void
 expect_failure (const char *args, int want, const char *needle)
@@ -225,6 +281,17 @@ test_bad_input (void)
   g_autofree char *dna = g_strdup_printf ("--params '%s' --fasta '%s' --out '%s'",
                                           params, dna_fa, out_dir);
   expect_failure (dna, 1, NULL);
+
+  /* Templates for a model without a template stack; a missing template file. */
+  g_autofree char *tmpl_pdb = fl_test_golden_path ("tmpl", "1GCN.pdb");
+  g_autofree char *no_stack = g_strdup_printf ("--params '%s' --features '%s' --template '%s' "
+                                               "--out '%s'", params, features, tmpl_pdb, out_dir);
+  expect_failure (no_stack, 1, "no template stack");
+  g_autofree char *tmpl_params = fl_test_golden_path ("tmpl", "params_tmpl.npz");
+  g_autofree char *tmpl_a3m = fl_test_golden_path ("tmpl", "input.a3m");
+  g_autofree char *no_file = g_strdup_printf ("--params '%s' --a3m '%s' --template '%s/none.pdb:A' "
+                                              "--out '%s'", tmpl_params, tmpl_a3m, dir, out_dir);
+  expect_failure (no_file, 1, "cannot read template");
 
   /* A sequence too long for memory: refused before the features are built,
    * naming the longest that fits. */
@@ -301,5 +368,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/predict/tiny-features", test_tiny_features);
   g_test_add_func ("/cli/predict/tiny-a3m", test_tiny_a3m);
   g_test_add_func ("/cli/predict/bad-input", test_bad_input);
+  g_test_add_func ("/cli/predict/tmpl-templates", test_tmpl_templates);
   return g_test_run ();
 }
