@@ -15,9 +15,11 @@ struct _FlApplication {
   FlRunController *controller;
   FlWindow *window;           /* weak */
   char *params_path;          /* NULL: demo parameters */
+  char **templates;           /* --template FILE[:CHAIN] (models 1 and 2), or NULL */
   FlBackendKind backend;
   int n_threads;
   gboolean run_uses_demo_params;
+  gboolean params_from_command_line;  /* --params: not replaced by the saved choice */
   GtkNativeDialog *dialog;    /* the file chooser open now, if any */
 
   /* --benchmark */
@@ -224,6 +226,7 @@ fl_application_start_run (FlApplication *self, GError **error)
     .tolerance = fl_window_get_tolerance (self->window),
     .backend = self->backend,
     .n_threads = self->n_threads,
+    .templates = (const char *const *) self->templates,
   };
   if (!fl_run_controller_start (self->controller, &req, error))
     return FALSE;
@@ -516,6 +519,13 @@ fl_application_set_params_path (FlApplication *self, const char *path)
       if (preset)
         fl_window_set_preset (self->window, preset);
     }
+}
+
+void
+fl_application_set_templates (FlApplication *self, const char *const *templates)
+{
+  g_strfreev (self->templates);
+  self->templates = templates && templates[0] ? g_strdupv ((char **) templates) : NULL;
 }
 
 void
@@ -982,9 +992,15 @@ fl_application_activate (GApplication *app)
     ? g_strdup_printf ("GPU (CUDA) when one is found, else CPU, %u threads", g_get_num_processors ())
     : g_strdup_printf ("CPU, %u threads", g_get_num_processors ());
   fl_window_set_backend (self->window, backend);
-  g_autofree char *params = self->settings ? g_settings_get_string (self->settings, "params-file") : NULL;
+  g_autofree char *params = self->params_from_command_line
+    ? g_strdup (self->params_path)
+    : self->settings ? g_settings_get_string (self->settings, "params-file") : NULL;
   if (params && *params && !g_file_test (params, G_FILE_TEST_EXISTS))
-    g_clear_pointer (&params, g_free);
+    {
+      if (self->params_from_command_line)
+        g_printerr ("foldlight: %s: no such parameter file; using the demo parameters\n", params);
+      g_clear_pointer (&params, g_free);
+    }
   fl_application_set_params_path (self, params);
   g_autoptr (GError) error = NULL;
   if (!fl_application_open_demo (self, &error))
@@ -1023,6 +1039,19 @@ fl_application_handle_local_options (GApplication *app, GVariantDict *options)
     }
   if (g_variant_dict_contains (options, "benchmark"))
     self->benchmark = TRUE;
+  g_autofree char **templates = NULL;
+  if (g_variant_dict_lookup (options, "template", "^a&ay", &templates) && templates)
+    {
+      g_strfreev (self->templates);
+      self->templates = g_strdupv (templates);
+    }
+  const char *params = NULL;
+  if (g_variant_dict_lookup (options, "params", "^&ay", &params) && params && *params)
+    {
+      g_free (self->params_path);
+      self->params_path = g_strdup (params);
+      self->params_from_command_line = TRUE;
+    }
   return -1;
 }
 
@@ -1050,6 +1079,7 @@ fl_application_finalize (GObject *object)
 {
   FlApplication *self = FL_APPLICATION (object);
   g_free (self->params_path);
+  g_strfreev (self->templates);
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
 }
 
@@ -1073,6 +1103,11 @@ fl_application_init (FlApplication *self)
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version", NULL },
     { "benchmark", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
       "Print Run-to-first-frame and orbit benchmarks, then quit", NULL },
+    { "params", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      "Parameter file (.npz) for this session", "PARAMS.npz" },
+    { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
+      "Template structure (PDB or mmCIF, chain after ':') for models 1 and 2, aligned to "
+      "the query globally; repeat for more", "FILE[:CHAIN]" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_application_add_main_option_entries (G_APPLICATION (self), entries);

@@ -30,6 +30,9 @@ gboolean fl_application_open_paths (FlApplication *self, const char *const *path
 gboolean fl_application_start_run (FlApplication *self, GError **error);
 /* Parameter file for runs; NULL = untrained demo parameters. */
 void fl_application_set_params_path (FlApplication *self, const char *path);
+/* Template structures "FILE[:CHAIN]" for the runs (models 1 and 2),
+ * NULL-terminated; NULL or empty: none. */
+void fl_application_set_templates (FlApplication *self, const char *const *templates);
 /* Runs use this backend / thread count (default AUTO, all cores). */
 void fl_application_set_backend (FlApplication *self, FlBackendKind kind, int n_threads);
 /* Export what is shown: kind "pdb", "cif", "traj-pdb", "traj-cif", "png"

@@ -12,6 +12,8 @@
 #include "fl-application.h"
 #include "fl-analysis-panels.h"
 #include "fl-pair-map-view.h"
+#include "fl-pair-map-render.h"
+#include "fl-msa.h"
 #include "fl-test-util.h"
 
 static FlApplication *app;
@@ -572,6 +574,84 @@ pair_view_ready (void)
 
 /* Brushing a rectangle in a pair map selects its rows and its columns in
  * the 3D view; a click elsewhere in the map clears the brush. */
+/* The whole window as the screen shows it, saved as PNG. */
+static void
+save_window_png (GtkWidget *widget, const char *path)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  GtkSnapshot *snap = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snap, w, h);
+  GskRenderNode *node = gtk_snapshot_free_to_node (snap);
+  g_object_unref (paintable);
+  g_assert_nonnull (node);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  GdkTexture *tex = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  gsk_render_node_unref (node);
+  g_assert_true (gdk_texture_save_to_png (tex, path));
+  g_object_unref (tex);
+}
+
+/* A run of golden tmpl's parameters (model_1_ptm with its template stack,
+ * tiny widths) on its alignment with a real template from the structures
+ * folder: the recycles carry the template contribution, shown as a map.
+ * FL_TEMPLATE_SCREENSHOT=path also saves the window. */
+static void
+test_templates (void)
+{
+  g_autofree char *params = fl_test_golden_path ("tmpl", "params_tmpl.npz");
+  g_autofree char *a3m = fl_test_golden_path ("tmpl", "input.a3m");
+  g_autofree char *pdb = g_build_filename (fl_test_data_dir (), "structures", "1GCN.pdb", NULL);
+  if (!fl_test_require_file (params) || !fl_test_require_file (a3m) || !fl_test_require_file (pdb))
+    return;
+  FlWindow *win = fl_application_get_window (app);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (a3m, &text, NULL, NULL));
+  g_autoptr (GError) parse_error = NULL;
+  FlMsa *msa = fl_msa_parse_auto (text, -1, &parse_error);
+  g_assert_no_error (parse_error);
+  fl_window_set_input (win, "tmpl.a3m", text, msa);
+  fl_window_set_preset (win, "model_1_ptm");
+  fl_application_set_params_path (app, params);
+  g_autofree char *tmpl = g_strconcat (pdb, ":A", NULL);
+  const char *const templates[] = { tmpl, NULL };
+  fl_application_set_templates (app, templates);
+  fl_application_set_backend (app, FL_BACKEND_KIND_CPU, 2);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fl_application_start_run (app, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_until (run_done, 240));
+  const char *progress = fl_window_get_progress_text (win);
+  g_test_message ("templates run: \"%s\"", progress);
+  g_assert_true (g_str_has_prefix (progress, "Done"));
+  GPtrArray *recycles = fl_window_get_recycles (win);
+  g_assert_cmpuint (recycles->len, >, 0);
+  FlRecycleData *last = g_ptr_array_index (recycles, recycles->len - 1);
+  g_assert_nonnull (last->template_contribution);
+  float top = 0;
+  for (int k = 0; k < last->L * last->L; k++)
+    top = MAX (top, last->template_contribution[k]);
+  g_test_message ("template contribution: max %.3g over %d x %d", top, last->L, last->L);
+  g_assert_cmpfloat (top, >, 0);
+
+  FlPairMapView *pv = window_pair_view ();
+  fl_pair_map_view_set_map_kind (pv, FL_PAIR_MAP_TEMPLATE);
+  g_assert_true (wait_until (pair_view_ready, 30));
+  const FlPairMap *map = fl_pair_map_view_get_map (pv);
+  g_assert_nonnull (map);
+  g_assert_cmpint (map->kind, ==, FL_PAIR_MAP_TEMPLATE);
+  const char *shot = g_getenv ("FL_TEMPLATE_SCREENSHOT");
+  if (shot && *shot)
+    {
+      iterate_for (1.0);
+      save_window_png (GTK_WIDGET (win), shot);
+      g_test_message ("window saved to %s", shot);
+    }
+  fl_pair_map_view_set_map_kind (pv, FL_PAIR_MAP_MSA_ROW_ATTENTION);
+  fl_application_set_templates (app, NULL);
+  fl_application_set_params_path (app, NULL);
+}
+
 static void
 test_brush_selects_in_3d (void)
 {
@@ -659,6 +739,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/gui/cancel", test_cancel);
   g_test_add_func ("/app/gui/open-prediction", test_open_prediction);
   g_test_add_func ("/app/gui/bad-input", test_bad_input);
+  g_test_add_func ("/app/gui/templates", test_templates);
   int status = g_test_run ();
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
