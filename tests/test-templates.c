@@ -201,6 +201,59 @@ test_rules_and_errors (void)
   g_rmdir (dir);
 }
 
+/* Every structure of the shared data folder reads as a template: a
+ * non-empty chain whose observed residues (fl_structure_read, first chain)
+ * appear in the chain sequence in order, same letter and CA within 1 Å. */
+static void
+test_data_structures (void)
+{
+  g_autofree char *dir = g_build_filename (fl_test_data_dir (), "structures", NULL);
+  if (!fl_test_require_file (dir))
+    return;
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  const char *name;
+  int n_files = 0;
+  while ((name = g_dir_read_name (d)))
+    {
+      if (!g_str_has_suffix (name, ".pdb") && !g_str_has_suffix (name, ".cif"))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FlStructure) s = fl_structure_read (path, NULL, &error);
+      g_assert_no_error (error);
+      g_autoptr (FlTemplateChain) c = fl_template_chain_read (path, s->chain_id, &error);
+      g_assert_no_error (error);
+      g_test_message ("%s chain %s: %d residues in the sequence, %d observed", name,
+                      c->chain_id, c->n, s->L);
+      g_assert_cmpint (c->n, >=, s->L);
+      /* the observed residues in order, matched by CA position */
+      int j = 0, matched = 0;
+      for (int i = 0; i < s->L; i++)
+        {
+          const float *ca = s->atom37 + ((size_t) i * 37 + 1) * 3;
+          if (s->atom37_mask[(size_t) i * 37 + 1] == 0)
+            continue;
+          for (; j < c->n; j++)
+            {
+              const float *cc = c->atom37 + ((size_t) j * 37 + 1) * 3;
+              /* altlocs: the reader there takes the first, here the most occupied */
+              float d2 = (cc[0] - ca[0]) * (cc[0] - ca[0]) + (cc[1] - ca[1]) * (cc[1] - ca[1])
+                         + (cc[2] - ca[2]) * (cc[2] - ca[2]);
+              if (c->atom37_mask[(size_t) j * 37 + 1] > 0 && d2 < 1.0f
+                  && c->sequence[j] == s->sequence[i])
+                break;
+            }
+          g_assert_cmpint (j, <, c->n);
+          matched++;
+          j++;
+        }
+      g_assert_cmpint (matched, >, 0);
+      n_files++;
+    }
+  g_assert_cmpint (n_files, >=, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -208,5 +261,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/templates/golden-features", test_golden_features);
   g_test_add_func ("/model/templates/global-alignment", test_global_alignment);
   g_test_add_func ("/model/templates/rules-and-errors", test_rules_and_errors);
+  g_test_add_func ("/model/templates/data-structures", test_data_structures);
   return g_test_run ();
 }
