@@ -67,11 +67,6 @@ kv (char **fields, const char *key)
   return NULL;
 }
 
-typedef struct {
-  char *file, *chain, *chain_sequence;
-  float sum_probs;
-} TsvHeader;
-
 GPtrArray *
 fl_template_alignment_load (const char *path, const char *query, const char *template_dir,
                             GError **error)
@@ -128,10 +123,11 @@ fl_template_alignment_load (const char *path, const char *query, const char *tem
               "query_index, query_aa, template_index, template_aa, ...)", path, ln + 1);
       char *end;
       long t = strtol (f[0], &end, 10);
+      gboolean bad = end == f[0] || *end != '\0';
       long qi = strtol (f[3], &end, 10);
-      gboolean bad = *end != '\0';
+      bad |= end == f[3] || *end != '\0';
       long ti = strtol (f[5], &end, 10);
-      bad |= *end != '\0';
+      bad |= end == f[5] || *end != '\0';
       if (bad || t < 0 || qi < 0 || qi >= L || ti < 0)
         FAIL ("%s:%d: bad template, query_index or template_index (query length %d)",
               path, ln + 1, L);
@@ -184,6 +180,8 @@ fl_template_alignment_load (const char *path, const char *query, const char *tem
       if (ti >= hit->chain->n || f[6][0] != hit->chain->sequence[ti])
         FAIL ("%s:%d: template_index %ld (%s) is not in chain %s (%d residues)", path, ln + 1,
               ti, f[6], hit->chain->chain_id, hit->chain->n);
+      if (hit->query_to_template[qi] >= 0)
+        FAIL ("%s:%d: query_index %ld is aligned twice in template %ld", path, ln + 1, qi, t);
       hit->query_to_template[qi] = (int32_t) ti;
     }
   if (hits->len == 0)
