@@ -634,6 +634,13 @@ test_templates (void)
   g_test_message ("template contribution: max %.3g over %d x %d", top, last->L, last->L);
   g_assert_cmpfloat (top, >, 0);
 
+  /* The template in 3D: grey CA segments between consecutive aligned
+   * residues of 1GCN (query 0-19 and 22-29, a break where S16 is skipped). */
+  int segments = fl_structure_view_get_n_template_segments (view ());
+  g_test_message ("template trace: %d segments", segments);
+  g_assert_cmpint (segments, >=, 20);
+  g_assert_cmpint (segments, <=, 26);
+
   FlPairMapView *pv = window_pair_view ();
   fl_pair_map_view_set_map_kind (pv, FL_PAIR_MAP_TEMPLATE);
   g_assert_true (wait_until (pair_view_ready, 30));

@@ -55,6 +55,8 @@ struct _FlWindow {
 
 G_DEFINE_FINAL_TYPE (FlWindow, fl_window, GTK_TYPE_APPLICATION_WINDOW)
 
+static void show_templates (FlWindow *self, const FlTemplateFeatures *tf);
+
 /* ------------------------------------------------------------ helpers */
 
 static char *
@@ -107,6 +109,7 @@ fl_window_set_input (FlWindow *self, const char *name, const char *text, FlMsa *
   self->input_name = g_strdup (name);
   self->input_text = g_strdup (text);
   self->input_query = msa ? g_strdup (msa->query) : clean_sequence (text);
+  show_templates (self, NULL);   /* a new input: the last run's templates go */
   set_entry_text (self, self->input_query);
   g_autofree char *label = NULL;
   if (msa)
@@ -404,6 +407,38 @@ fl_window_set_backend (FlWindow *self, const char *description)
   gtk_label_set_text (GTK_LABEL (self->backend_label), description ? description : "");
 }
 
+/* The run's templates (models 1 and 2) as grey CA traces in the 3D view:
+ * the real templates' CA atoms in query numbering; NULL clears. */
+static void
+show_templates (FlWindow *self, const FlTemplateFeatures *tf)
+{
+  int T = 0;
+  for (int t = 0; tf && t < tf->T; t++)
+    T += tf->template_mask[t] > 0;
+  if (T == 0)
+    {
+      fl_structure_view_set_templates (self->structure_view, NULL, NULL, 0, 0);
+      return;
+    }
+  const int L = tf->L;
+  g_autofree float *ca = g_new (float, (gsize) T * L * 3);
+  g_autofree float *mask = g_new (float, (gsize) T * L);
+  int k = 0;
+  for (int t = 0; t < tf->T; t++)
+    {
+      if (tf->template_mask[t] <= 0)
+        continue;
+      for (int i = 0; i < L; i++)
+        {
+          gsize a = ((gsize) t * L + i) * 37 + FL_ATOM37_CA;
+          memcpy (ca + ((gsize) k * L + i) * 3, tf->all_atom_positions + a * 3, 3 * sizeof (float));
+          mask[(gsize) k * L + i] = tf->all_atom_masks[a];
+        }
+      k++;
+    }
+  fl_structure_view_set_templates (self->structure_view, ca, mask, T, L);
+}
+
 void
 fl_window_set_run_inputs (FlWindow *self, FlMsa *msa, FlFeatures *features)
 {
@@ -418,6 +453,7 @@ fl_window_set_run_inputs (FlWindow *self, FlMsa *msa, FlFeatures *features)
     {
       g_clear_pointer (&self->features, fl_features_free);
       self->features = features;
+      show_templates (self, features->templates);
     }
   update_panels_msa (self);
 }
