@@ -9,6 +9,7 @@
  *     template_mask), no gating, when any template is real;
  *   MSA rows n_clust + t = Linear_proj(relu(Linear_single(angle_feat[t]))). */
 #include "fl-trunk-private.h"
+#include "fl-trunk-modules.h"
 #include "fl-error.h"
 #include "fl-params.h"
 #include "fl-templates.h"
