@@ -150,6 +150,7 @@ if want colabfold; then
     # ColabFold's parameter init alone took over 115 s on a fresh H200 (2026-12-02): the
     # first spec gets most of the time; the second reads the cached parameters.
     CF=${CF_SECONDS:-360}
+    [ -n "${CF_END:-}" ] && CF=$(( CF_END - $(date +%s) ))   # CF_END: epoch seconds to end by
     OUT="$OUT" bash .peers/run.sh "$CF" \
       "kernels:msa:${CF_MSA_LENGTHS:-128,256,512}:$((CF * 62 / 100)):200" \
       "kernels:single:${CF_SINGLE_LENGTHS:-256,512,1024}:$CF:30" >"$OUT/colabfold.log" 2>&1
