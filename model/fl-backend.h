@@ -172,10 +172,10 @@ struct _FlBackendOps {
    * `scratch` (backend memory, scratch_n floats; the sizes each needs are
    * given by the fl_module_*_scratch functions of fl-backend-modules.h and
    * are the same on every backend). Too little scratch is an error
-   * (FL_BACKEND_ERROR_OUT_OF_MEMORY, naming the module), not a crash. fl-backend-modules.c composes each
-   * module from the ops above: that composition is the specification, the
-   * CPU backend's implementation, and the CUDA backend's where it has no
-   * fused version. */
+   * (FL_BACKEND_ERROR_OUT_OF_MEMORY, naming the module), not a crash.
+   * fl-backend-modules.c composes each module from the ops above: that
+   * composition is the specification, the CPU backend's implementation, and
+   * the CUDA backend's where it has no fused version. */
 
   /* AlphaFold's gated Attention with its output projection over B
    * independent items, chunked over B to fit the scratch:
