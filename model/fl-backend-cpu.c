@@ -817,6 +817,7 @@ static const FlBackendOps cpu_ops = {
   .gated_attention = fl_module_gated_attention_composed,
   .transition = fl_module_transition_composed,
   .triangle_multiplication = fl_module_triangle_multiplication_composed,
+  .outer_product_mean = fl_module_outer_product_mean_composed,
 };
 
 FlBackend *

@@ -184,3 +184,137 @@ fl_module_triangle_multiplication_composed (FlBackend *b, const FlTriangleMulWei
   FL_OP (b, linear, pt, w->output_w, w->output_b, xin, LL, mc, c_z, FALSE);
   FL_OP (b, add_sigmoid_mul, pair, xin, gate, (size_t) LL * c_z);
 }
+
+/* -------------------------------------------------- outer product mean
+ * Deep MSAs: the (i, c, j, e) outer products of a chunk of rows i are one
+ * GEMM, reordered to (j, i, c, e) and projected by one linear.
+ * Shallow MSAs (S <= oc, single sequences above all): the right side is
+ * projected first, R[j,s,c,:] = sum_e r[s,j,e] W[c,e,:], and then
+ * pair[i,j,:] gets sum_{s,c} l[s,i,c] R[j,s,c,:] from one batched GEMM over
+ * j: no L x L x oc x oc intermediate (268 MB at L = 256) is ever written. */
+
+static gboolean
+opm_shallow (int64_t S, int64_t oc)
+{
+  return S <= oc;
+}
+
+/* Shallow path, the part that does not depend on the chunk of rows i:
+ * l and r transposed to (L, S, oc); W as (e, c, c_z); R (L, S, c, c_z). */
+static size_t
+opm_shallow_fixed (int64_t S, int64_t L, int64_t oc, int64_t c_z)
+{
+  size_t SL = (size_t) S * L;
+  return 2 * SL * oc + (size_t) oc * oc * c_z + SL * oc * c_z;
+}
+
+size_t
+fl_module_outer_product_mean_per_row (int64_t S, int64_t L, int64_t oc, int64_t c_z)
+{
+  if (opm_shallow (S, oc))
+    return (size_t) L * c_z;                       /* the (L, c_z) update of row i */
+  /* the outer products X (oc, L, oc), their (L, oc, oc) transpose, the update */
+  return 2 * (size_t) L * oc * oc + (size_t) L * c_z;
+}
+
+size_t
+fl_module_outer_product_mean_scratch (int64_t S, int64_t L, int64_t c_m, int64_t oc,
+                                      int64_t c_z, int64_t rows)
+{
+  size_t SL = (size_t) S * L;
+  size_t lr = 2 * SL * oc;                         /* left, right (S, L, oc) */
+  size_t proj = SL * c_m;                          /* LayerNorm(msa), before the projections */
+  size_t chunk = (size_t) CLAMP (rows, 1, MAX (L, 1)) * fl_module_outer_product_mean_per_row (S, L, oc, c_z);
+  if (opm_shallow (S, oc))
+    chunk += opm_shallow_fixed (S, L, oc, c_z);
+  return lr + MAX (proj, chunk);
+}
+
+void
+fl_module_outer_product_mean_composed (FlBackend *b, const FlOuterProductWeights *w,
+                                       const float *msa, const float *msa_mask,
+                                       const float *inv_norm, float *pair, int64_t S,
+                                       int64_t L, int64_t c_m, int64_t oc, int64_t c_z,
+                                       float *scratch, size_t scratch_n)
+{
+  /* msa (S,L,c_m), msa_mask (S,L), inv_norm (L,L), pair (L,L,c_z) */
+  if (b->error || L <= 0 || S <= 0)
+    return;
+  const size_t SL = (size_t) S * L;
+  const size_t lr = 2 * SL * oc;
+  const gboolean shallow = opm_shallow (S, oc);
+  const size_t fixed = shallow ? opm_shallow_fixed (S, L, oc, c_z) : 0;
+  const size_t per_row = fl_module_outer_product_mean_per_row (S, L, oc, c_z);
+  int64_t chunk = scratch_n >= lr + fixed ? (int64_t) ((scratch_n - lr - fixed) / per_row) : 0;
+  chunk = MIN (chunk, L);
+  if (chunk < 1 || scratch_n < lr + SL * c_m)
+    {
+      fl_backend_fail (b, FL_BACKEND_ERROR_OUT_OF_MEMORY,
+                       "outer product mean: scratch of %zu floats, needs %zu", scratch_n,
+                       fl_module_outer_product_mean_scratch (S, L, c_m, oc, c_z, 1));
+      return;
+    }
+
+  float *left = scratch;                            /* (S, L, oc) */
+  float *right = left + SL * oc;                    /* (S, L, oc) */
+  float *rest = right + SL * oc;
+  {
+    float *x = rest;                                /* (S, L, c_m) */
+    FL_OP (b, layer_norm, msa, w->norm_scale, w->norm_offset, x, (int64_t) SL, c_m);
+    FL_OP (b, linear, x, w->left_w, w->left_b, left, (int64_t) SL, c_m, oc, FALSE);
+    FL_OP (b, mul_rows, left, msa_mask, (int64_t) SL, oc);
+    FL_OP (b, linear, x, w->right_w, w->right_b, right, (int64_t) SL, c_m, oc, FALSE);
+    FL_OP (b, mul_rows, right, msa_mask, (int64_t) SL, oc);
+  }
+
+  if (shallow)
+    {
+      float *lt = rest;                                     /* (L, S, oc) */
+      float *rt = lt + SL * oc;                             /* (L, S, oc) */
+      float *wt = rt + SL * oc;                             /* (e, c, c_z) */
+      float *R = wt + (size_t) oc * oc * c_z;               /* (L, S, c, c_z) */
+      float *y = R + SL * oc * c_z;                         /* (n, L, c_z) */
+      FL_OP (b, swap01, left, lt, S, L, oc);
+      FL_OP (b, swap01, right, rt, S, L, oc);
+      FL_OP (b, swap01, w->output_w, wt, oc, oc, c_z);
+      /* R[(j,s), (c,z)] = sum_e rt[(j,s), e] wt[e, (c,z)] */
+      FL_OP (b, linear, rt, wt, NULL, R, (int64_t) SL, oc, oc * c_z, FALSE);
+      const int64_t K = S * oc;
+      for (int64_t i0 = 0; i0 < L; i0 += chunk)
+        {
+          int64_t n = MIN (chunk, L - i0);
+          /* for every j: y[:, j, :] (n, c_z) = lt[i0:i0+n] (n, S*oc) @ R[j] (S*oc, c_z) */
+          FL_OP (b, gemm_batched, FALSE, FALSE, n, c_z, K, 1.0f,
+                 lt + i0 * K, K, 0,
+                 R, c_z, K * c_z, 0.0f,
+                 y, L * c_z, c_z, L);
+          FL_OP (b, add_row_vector, y, w->output_b, n * L, c_z);
+          FL_OP (b, mul_rows, y, inv_norm + i0 * L, n * L, c_z);
+          FL_OP (b, add, pair + i0 * L * c_z, y, (size_t) n * L * c_z);
+        }
+      return;
+    }
+
+  const int64_t oc2 = oc * oc;
+  float *xo = rest;                                     /* (n, oc, L, oc) */
+  float *xt = xo + (size_t) chunk * L * oc2;            /* (L, n, oc, oc) */
+  float *yt = xt + (size_t) chunk * L * oc2;            /* (L, n, c_z) */
+  float *y = xo;                                        /* (n, L, c_z), reuses xo */
+  for (int64_t i0 = 0; i0 < L; i0 += chunk)
+    {
+      int64_t n = MIN (chunk, L - i0);
+      /* X ((i,c1), (j,c2)) = sum_s left[s,(i,c1)] right[s,(j,c2)]: ONE GEMM,
+       * left[:, i0:i0+n, :] (S, n*oc) transposed, right (S, L*oc) */
+      FL_OP (b, gemm_batched, TRUE, FALSE, n * oc, L * oc, S, 1.0f,
+             left + i0 * oc, L * oc, 0,
+             right, L * oc, 0, 0.0f,
+             xo, L * oc, 0, 1);
+      /* (n*oc, L, oc) -> (L, n*oc, oc) = rows (j, i) of oc*oc products */
+      FL_OP (b, swap01, xo, xt, n * oc, L, oc);
+      /* (L*n, oc*oc) @ W (oc*oc, c_z) + b */
+      FL_OP (b, linear, xt, w->output_w, w->output_b, yt, L * n, oc2, c_z, FALSE);
+      FL_OP (b, swap01, yt, y, L, n, c_z);                 /* (n, L, c_z) */
+      FL_OP (b, mul_rows, y, inv_norm + i0 * L, n * L, c_z);
+      FL_OP (b, add, pair + i0 * L * c_z, y, (size_t) n * L * c_z);
+    }
+}

@@ -24,6 +24,12 @@ size_t fl_module_transition_per_row (int64_t c, int64_t hidden);
 /* triangle_multiplication: all of it at once. */
 size_t fl_module_triangle_multiplication_scratch (int64_t L, int64_t c_z, int64_t mc);
 
+/* outer_product_mean with `rows` rows i per chunk (clamped to 1..L). */
+size_t fl_module_outer_product_mean_scratch (int64_t S, int64_t L, int64_t c_m, int64_t oc,
+                                             int64_t c_z, int64_t rows);
+/* Scratch floats per row i of a chunk of outer_product_mean. */
+size_t fl_module_outer_product_mean_per_row (int64_t S, int64_t L, int64_t oc, int64_t c_z);
+
 void fl_module_gated_attention_composed (FlBackend *b, const FlAttentionWeights *w,
                                          const float *x, int64_t B, int64_t Lq, int64_t c,
                                          int64_t H, int64_t D, const float *key_mask,
@@ -37,5 +43,11 @@ void fl_module_triangle_multiplication_composed (FlBackend *b, const FlTriangleM
                                                  const float *pair_mask, int64_t L,
                                                  int64_t c_z, int64_t mc,
                                                  float *scratch, size_t scratch_n);
+
+void fl_module_outer_product_mean_composed (FlBackend *b, const FlOuterProductWeights *w,
+                                            const float *msa, const float *msa_mask,
+                                            const float *inv_norm, float *pair, int64_t S,
+                                            int64_t L, int64_t c_m, int64_t oc, int64_t c_z,
+                                            float *scratch, size_t scratch_n);
 
 G_END_DECLS

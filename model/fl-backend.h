@@ -55,6 +55,12 @@ typedef struct {
   const float *gating_w, *gating_b;                      /* (c_z, c_z), (c_z) */
 } FlTriangleMulWeights;
 
+typedef struct {
+  const float *norm_scale, *norm_offset;                 /* (c_m) */
+  const float *left_w, *left_b, *right_w, *right_b;      /* (c_m, oc), (oc) */
+  const float *output_w, *output_b;                      /* (oc, oc, c_z), (c_z) */
+} FlOuterProductWeights;
+
 struct _FlBackend {
   const FlBackendOps *ops;
   GError *error;            /* first failure (sticky); NULL while all is well */
@@ -202,6 +208,14 @@ struct _FlBackendOps {
                                    gboolean outgoing, float *pair, const float *pair_mask,
                                    int64_t L, int64_t c_z, int64_t mc,
                                    float *scratch, size_t scratch_n);
+  /* pair (L,L,c_z) += (sum_s sum_{c,e} l[s,i,c] r[s,j,e] W[c,e,:] + b) * inv_norm[i,j]
+   * with l, r (S,L,oc) = msa_mask * Linear(LayerNorm(msa)); msa (S,L,c_m),
+   * msa_mask (S,L), inv_norm (L,L) = 1 / (1e-3 + sum_s m_si m_sj). Chunked
+   * over rows i to fit the scratch. */
+  void (*outer_product_mean) (FlBackend *b, const FlOuterProductWeights *w, const float *msa,
+                              const float *msa_mask, const float *inv_norm, float *pair,
+                              int64_t S, int64_t L, int64_t c_m, int64_t oc, int64_t c_z,
+                              float *scratch, size_t scratch_n);
 
   /* ---- recording (optional: NULL on backends without it, e.g. the CPU) ----
    * Ops issued between record_begin (TRUE when recording started) and

@@ -689,6 +689,96 @@ test_module_gated_attention (void)
     buf_free (all[i]);
 }
 
+/* outer_product_mean against a naive double reference, deep (S > oc) and
+ * shallow (S <= oc) paths, scratch for 1, 2 or all rows i. */
+static void
+check_outer_product_mean (int64_t S, int64_t L)
+{
+  const int64_t cm = 6, oc = 4, cz = 5;
+  float *ns = buf_random (cm, 31), *no = buf_random (cm, 32);
+  float *lw = buf_random (cm * oc, 33), *lb = buf_random (oc, 34);
+  float *rw = buf_random (cm * oc, 35), *rb = buf_random (oc, 36);
+  float *ow = buf_random (oc * oc * cz, 37), *ob = buf_random (cz, 38);
+  float *msa = buf_random (S * L * cm, 39), *mask = buf_random (S * L, 40);
+  float *inv = buf_random (L * L, 41), *pair0 = buf_random (L * L * cz, 42);
+  for (int64_t i = 0; i < S * L; i++)
+    mask[i] = mask[i] > -0.5f ? 1.0f : 0.0f;
+  g_autofree double *l = g_new (double, S * L * oc);
+  g_autofree double *r = g_new (double, S * L * oc);
+  for (int64_t sl = 0; sl < S * L; sl++)
+    {
+      const float *x = msa + sl * cm;
+      double mean = 0, var = 0, xn[16];
+      for (int64_t i = 0; i < cm; i++)
+        mean += x[i];
+      mean /= cm;
+      for (int64_t i = 0; i < cm; i++)
+        var += (x[i] - mean) * (x[i] - mean);
+      var /= cm;
+      for (int64_t i = 0; i < cm; i++)
+        xn[i] = (x[i] - mean) / sqrt (var / 1.0 + 1e-5) * ns[i] + no[i];
+      for (int64_t o = 0; o < oc; o++)
+        {
+          double a = lb[o], bb = rb[o];
+          for (int64_t i = 0; i < cm; i++)
+            {
+              a += xn[i] * lw[i * oc + o];
+              bb += xn[i] * rw[i * oc + o];
+            }
+          l[sl * oc + o] = a * mask[sl];
+          r[sl * oc + o] = bb * mask[sl];
+        }
+    }
+  g_autofree double *want = g_new (double, L * L * cz);
+  for (int64_t i = 0; i < L; i++)
+    for (int64_t j = 0; j < L; j++)
+      for (int64_t z = 0; z < cz; z++)
+        {
+          double a = ob[z];
+          for (int64_t c1 = 0; c1 < oc; c1++)
+            for (int64_t c2 = 0; c2 < oc; c2++)
+              {
+                double o = 0;
+                for (int64_t s = 0; s < S; s++)
+                  o += l[(s * L + i) * oc + c1] * r[(s * L + j) * oc + c2];
+                a += o * ow[(c1 * oc + c2) * cz + z];
+              }
+          want[(i * L + j) * cz + z] = pair0[(i * L + j) * cz + z] + a * inv[i * L + j];
+        }
+  const FlOuterProductWeights w = { ns, no, lw, lb, rw, rb, ow, ob };
+  const int64_t rows[] = { 1, 2, L };
+  for (guint k = 0; k < G_N_ELEMENTS (rows); k++)
+    {
+      size_t n_scr = fl_module_outer_product_mean_scratch (S, L, cm, oc, cz, rows[k]);
+      float *scr = buf_new ((int64_t) n_scr), *pair = buf_new (L * L * cz);
+      memcpy (pair, pair0, L * L * cz * sizeof (float));
+      backend->ops->outer_product_mean (backend, &w, msa, mask, inv, pair, S, L, cm, oc, cz,
+                                        scr, n_scr);
+      g_autofree char *label = g_strdup_printf ("outer_product_mean S=%" G_GINT64_FORMAT
+                                                " L=%" G_GINT64_FORMAT " rows=%" G_GINT64_FORMAT,
+                                                S, L, rows[k]);
+      check_close (label, pair, want, L * L * cz, 1e-5);
+      buf_check_guard (pair, L * L * cz);
+      buf_check_guard (scr, (int64_t) n_scr);
+      buf_free (scr);
+      buf_free (pair);
+    }
+  float *all[] = { ns, no, lw, lb, rw, rb, ow, ob, msa, mask, inv, pair0 };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    buf_free (all[i]);
+}
+
+static void
+test_module_outer_product_mean (void)
+{
+  for (guint s = 0; s < G_N_ELEMENTS (dims); s++)
+    {
+      check_outer_product_mean (9, dims[s]);   /* deep: S > oc */
+      check_outer_product_mean (3, dims[s]);   /* shallow */
+      check_outer_product_mean (1, dims[s]);   /* single sequence */
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -710,6 +800,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/backend-cpu/softmax-expect", test_softmax_expect);
   g_test_add_func ("/model/backend-cpu/module-transition", test_module_transition);
   g_test_add_func ("/model/backend-cpu/module-gated-attention", test_module_gated_attention);
+  g_test_add_func ("/model/backend-cpu/module-outer-product-mean", test_module_outer_product_mean);
   int rc = g_test_run ();
   fl_backend_free (backend);
   return rc;

@@ -773,6 +773,48 @@ test_module_triangle_multiplication (void)
   check_triangle_multiplication (33, 128, 128, FALSE);
 }
 
+static void
+check_outer_product_mean (int64_t S, int64_t L, int64_t cm, int64_t oc, int64_t cz, int64_t rows)
+{
+  Pair ns = pair_random (gpu, cm), no = pair_random (gpu, cm);
+  Pair lw = pair_weight (gpu, cm * oc, cm), lb = pair_random (gpu, oc);
+  Pair rw = pair_weight (gpu, cm * oc, cm), rb = pair_random (gpu, oc);
+  Pair ow = pair_weight (gpu, oc * oc * cz, oc * oc), ob = pair_random (gpu, cz);
+  Pair msa = pair_random (gpu, S * L * cm), mask = pair_mask (gpu, S * L);
+  Pair inv = pair_random (gpu, L * L), pair = pair_random (gpu, L * L * cz);
+  size_t n_scr = fl_module_outer_product_mean_scratch (S, L, cm, oc, cz, rows);
+  Pair scr = pair_poison (gpu, (int64_t) n_scr);
+  const FlOuterProductWeights wc = { ns.c, no.c, lw.c, lb.c, rw.c, rb.c, ow.c, ob.c };
+  const FlOuterProductWeights wg = { ns.g, no.g, lw.g, lb.g, rw.g, rb.g, ow.g, ob.g };
+  FL_OP (cpu, outer_product_mean, &wc, msa.c, mask.c, inv.c, pair.c, S, L, cm, oc, cz,
+         scr.c, n_scr);
+  FL_OP (gpu, outer_product_mean, &wg, msa.g, mask.g, inv.g, pair.g, S, L, cm, oc, cz,
+         scr.g, n_scr);
+  g_autofree char *label = g_strdup_printf ("outer_product_mean S=%" G_GINT64_FORMAT
+                                            " L=%" G_GINT64_FORMAT " rows=%" G_GINT64_FORMAT,
+                                            S, L, rows);
+  pair_check (label, &pair, MODULE_TOL);
+  scratch_check_guards (label, &scr);
+  Pair *all[] = { &ns, &no, &lw, &lb, &rw, &rb, &ow, &ob, &msa, &mask, &inv, &pair, &scr };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    pair_free (all[i]);
+}
+
+static void
+test_module_outer_product_mean (void)
+{
+  if (!require_gpu ())
+    return;
+  for (guint s = 0; s < 3; s++)
+    {
+      check_outer_product_mean (13, odd[s], 16, 8, 12, odd[s]);   /* deep, one chunk */
+      check_outer_product_mean (13, odd[s], 16, 8, 12, 2);        /* deep, chunked */
+      check_outer_product_mean (1, odd[s], 16, 8, 12, 3);         /* single sequence */
+    }
+  check_outer_product_mean (65, 33, 256, 32, 128, 7);              /* model widths */
+  check_outer_product_mean (1, 33, 256, 32, 128, 33);
+}
+
 /* Too little scratch is an error on both backends, not a crash. */
 static void
 test_module_scratch_too_small (void)
@@ -1053,6 +1095,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/modules/gated-attention", test_module_gated_attention);
   g_test_add_func ("/cuda/modules/transition", test_module_transition);
   g_test_add_func ("/cuda/modules/triangle-multiplication", test_module_triangle_multiplication);
+  g_test_add_func ("/cuda/modules/outer-product-mean", test_module_outer_product_mean);
   g_test_add_func ("/cuda/modules/scratch-too-small", test_module_scratch_too_small);
   g_test_add_func ("/cuda/engine/tiny", test_engine_tiny);
   g_test_add_func ("/cuda/engine/realdim", test_engine_realdim);

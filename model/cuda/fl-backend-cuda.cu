@@ -405,6 +405,7 @@ static const FlBackendOps cuda_ops = {
   /* .gated_attention */ fl_module_gated_attention_composed,
   /* .transition */ fl_module_transition_composed,
   /* .triangle_multiplication */ fl_module_triangle_multiplication_composed,
+  /* .outer_product_mean */ fl_module_outer_product_mean_composed,
   /* .record_begin */ fl_cuda_record_begin,
   /* .record_end */ fl_cuda_record_end,
   /* .replay */ fl_cuda_replay,
