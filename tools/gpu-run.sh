@@ -105,7 +105,7 @@ fi
 # ---- 4. compute-sanitizer memcheck on the tiny golden case (and the op tests' attention)
 if want sanitize; then
   if command -v compute-sanitizer >/dev/null; then
-    for p in ${SANITIZE_TESTS:-/cuda/engine/tiny /cuda/modules/gated-attention /cuda/modules/transition /cuda/modules/triangle-multiplication /cuda/ops/attention /cuda/ops/attention-tf32 /cuda/ops/attention-bf16 /cuda/ops/global-attention}; do
+    for p in ${SANITIZE_TESTS:-/cuda/engine/tiny /cuda/modules/gated-attention /cuda/modules/transition /cuda/modules/triangle-multiplication /cuda/modules/outer-product-mean /cuda/ops/attention /cuda/ops/attention-tf32 /cuda/ops/attention-bf16 /cuda/ops/global-attention}; do
       compute-sanitizer --tool memcheck --error-exitcode 9 --leak-check no \
         "$BUILD/tests/test-backend-cuda" -p "$p" >"$OUT/memcheck$(echo "$p" | tr '/' '-').log" 2>&1
       rc=$?
