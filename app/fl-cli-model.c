@@ -138,12 +138,13 @@ preset_number (const char *preset)
 }
 
 /* AlphaFold trained models 1 and 2 with templates (their files hold the
- * template weights). */
+ * template weights). A preset only guessed from the tensors says nothing. */
 static gboolean
 trained_with_templates (const FlCliModel *m)
 {
   int k = preset_number (m->cfg.preset);
-  return k == 1 || k == 2 || m->template_weights;
+  gboolean named = !g_str_equal (m->preset_source, "parameter shapes");
+  return (named && (k == 1 || k == 2)) || m->template_weights;
 }
 
 void

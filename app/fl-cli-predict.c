@@ -214,9 +214,6 @@ fl_cli_predict_main (int argc, char **argv)
   if (!model)
     return fl_cli_fail (error);
   FlModelConfig cfg = model->cfg;
-  g_printerr ("foldlight-cli: %s (preset from the %s), %d + %d MSA rows at most\n",
-              cfg.preset, model->preset_source, cfg.max_msa_clusters, cfg.max_extra_msa);
-  fl_cli_model_notice_templates (model);
 
   /* Engine (weights uploaded once). */
   FlRunOptions opts;
@@ -270,6 +267,9 @@ fl_cli_predict_main (int argc, char **argv)
       return fl_cli_fail (error);
     }
 
+  g_printerr ("foldlight-cli: %s (preset from the %s), %d + %d MSA rows at most\n",
+              cfg.preset, model->preset_source, cfg.max_msa_clusters, cfg.max_extra_msa);
+  fl_cli_model_notice_templates (model);
   Progress progress = {
     .tty = isatty (STDERR_FILENO), .trajectory = trajectory,
     .frames = g_ptr_array_new_with_free_func (traj_frame_free),
