@@ -26,7 +26,7 @@ typedef struct {
   /* options */
   char **params;
   char *preset, *config_path, *models_spec, *model_type, *rank_by;
-  char *backend_name, *precision_name, *devices, *shard;
+  char *backend_name, *precision_name, *devices, *shard, *summary_path;
   int max_clusters, max_extra, recycles, device, threads, workers, worker;
   gint64 seed;
   double tolerance;
@@ -440,7 +440,7 @@ csv_field (GString *s, const char *v)
   g_string_append_c (s, '"');
 }
 
-/* OUTDIR/summary.csv from every input's record: id, length, status (done,
+/* The summary CSV (OUTDIR/summary.csv or --summary) from every input's record: id, length, status (done,
  * failed, pending), the rank-1 model with its mean pLDDT and pTM, seconds
  * and the error. */
 static gboolean
@@ -491,8 +491,14 @@ write_summary (Batch *b, int *n_failed, int *n_pending, GError **error)
       g_string_append_c (s, '\n');
     }
   g_autofree char *text = g_string_free (s, FALSE);
-  g_autofree char *path = g_build_filename (b->out_dir, "summary.csv", NULL);
-  return g_file_set_contents (path, text, -1, error);
+  g_autofree char *parent = g_path_get_dirname (b->summary_path);
+  if (g_mkdir_with_parents (parent, 0755) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "Cannot create %s: %s", parent, g_strerror (errno));
+      return FALSE;
+    }
+  return g_file_set_contents (b->summary_path, text, -1, error);
 }
 
 /* ------------------------------------------------------------ workers */
@@ -594,6 +600,7 @@ batch_clear (Batch *b)
   g_free (b->precision_name);
   g_free (b->devices);
   g_free (b->shard);
+  g_free (b->summary_path);
   g_free (b->out_dir);
   g_free (b->state_dir);
   if (b->engines)
@@ -630,6 +637,7 @@ fl_cli_batch_main (int argc, char **argv)
     { "precision", 0, 0, G_OPTION_ARG_STRING, &b.precision_name, "tf32 (default), fp32 or bf16 on CUDA", "P" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &b.threads, "CPU threads per worker (default: all cores)", "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &b.shard, "Run only shard K of N of the length-sorted inputs (for cluster jobs)", "K/N" },
+    { "summary", 0, 0, G_OPTION_ARG_FILENAME, &b.summary_path, "Where to write the summary CSV (default OUTDIR/summary.csv)", "FILE" },
     { "mmcif", 0, 0, G_OPTION_ARG_NONE, &b.mmcif, "Also write each model as mmCIF", NULL },
     { "trajectory", 0, 0, G_OPTION_ARG_NONE, &b.trajectory, "Also write ID_trajectory_rank_… .pdb (every recycle x layer)", NULL },
     { NULL }
@@ -679,6 +687,8 @@ fl_cli_batch_main (int argc, char **argv)
   if (!b.rank_by)
     b.rank_by = g_strdup ("plddt");
   b.out_dir = g_strdup (argv[2]);
+  if (!b.summary_path)
+    b.summary_path = g_build_filename (b.out_dir, "summary.csv", NULL);
   b.started_us = g_get_real_time ();
 
   GError *error = NULL;
@@ -769,14 +779,13 @@ fl_cli_batch_main (int argc, char **argv)
       int n_failed, n_pending;
       if (!write_summary (&b, &n_failed, &n_pending, &error))
         goto fail;
-      g_autofree char *summary = g_build_filename (b.out_dir, "summary.csv", NULL);
       g_autofree char *this_run = b.engines
           ? g_strdup_printf (" (this run: %d done, %d failed, %d skipped as finished before)",
                              b.n_done, b.n_failed, b.n_skipped)
           : g_strdup ("");
       g_printerr ("%s: %u inputs: %u done, %d failed, %d pending%s; %s\n", log_prefix (&b),
                   b.inputs->len, b.inputs->len - n_failed - n_pending, n_failed, n_pending,
-                  this_run, summary);
+                  this_run, b.summary_path);
       if (n_pending > 0)
         status = 1;
     }
