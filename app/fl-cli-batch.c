@@ -27,6 +27,7 @@ typedef struct {
   char **params;
   char *preset, *config_path, *models_spec, *model_type, *rank_by;
   char *backend_name, *precision_name, *devices, *shard, *summary_path;
+  char *session;               /* the pool's id, shared by its workers (or NULL) */
   int max_clusters, max_extra, recycles, device, threads, workers, worker;
   gint64 seed;
   double tolerance;
@@ -37,7 +38,6 @@ typedef struct {
   GPtrArray *models;           /* FlCliModel */
   GPtrArray *engines;          /* FlEngine, one per model */
   FlRunOptions opts;
-  gint64 started_us;           /* this worker's start */
   int n_done, n_failed, n_skipped, n_elsewhere;
   double cost_done, seconds_done;
 } Batch;
@@ -245,6 +245,11 @@ write_record (Batch *b, const FlBatchInput *in, GPtrArray *ranked, double second
   json_builder_add_string_value (j, failure ? "failed" : "done");
   json_builder_set_member_name (j, "seconds");
   json_builder_add_double_value (j, seconds);
+  json_builder_set_member_name (j, "session");
+  if (b->session)
+    json_builder_add_string_value (j, b->session);
+  else
+    json_builder_add_null_value (j);
   json_builder_set_member_name (j, "error");
   if (failure)
     json_builder_add_string_value (j, failure->message);
@@ -280,18 +285,23 @@ write_record (Batch *b, const FlBatchInput *in, GPtrArray *ranked, double second
     g_printerr ("%s: %s\n", log_prefix (b), error->message);
 }
 
-/* A failure recorded by any worker since this one started: not retried in
- * this run (a later run retries it). */
+/* A failure recorded by a worker of the same pool: not retried by the
+ * others (a later run retries it). */
 static gboolean
-failed_in_this_run (Batch *b, const FlBatchInput *in)
+failed_in_this_pool (Batch *b, const FlBatchInput *in)
 {
+  if (!b->session)
+    return FALSE;
   g_autofree char *name = g_strconcat (in->id, ".json", NULL);
   g_autofree char *path = g_build_filename (b->state_dir, name, NULL);
-  GStatBuf st;
-  if (g_stat (path, &st) != 0 || (gint64) st.st_mtime * G_USEC_PER_SEC < b->started_us - G_USEC_PER_SEC)
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, path, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return FALSE;
-  g_autofree char *text = NULL;
-  return g_file_get_contents (path, &text, NULL, NULL) && strstr (text, "\"failed\"") != NULL;
+  JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+  return g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "failed") == 0
+         && g_strcmp0 (json_object_get_string_member_with_default (o, "session", ""),
+                       b->session) == 0;
 }
 
 static double
@@ -408,7 +418,7 @@ run_inputs (Batch *b, GError **error)
             b->n_elsewhere++;
             continue;
           }
-        if (failed_in_this_run (b, in))
+        if (failed_in_this_pool (b, in))
           {
             b->n_elsewhere++;
             continue;
@@ -506,7 +516,7 @@ write_summary (Batch *b, int *n_failed, int *n_pending, GError **error)
 /* The command line of a worker: ours without --devices / --workers, with
  * --device D --worker K. */
 static char **
-worker_argv (char **orig, int device, int k)
+worker_argv (char **orig, int device, int k, const char *session)
 {
   GPtrArray *a = g_ptr_array_new ();
   g_ptr_array_add (a, g_strdup ("/proc/self/exe"));
@@ -528,6 +538,7 @@ worker_argv (char **orig, int device, int k)
     }
   g_ptr_array_add (a, g_strdup_printf ("--device=%d", device));
   g_ptr_array_add (a, g_strdup_printf ("--worker=%d", k));
+  g_ptr_array_add (a, g_strdup_printf ("--session=%s", session));
   g_ptr_array_add (a, NULL);
   return (char **) g_ptr_array_free (a, FALSE);
 }
@@ -539,7 +550,8 @@ run_workers (Batch *b, char **orig_argv, GArray *devices, GError **error)
   g_autofree GPid *pids = g_new0 (GPid, n);
   for (guint k = 0; k < n; k++)
     {
-      g_auto (GStrv) argv = worker_argv (orig_argv, g_array_index (devices, int, k), (int) k + 1);
+      g_auto (GStrv) argv = worker_argv (orig_argv, g_array_index (devices, int, k), (int) k + 1,
+                                         b->session);
       if (!g_spawn_async (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
                           NULL, NULL, &pids[k], error))
         return FALSE;
@@ -601,6 +613,7 @@ batch_clear (Batch *b)
   g_free (b->devices);
   g_free (b->shard);
   g_free (b->summary_path);
+  g_free (b->session);
   g_free (b->out_dir);
   g_free (b->state_dir);
   if (b->engines)
@@ -634,6 +647,7 @@ fl_cli_batch_main (int argc, char **argv)
     { "devices", 0, 0, G_OPTION_ARG_STRING, &b.devices, "One worker per listed CUDA device, sharing OUTDIR (e.g. 0,1,2,3)", "LIST" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &b.workers, "Workers per device (or CPU workers), sharing OUTDIR (default 1)", "N" },
     { "worker", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &b.worker, "Internal: worker number", "K" },
+    { "session", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &b.session, "Internal: the pool's id", "ID" },
     { "precision", 0, 0, G_OPTION_ARG_STRING, &b.precision_name, "tf32 (default), fp32 or bf16 on CUDA", "P" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &b.threads, "CPU threads per worker (default: all cores)", "N" },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &b.shard, "Run only shard K of N of the length-sorted inputs (for cluster jobs)", "K/N" },
@@ -689,7 +703,6 @@ fl_cli_batch_main (int argc, char **argv)
   b.out_dir = g_strdup (argv[2]);
   if (!b.summary_path)
     b.summary_path = g_build_filename (b.out_dir, "summary.csv", NULL);
-  b.started_us = g_get_real_time ();
 
   GError *error = NULL;
   b.inputs = fl_batch_inputs_read (argv[1], &error);
@@ -715,6 +728,7 @@ fl_cli_batch_main (int argc, char **argv)
       for (guint d = 0; d < devices->len; d++)
         for (int w = 0; w < b.workers; w++)
           g_array_append_val (pool, g_array_index (devices, int, d));
+      b.session = g_strdup_printf ("%d-%" G_GINT64_FORMAT, (int) getpid (), g_get_real_time ());
       g_printerr ("%s: %u inputs, %u workers sharing %s\n", log_prefix (&b), b.inputs->len,
                   pool->len, b.out_dir);
       if (!run_workers (&b, orig_argv, pool, &error))

@@ -423,6 +423,15 @@ test_inputs_and_failures (void)
   g_assert_nonnull (strstr (err3, "(this run: 0 done, 2 failed, 1 skipped as finished before)"));
   g_assert_cmpint (count_occurrences (err3, "FAILED"), ==, 2);
 
+  /* Two workers: a failing input is tried once, not once per worker. */
+  g_autofree char *out_pool = file_in (dir, "out-pool");
+  g_autofree char *args_pool = g_strdup_printf ("'%s' '%s' %s --recycles 0 --workers 2", csv,
+                                                out_pool, model);
+  g_autofree char *err_pool = NULL;
+  g_assert_cmpint (run_sync (args_pool, &err_pool), ==, 0);
+  g_assert_cmpint (count_occurrences (err_pool, "FAILED"), ==, 2);
+  g_assert_nonnull (strstr (err_pool, "3 inputs: 1 done, 2 failed, 0 pending"));
+
   /* Errors: duplicate ids, a missing file (exit 1); usage (exit 2). */
   write_text (dir, "dup.fasta", ">a b\nMKTAY\n>a_b\nMKTAYI\n");
   g_autofree char *dup = file_in (dir, "dup.fasta");
