@@ -52,7 +52,7 @@ python3 -c "import json,sys; sys.exit(json.load(open('$R/config.json'))['num_que
 run > rerun.log 2>&1 || { cat rerun.log; fail "the rerun failed"; }
 grep -q 'Nothing to be done' rerun.log || { cat rerun.log; fail "a rerun should have nothing to do"; }
 
-rm "$R/shards/summary_1.csv"
+rm "$R/shards/summary_1.csv" "$R/summary.csv"
 run > resume.log 2>&1 || { cat resume.log; fail "the resumed run failed"; }
 grep -q 'this run: 0 done, 0 failed, 3 skipped as finished before' "$R/logs/shard_1.log" \
   || { cat "$R/logs/shard_1.log"; fail "the rerun shard predicted again"; }
