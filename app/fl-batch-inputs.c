@@ -115,6 +115,12 @@ read_csv (const char *path, const char *text, GPtrArray *list, GHashTable *seen,
       if (!add_input (list, seen, line, seq, NULL, (int) strlen (seq), path, error))
         return FALSE;
     }
+  if (list->len == 0)
+    {
+      g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_EMPTY,
+                   "%s: no \"id,sequence\" row", path);
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -14,8 +14,11 @@ kernels: first predict after compiling, interpolated log-log in L) plus one
 compile (measured 8-13 s) each time a length exceeds the last compiled
 length, which colabfold_batch pads by 10 residues (its recompile_padding).
 
+Mode "single-2workers": the single-sequence set with two workers sharing one
+GPU (--devices 0,0): each input must be done exactly once.
+
 Usage: tools/bench-throughput.py [--cli PATH] [--n 20] [--min 50] [--max 500]
-           [--modes single,msa] [--backend cuda] [--work DIR] [--peers FILE]
+           [--modes single,msa,single-2workers] [--backend cuda] [--work DIR] [--peers FILE]
 """
 import argparse
 import json
@@ -60,8 +63,8 @@ def run_batch(cli, inp, out, params, extra):
     sys.stderr.write(p.stderr[-4000:])
     if p.returncode != 0:
         sys.exit(f"bench-throughput: batch failed ({p.returncode})")
-    runs = [float(x) for x in re.findall(r"done in ([0-9.]+) s", p.stderr)]
-    return wall, runs
+    runs = [float(x) for x in re.findall(r"\] \S+ \(L=\d+\) done in ([0-9.]+) s", p.stderr)]
+    return wall, runs, p.stderr
 
 
 def colabfold_estimate(peers, mode, lengths):
@@ -137,11 +140,16 @@ def main():
     for mode in modes:
         out = os.path.join(a.work, f"out-{mode}")
         subprocess.run(["rm", "-rf", out])
-        inp = fasta if mode == "single" else msa_dir
+        inp = msa_dir if mode == "msa" else fasta
         mextra = extra + (["--max-msa-clusters", "512", "--max-extra-msa", "1024"]
                           if mode == "msa" else [])
-        wall, runs = run_batch(a.cli, inp, out, params, mextra)
-        cf = colabfold_estimate(peers, mode, lengths) if peers else None
+        if mode == "single-2workers":
+            mextra += ["--devices", "0,0"] if a.backend == "cuda" else ["--workers", "2"]
+        wall, runs, log = run_batch(a.cli, inp, out, params, mextra)
+        if len(runs) != a.n or f"{a.n} inputs: {a.n} done" not in log:
+            sys.exit(f"bench-throughput: {mode}: {len(runs)} runs for {a.n} inputs")
+        cf = colabfold_estimate(peers, "msa" if mode == "msa" else "single", lengths) \
+            if peers else None
         rows.append((mode, wall, sum(runs), cf))
 
     print(f"\nthroughput: {a.n} random lengths {a.min}-{a.max} (seed {a.seed}, mean "
@@ -150,7 +158,8 @@ def main():
     print(f"{'input':<26} {'wall s':>8} {'seq/h':>8} {'in-run s':>9} {'ColabFold est. s':>17} "
           f"{'seq/h':>7}")
     for mode, wall, inrun, cf in rows:
-        label = "single sequence" if mode == "single" else "512 + 1,024 MSA rows"
+        label = {"single": "single sequence", "msa": "512 + 1,024 MSA rows",
+                 "single-2workers": "single, 2 workers/GPU"}[mode]
         cfs = f"{cf:17.1f} {a.n / cf * 3600:7.0f}" if cf else f"{'-':>17} {'-':>7}"
         print(f"{label:<26} {wall:8.1f} {a.n / wall * 3600:8.0f} {inrun:9.1f} {cfs}")
     print("wall: the whole batch command (parameters read and uploaded once); in-run: the sum of "
