@@ -12,7 +12,8 @@ The ColabFold column is an estimate, not a run: its per-length times on the
 same kind of GPU from ../shared/peers (colabfold_batch's model with fused
 kernels: first predict after compiling, interpolated log-log in L) plus one
 compile (measured 8-13 s) each time a length exceeds the last compiled
-length, which colabfold_batch pads by 10 residues (its recompile_padding).
+length, which colabfold_batch pads by 10 residues (its recompile_padding;
+never beyond the longest input).
 
 Mode "single-2workers": the single-sequence set with two workers sharing one
 GPU (--devices 0,0): each input must be done exactly once.
@@ -90,7 +91,7 @@ def colabfold_estimate(peers, mode, lengths):
     total, padded = 0.0, 0
     for L in sorted(lengths):
         if L > padded:
-            padded = L + 10
+            padded = min(L + 10, max(lengths))
             total += compile_s
         total += predict(padded)
     return total
@@ -108,25 +109,24 @@ def main():
     ap.add_argument("--precision", default=None)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--work", default="/tmp/fl-bench-throughput")
+    ap.add_argument("--params", default=None,
+                    help="parameter file to use instead of random model_3_ptm ones (smoke tests)")
+    ap.add_argument("--extra", default="", help="further batch options, e.g. \"--config C.json\"")
     ap.add_argument("--peers", default=None,
                     help="ColabFold timings (default ../shared/peers/colabfold-h200-*.jsonl)")
+    ap.add_argument("--colabfold-only", action="store_true",
+                    help="print only the ColabFold estimate for this set (no GPU needed)")
     a = ap.parse_args()
+
+    # The GPU machine has GLib only as carried .debs unpacked by tools/gpu-run.sh.
+    deps = os.path.join(os.environ.get("FL_DEPS_PREFIX", "/tmp/fl-deps"), "usr/lib/x86_64-linux-gnu")
+    if os.path.isdir(deps):
+        os.environ["LD_LIBRARY_PATH"] = deps + (":" + os.environ["LD_LIBRARY_PATH"]
+                                                if os.environ.get("LD_LIBRARY_PATH") else "")
 
     rng = random.Random(a.seed)
     lengths = [rng.randint(a.min, a.max) for _ in range(a.n)]
     modes = a.modes.split(",")
-    os.makedirs(a.work, exist_ok=True)
-    params = os.path.join(a.work, "params_model_3_ptm.npz")
-    if not os.path.exists(params):
-        subprocess.run([a.cli, "random-params", "--preset", "model_3_ptm", "--out", params],
-                       check=True)
-    fasta, msa_dir = write_inputs(a.work, lengths, rng, 1536 if "msa" in modes else 0)
-    extra = ["--backend", a.backend]
-    if a.precision:
-        extra += ["--precision", a.precision]
-    if a.threads:
-        extra += ["--threads", str(a.threads)]
-
     peers = a.peers
     if peers is None:
         here = os.path.dirname(os.path.abspath(__file__))
@@ -135,6 +135,25 @@ def main():
             if os.path.exists(p):
                 peers = p
                 break
+
+    if a.colabfold_only:
+        for mode in ("single", "msa"):
+            cf = colabfold_estimate(peers, mode, lengths)
+            print(f"ColabFold estimate, {mode}: {cf:.1f} s for {a.n} sequences "
+                  f"({a.n / cf * 3600:.0f} seq/h)")
+        return
+
+    os.makedirs(a.work, exist_ok=True)
+    params = a.params or os.path.join(a.work, "params_model_3_ptm.npz")
+    if not os.path.exists(params):
+        subprocess.run([a.cli, "random-params", "--preset", "model_3_ptm", "--out", params],
+                       check=True)
+    fasta, msa_dir = write_inputs(a.work, lengths, rng, 1536 if "msa" in modes else 0)
+    extra = ["--backend", a.backend] + a.extra.split()
+    if a.precision:
+        extra += ["--precision", a.precision]
+    if a.threads:
+        extra += ["--threads", str(a.threads)]
 
     rows = []
     for mode in modes:
