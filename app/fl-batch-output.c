@@ -1,6 +1,9 @@
 /* ColabFold-shaped result files (fl-batch-output.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include "fl-batch-output.h"
 
 void
@@ -27,6 +30,9 @@ fl_batch_model_result_free (gpointer p)
   g_free (r->atom37_mask);
   g_free (r->plddt);
   g_free (r->pae);
+  g_free (r->pass_plddt);
+  g_free (r->pass_ptm);
+  g_free (r->pass_tolerance);
   if (r->trajectory)
     g_ptr_array_unref (r->trajectory);
   g_free (r);
@@ -210,7 +216,8 @@ fl_batch_write_input (const char *out_dir, const char *id, GPtrArray *ranked,
         return FALSE;
       if (trajectory)
         {
-          g_autofree char *traj = fl_batch_result_stem (id, "trajectory", rank, r, seed);
+          g_autofree char *stem = fl_batch_result_stem (id, "trajectory", rank, r, seed);
+          g_autofree char *traj = g_strconcat (stem, "_layers", NULL);
           if (!write_trajectory (out_dir, traj, r, error))
             return FALSE;
         }
@@ -224,4 +231,85 @@ fl_batch_write_input (const char *out_dir, const char *id, GPtrArray *ranked,
     }
   g_autofree char *done = g_strconcat (id, ".done.txt", NULL);
   return write_file (out_dir, done, "", error);
+}
+
+/* "2026-12-02 16:20:00,123 " as Python's logging writes it. */
+static void
+append_stamp (GString *s)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *t = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
+  g_string_append_printf (s, "%s,%03d ", t, g_date_time_get_microsecond (now) / 1000);
+}
+
+static void
+append_scores (GString *s, float plddt, float ptm)
+{
+  g_string_append_printf (s, "pLDDT=%.3g", plddt);
+  if (!isnan (ptm))
+    g_string_append_printf (s, " pTM=%.3g", ptm);
+}
+
+char *
+fl_batch_log_block (const char *id, guint index, guint n_inputs, int L,
+                    GPtrArray *in_model_order, GPtrArray *ranked, const char *rank_by,
+                    guint64 seed)
+{
+  GString *s = g_string_new (NULL);
+  append_stamp (s);
+  g_string_append_printf (s, "Query %u/%u: %s (length %d)\n", index + 1, n_inputs, id, L);
+  for (guint i = 0; i < in_model_order->len; i++)
+    {
+      const FlBatchModelResult *r = g_ptr_array_index (in_model_order, i);
+      g_autofree char *name = g_strdup_printf ("%s_model_%d_seed_%03" G_GUINT64_FORMAT,
+                                               r->model_type, r->model_number, seed);
+      for (int p = 0; p < r->n_passes; p++)
+        {
+          append_stamp (s);
+          g_string_append_printf (s, "%s recycle=%d ", name, p);
+          append_scores (s, r->pass_plddt[p], r->pass_ptm[p]);
+          if (!isnan (r->pass_tolerance[p]))
+            g_string_append_printf (s, " tol=%.3g", r->pass_tolerance[p]);
+          g_string_append_c (s, '\n');
+        }
+      append_stamp (s);
+      g_string_append_printf (s, "%s took %.1fs (%d recycles)\n", name, r->seconds,
+                              r->n_passes - 1);
+    }
+  append_stamp (s);
+  g_string_append_printf (s, "reranking models by '%s' metric\n", rank_by);
+  for (guint i = 0; i < ranked->len; i++)
+    {
+      const FlBatchModelResult *r = g_ptr_array_index (ranked, i);
+      append_stamp (s);
+      g_string_append_printf (s, "rank_%03u_%s_model_%d_seed_%03" G_GUINT64_FORMAT " ", i + 1,
+                              r->model_type, r->model_number, seed);
+      append_scores (s, r->mean_plddt, r->ptm);
+      g_string_append_c (s, '\n');
+    }
+  return g_string_free (s, FALSE);
+}
+
+gboolean
+fl_batch_append_log (const char *out_dir, const char *text, GError **error)
+{
+  g_autofree char *path = g_build_filename (out_dir, "log.txt", NULL);
+  int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "Cannot open %s: %s", path, g_strerror (errno));
+      return FALSE;
+    }
+  size_t n = strlen (text);
+  ssize_t w = write (fd, text, n);
+  int err = errno;
+  close (fd);
+  if (w != (ssize_t) n)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (w < 0 ? err : EIO),
+                   "Cannot write %s", path);
+      return FALSE;
+    }
+  return TRUE;
 }

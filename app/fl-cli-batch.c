@@ -225,6 +225,16 @@ run_model (Batch *b, guint k, const FlMsa *msa, GError **error)
   r->ptm = scores->final.ptm;
   r->max_pae = scores->final.max_pae;
   r->n_passes = result->n_passes;
+  r->pass_plddt = g_new (float, MAX (r->n_passes, 1));
+  r->pass_ptm = g_new (float, MAX (r->n_passes, 1));
+  r->pass_tolerance = g_new (float, MAX (r->n_passes, 1));
+  for (int p = 0; p < r->n_passes; p++)
+    {
+      gboolean have = p < scores->n_passes;
+      r->pass_plddt[p] = have ? scores->passes[p].mean_plddt : NAN;
+      r->pass_ptm[p] = have ? scores->passes[p].ptm : NAN;
+      r->pass_tolerance[p] = have ? scores->passes[p].tolerance : NAN;
+    }
   r->seconds = result->seconds;
   r->trajectory = g_steal_pointer (&frames);
   return r;
@@ -354,9 +364,22 @@ process_input (Batch *b, guint index, const FlBatchInput *in, double remaining_c
     }
   if (!error)
     {
+      /* The results in model order (borrowed), for log.txt. */
+      g_autoptr (GPtrArray) model_order = g_ptr_array_sized_new (results->len);
+      for (guint k = 0; k < results->len; k++)
+        g_ptr_array_add (model_order, g_ptr_array_index (results, k));
       fl_batch_rank (results, b->rank_by);
-      fl_batch_write_input (b->out_dir, in->id, results, (guint64) b->seed, b->mmcif,
-                            b->trajectory, &error);
+      if (fl_batch_write_input (b->out_dir, in->id, results, (guint64) b->seed, b->mmcif,
+                                b->trajectory, &error))
+        {
+          /* log.txt after the done marker: a block there is a finished input. */
+          g_autofree char *block = fl_batch_log_block (in->id, index, b->inputs->len, in->L,
+                                                       model_order, results, b->rank_by,
+                                                       (guint64) b->seed);
+          g_autoptr (GError) log_error = NULL;
+          if (!fl_batch_append_log (b->out_dir, block, &log_error))
+            g_printerr ("%s: %s\n", log_prefix (b), log_error->message);
+        }
     }
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
   write_record (b, in, error ? NULL : results, seconds, error);
@@ -794,7 +817,7 @@ fl_cli_batch_main (int argc, char **argv)
       if (!write_summary (&b, &n_failed, &n_pending, &error))
         goto fail;
       g_autofree char *this_run = b.engines
-          ? g_strdup_printf (" (this run: %d done, %d failed, %d skipped as finished before)",
+          ? g_strdup_printf (" (this run: %d done, %d failed, %d skipped as already done)",
                              b.n_done, b.n_failed, b.n_skipped)
           : g_strdup ("");
       g_printerr ("%s: %u inputs: %u done, %d failed, %d pending%s; %s\n", log_prefix (&b),

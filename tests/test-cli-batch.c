@@ -228,6 +228,29 @@ test_colabfold_shape (void)
   g_autoptr (JsonNode) ref_pae = load_json (p4);
   assert_same_shape ("pae", our_pae, ref_pae);
 
+  /* log.txt: the lines ColabFold readers parse, in ColabFold's form. */
+  g_autofree char *l1 = file_in (out, "log.txt"), *l2 = file_in (ref, "log.txt");
+  g_autofree char *ours_log = NULL, *ref_log = NULL;
+  g_assert_true (g_file_get_contents (l1, &ours_log, NULL, NULL));
+  g_assert_true (g_file_get_contents (l2, &ref_log, NULL, NULL));
+  const char *patterns[] = {
+    "^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} Query 1/1: test_a5e17_25 \\(length 59\\)$",
+    "^\\S+ \\S+ alphafold2_ptm_model_\\d_seed_000 recycle=0 pLDDT=[0-9.]+ pTM=[0-9.]+$",
+    "^\\S+ \\S+ alphafold2_ptm_model_\\d_seed_000 recycle=1 pLDDT=[0-9.]+ pTM=[0-9.]+ tol=[0-9.]+$",
+    "^\\S+ \\S+ alphafold2_ptm_model_\\d_seed_000 took [0-9.]+s \\(\\d recycles\\)$",
+    "^\\S+ \\S+ reranking models by 'plddt' metric$",
+    "^\\S+ \\S+ rank_001_alphafold2_ptm_model_\\d_seed_000 pLDDT=[0-9.]+ pTM=[0-9.]+$",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    {
+      g_autoptr (GRegex) re = g_regex_new (patterns[i], G_REGEX_MULTILINE, 0, NULL);
+      g_assert_nonnull (re);
+      if (!g_regex_match (re, ref_log, 0, NULL))
+        g_error ("the pattern does not fit ColabFold's own log: %s", patterns[i]);
+      if (!g_regex_match (re, ours_log, 0, NULL))
+        g_test_fail_printf ("log.txt has no line like ColabFold's %s", patterns[i]);
+    }
+
   /* config.json: ColabFold's keys that describe the run, with its types. */
   g_autofree char *c1 = file_in (out, "config.json"), *c2 = file_in (ref, "config.json");
   g_autoptr (JsonNode) cfg = load_json (c1);
@@ -420,7 +443,7 @@ test_inputs_and_failures (void)
   /* A restart retries the failed ones only (and they fail again). */
   g_autofree char *err3 = NULL;
   g_assert_cmpint (run_sync (args2, &err3), ==, 0);
-  g_assert_nonnull (strstr (err3, "(this run: 0 done, 2 failed, 1 skipped as finished before)"));
+  g_assert_nonnull (strstr (err3, "(this run: 0 done, 2 failed, 1 skipped as already done)"));
   g_assert_cmpint (count_occurrences (err3, "FAILED"), ==, 2);
 
   /* Two workers: a failing input is tried once, not once per worker. */
@@ -509,7 +532,7 @@ test_resume_after_kill (void)
   g_assert_nonnull (strstr (err, "3 inputs: 3 done, 0 failed, 0 pending"));
   g_assert_null (strstr (err, "first model_1_ptm:"));       /* not run again */
   g_assert_nonnull (strstr (err, "third model_1_ptm:"));
-  g_assert_nonnull (strstr (err, "(this run: 2 done, 0 failed, 1 skipped as finished before)"));
+  g_assert_nonnull (strstr (err, "(this run: 2 done, 0 failed, 1 skipped as already done)"));
   g_assert_cmpint (mtime_ns (out, pdb), ==, t_pdb);
   g_assert_cmpint (mtime_ns (out, "first.done.txt"), ==, t_done);
   g_assert_true (exists_in (out, "second.done.txt"));

@@ -54,7 +54,7 @@ grep -q 'Nothing to be done' rerun.log || { cat rerun.log; fail "a rerun should 
 
 rm "$R/shards/summary_1.csv" "$R/summary.csv"
 run > resume.log 2>&1 || { cat resume.log; fail "the resumed run failed"; }
-grep -q 'this run: 0 done, 0 failed, 3 skipped as finished before' "$R/logs/shard_1.log" \
+grep -q 'this run: 0 done, 0 failed, 3 skipped as already done' "$R/logs/shard_1.log" \
   || { cat "$R/logs/shard_1.log"; fail "the rerun shard predicted again"; }
 [ "$(grep -c ',done,' "$R/summary.csv")" = 5 ] || fail "summary after the resumed run"
 echo "workflow: 5 inputs in 2 shards, rerun and resume ok"
