@@ -1,5 +1,5 @@
 /* foldlight-cli predict: features -> engine -> model.pdb / model.cif /
- * scores.json / pae.json [/ trajectory.pdb / result.npz]. */
+ * scores.json / pae.json / config.json [/ trajectory.pdb / result.npz]. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
