@@ -5,13 +5,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include "fl-batch-claim.h"
 #include "fl-batch-inputs.h"
 #include "fl-batch-output.h"
+#include "fl-batch-pool.h"
+#include "fl-batch-record.h"
 #include "fl-cli.h"
 #include "fl-cli-model.h"
 #include "fl-engine.h"
@@ -240,80 +240,6 @@ run_model (Batch *b, guint k, const FlMsa *msa, GError **error)
   return r;
 }
 
-/* OUTDIR/.foldlight-batch/ID.json: the outcome, for summary.csv. */
-static void
-write_record (Batch *b, const FlBatchInput *in, GPtrArray *ranked, double seconds,
-              const GError *failure)
-{
-  g_autoptr (JsonBuilder) j = json_builder_new ();
-  json_builder_begin_object (j);
-  json_builder_set_member_name (j, "id");
-  json_builder_add_string_value (j, in->id);
-  json_builder_set_member_name (j, "length");
-  json_builder_add_int_value (j, in->L);
-  json_builder_set_member_name (j, "status");
-  json_builder_add_string_value (j, failure ? "failed" : "done");
-  json_builder_set_member_name (j, "seconds");
-  json_builder_add_double_value (j, seconds);
-  json_builder_set_member_name (j, "session");
-  if (b->session)
-    json_builder_add_string_value (j, b->session);
-  else
-    json_builder_add_null_value (j);
-  json_builder_set_member_name (j, "error");
-  if (failure)
-    json_builder_add_string_value (j, failure->message);
-  else
-    json_builder_add_null_value (j);
-  json_builder_set_member_name (j, "ranking");
-  json_builder_begin_array (j);
-  for (guint i = 0; ranked && i < ranked->len; i++)
-    {
-      const FlBatchModelResult *r = g_ptr_array_index (ranked, i);
-      json_builder_begin_object (j);
-      json_builder_set_member_name (j, "model");
-      json_builder_add_string_value (j, r->preset);
-      json_builder_set_member_name (j, "mean_plddt");
-      json_builder_add_double_value (j, r->mean_plddt);
-      json_builder_set_member_name (j, "ptm");
-      if (isnan (r->ptm))
-        json_builder_add_null_value (j);
-      else
-        json_builder_add_double_value (j, r->ptm);
-      json_builder_end_object (j);
-    }
-  json_builder_end_array (j);
-  json_builder_end_object (j);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (j);
-  json_generator_set_root (gen, root);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  g_autofree char *name = g_strconcat (in->id, ".json", NULL);
-  g_autofree char *path = g_build_filename (b->state_dir, name, NULL);
-  g_autoptr (GError) error = NULL;
-  if (!g_file_set_contents (path, text, -1, &error))
-    g_printerr ("%s: %s\n", log_prefix (b), error->message);
-}
-
-/* A failure recorded by a worker of the same pool: not retried by the
- * others (a later run retries it). */
-static gboolean
-failed_in_this_pool (Batch *b, const FlBatchInput *in)
-{
-  if (!b->session)
-    return FALSE;
-  g_autofree char *name = g_strconcat (in->id, ".json", NULL);
-  g_autofree char *path = g_build_filename (b->state_dir, name, NULL);
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_file (parser, path, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return FALSE;
-  JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-  return g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "failed") == 0
-         && g_strcmp0 (json_object_get_string_member_with_default (o, "session", ""),
-                       b->session) == 0;
-}
-
 static double
 cost_of (const FlBatchInput *in)
 {
@@ -382,7 +308,10 @@ process_input (Batch *b, guint index, const FlBatchInput *in, double remaining_c
         }
     }
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
-  write_record (b, in, error ? NULL : results, seconds, error);
+  g_autoptr (GError) record_error = NULL;
+  if (!fl_batch_record_write (b->state_dir, in, error ? NULL : results, seconds, b->session,
+                              error, &record_error))
+    g_printerr ("%s: %s\n", log_prefix (b), record_error->message);
   b->cost_done += cost_of (in);
   b->seconds_done += seconds;
   char what[512];
@@ -441,7 +370,7 @@ run_inputs (Batch *b, GError **error)
             b->n_elsewhere++;
             continue;
           }
-        if (failed_in_this_pool (b, in))
+        if (fl_batch_record_failed_in (b->state_dir, in->id, b->session))
           {
             b->n_elsewhere++;
             continue;
@@ -449,175 +378,6 @@ run_inputs (Batch *b, GError **error)
         process_input (b, i, in, remaining);
       }
   return TRUE;
-}
-
-/* ------------------------------------------------------------ summary */
-
-static void
-csv_field (GString *s, const char *v)
-{
-  if (!v)
-    return;
-  if (!strpbrk (v, ",\"\n"))
-    {
-      g_string_append (s, v);
-      return;
-    }
-  g_string_append_c (s, '"');
-  for (const char *c = v; *c; c++)
-    {
-      if (*c == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *c == '\n' ? ' ' : *c);
-    }
-  g_string_append_c (s, '"');
-}
-
-/* The summary CSV (OUTDIR/summary.csv or --summary) from every input's record: id, length, status (done,
- * failed, pending), the rank-1 model with its mean pLDDT and pTM, seconds
- * and the error. */
-static gboolean
-write_summary (Batch *b, int *n_failed, int *n_pending, GError **error)
-{
-  GString *s = g_string_new ("id,length,status,rank_1_model,mean_plddt,ptm,seconds,error\n");
-  *n_failed = *n_pending = 0;
-  for (guint i = 0; i < b->inputs->len; i++)
-    {
-      const FlBatchInput *in = g_ptr_array_index (b->inputs, i);
-      g_autofree char *name = g_strconcat (in->id, ".json", NULL);
-      g_autofree char *path = g_build_filename (b->state_dir, name, NULL);
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      JsonObject *o = NULL;
-      if (json_parser_load_from_file (parser, path, NULL)
-          && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-        o = json_node_get_object (json_parser_get_root (parser));
-      gboolean done = fl_batch_is_done (b->out_dir, in->id);
-      const char *status = done ? "done"
-                           : o && g_strcmp0 (json_object_get_string_member_with_default (
-                                               o, "status", ""), "failed") == 0 ? "failed"
-                           : "pending";
-      if (g_str_equal (status, "failed"))
-        (*n_failed)++;
-      if (g_str_equal (status, "pending"))
-        (*n_pending)++;
-      csv_field (s, in->id);
-      g_string_append_printf (s, ",%d,%s,", in->L, status);
-      JsonArray *ranking = o && json_object_has_member (o, "ranking")
-                           ? json_object_get_array_member (o, "ranking") : NULL;
-      if (done && ranking && json_array_get_length (ranking) > 0)
-        {
-          JsonObject *best = json_array_get_object_element (ranking, 0);
-          JsonNode *ptm = json_object_get_member (best, "ptm");
-          g_string_append_printf (s, "%s,%.2f,", json_object_get_string_member (best, "model"),
-                                  json_object_get_double_member (best, "mean_plddt"));
-          if (ptm && !JSON_NODE_HOLDS_NULL (ptm))
-            g_string_append_printf (s, "%.3f", json_node_get_double (ptm));
-          g_string_append_c (s, ',');
-        }
-      else
-        g_string_append (s, ",,,");
-      if (o && json_object_has_member (o, "seconds") && (done || g_str_equal (status, "failed")))
-        g_string_append_printf (s, "%.1f", json_object_get_double_member (o, "seconds"));
-      g_string_append_c (s, ',');
-      if (g_str_equal (status, "failed"))
-        csv_field (s, json_object_get_string_member_with_default (o, "error", ""));
-      g_string_append_c (s, '\n');
-    }
-  g_autofree char *text = g_string_free (s, FALSE);
-  g_autofree char *parent = g_path_get_dirname (b->summary_path);
-  if (g_mkdir_with_parents (parent, 0755) != 0)
-    {
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-                   "Cannot create %s: %s", parent, g_strerror (errno));
-      return FALSE;
-    }
-  return g_file_set_contents (b->summary_path, text, -1, error);
-}
-
-/* ------------------------------------------------------------ workers */
-
-/* The command line of a worker: ours without --devices / --workers, with
- * --device D --worker K. */
-static char **
-worker_argv (char **orig, int device, int k, const char *session)
-{
-  GPtrArray *a = g_ptr_array_new ();
-  g_ptr_array_add (a, g_strdup ("/proc/self/exe"));
-  g_ptr_array_add (a, g_strdup ("batch"));
-  for (int i = 0; orig[i]; i++)
-    {
-      const char *s = orig[i];
-      if (g_str_equal (s, "--devices") || g_str_equal (s, "--workers")
-          || g_str_equal (s, "--device"))
-        {
-          if (orig[i + 1])
-            i++;
-          continue;
-        }
-      if (g_str_has_prefix (s, "--devices=") || g_str_has_prefix (s, "--workers=")
-          || g_str_has_prefix (s, "--device="))
-        continue;
-      g_ptr_array_add (a, g_strdup (s));
-    }
-  g_ptr_array_add (a, g_strdup_printf ("--device=%d", device));
-  g_ptr_array_add (a, g_strdup_printf ("--worker=%d", k));
-  g_ptr_array_add (a, g_strdup_printf ("--session=%s", session));
-  g_ptr_array_add (a, NULL);
-  return (char **) g_ptr_array_free (a, FALSE);
-}
-
-static gboolean
-run_workers (Batch *b, char **orig_argv, GArray *devices, GError **error)
-{
-  guint n = devices->len;
-  g_autofree GPid *pids = g_new0 (GPid, n);
-  for (guint k = 0; k < n; k++)
-    {
-      g_auto (GStrv) argv = worker_argv (orig_argv, g_array_index (devices, int, k), (int) k + 1,
-                                         b->session);
-      if (!g_spawn_async (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
-                          NULL, NULL, &pids[k], error))
-        return FALSE;
-    }
-  int bad = 0;
-  for (guint k = 0; k < n; k++)
-    {
-      int status = 0;
-      while (waitpid (pids[k], &status, 0) < 0 && errno == EINTR)
-        ;
-      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-        {
-          bad++;
-          g_printerr ("%s: worker %u (device %d) ended abnormally (%s %d)\n", log_prefix (b),
-                      k + 1, g_array_index (devices, int, k),
-                      WIFEXITED (status) ? "exit status" : "signal",
-                      WIFEXITED (status) ? WEXITSTATUS (status) : WTERMSIG (status));
-        }
-      g_spawn_close_pid (pids[k]);
-    }
-  if (bad == (int) n)
-    {
-      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_FAILED,
-                   "Every worker failed; their messages are above.");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-parse_devices (const char *spec, GArray *out)
-{
-  g_auto (GStrv) parts = g_strsplit (spec, ",", -1);
-  for (int i = 0; parts[i]; i++)
-    {
-      char *end = NULL;
-      long d = strtol (parts[i], &end, 10);
-      if (end == parts[i] || *end || d < 0 || d > 1024)
-        return FALSE;
-      int v = (int) d;
-      g_array_append_val (out, v);
-    }
-  return out->len > 0;
 }
 
 /* ------------------------------------------------------------ main */
@@ -714,7 +474,7 @@ fl_cli_batch_main (int argc, char **argv)
   else if (b.shard && (sscanf (b.shard, "%d/%d", &shard_k, &shard_n) != 2
                        || shard_n < 1 || shard_k < 1 || shard_k > shard_n))
     usage = "--shard must be K/N with 1 <= K <= N";
-  else if (b.devices && !parse_devices (b.devices, devices))
+  else if (b.devices && !fl_batch_parse_devices (b.devices, devices))
     usage = "--devices must be a list of device indices, e.g. 0,1";
   if (usage)
     {
@@ -754,7 +514,7 @@ fl_cli_batch_main (int argc, char **argv)
       b.session = g_strdup_printf ("%d-%" G_GINT64_FORMAT, (int) getpid (), g_get_real_time ());
       g_printerr ("%s: %u inputs, %u workers sharing %s\n", log_prefix (&b), b.inputs->len,
                   pool->len, b.out_dir);
-      if (!run_workers (&b, orig_argv, pool, &error))
+      if (!fl_batch_run_pool (orig_argv, pool, b.session, &error))
         goto fail;
     }
   else
@@ -814,7 +574,8 @@ fl_cli_batch_main (int argc, char **argv)
   if (b.worker == 0)
     {
       int n_failed, n_pending;
-      if (!write_summary (&b, &n_failed, &n_pending, &error))
+      if (!fl_batch_write_summary (b.summary_path, b.out_dir, b.state_dir, b.inputs,
+                                   &n_failed, &n_pending, &error))
         goto fail;
       g_autofree char *this_run = b.engines
           ? g_strdup_printf (" (this run: %d done, %d failed, %d skipped as already done)",
