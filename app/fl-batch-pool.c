@@ -11,7 +11,10 @@ static char **
 worker_argv (char **orig, int device, int k, const char *session)
 {
   GPtrArray *a = g_ptr_array_new ();
-  g_ptr_array_add (a, g_strdup ("/proc/self/exe"));
+  /* This program: the path behind /proc/self/exe (what tools such as
+   * valgrind report there), or the link itself. */
+  char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_ptr_array_add (a, self ? self : g_strdup ("/proc/self/exe"));
   g_ptr_array_add (a, g_strdup ("batch"));
   for (int i = 0; orig[i]; i++)
     {
