@@ -172,7 +172,8 @@ def main():
         rows.append((mode, wall, sum(runs), cf))
 
     print(f"\nthroughput: {a.n} random lengths {a.min}-{a.max} (seed {a.seed}, mean "
-          f"{sum(lengths) / len(lengths):.0f}), model_3_ptm shapes, 3 recycles, "
+          f"{sum(lengths) / len(lengths):.0f}), "
+          f"{os.path.basename(a.params) if a.params else 'random model_3_ptm parameters'}, 3 recycles, "
           f"backend {a.backend}")
     print(f"{'input':<26} {'wall s':>8} {'seq/h':>8} {'in-run s':>9} {'ColabFold est. s':>17} "
           f"{'seq/h':>7}")
