@@ -1046,6 +1046,12 @@ screenshot_poll (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+const char *
+fl_application_get_params_path (FlApplication *self)
+{
+  return self->params_path;
+}
+
 int
 fl_application_get_exit_status (FlApplication *self)
 {

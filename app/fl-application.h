@@ -31,6 +31,7 @@ gboolean fl_application_start_run (FlApplication *self, GError **error);
 /* Use a parameter file chosen by the user: checked first (an .npz with
  * AlphaFold's tensor names); FALSE keeps the parameters in use. Remembered. */
 gboolean fl_application_choose_params (FlApplication *self, const char *path, GError **error);
+const char *fl_application_get_params_path (FlApplication *self);   /* NULL: demo parameters */
 /* Exit status for main(): non-zero after a failed --screenshot. */
 int fl_application_get_exit_status (FlApplication *self);
 /* The file chooser open now (tests), or NULL. */

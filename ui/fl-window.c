@@ -45,7 +45,7 @@ struct _FlWindow {
   char *input_problem;  /* why Run would refuse the pasted text, or NULL */
   double split;         /* the 3D view's share of the paned's width */
   int paned_width;
-  gboolean setting_split;
+  guint split_source;
   gboolean running;
   gboolean setting_entry;
 };
@@ -796,30 +796,27 @@ paned_int (GtkWidget *paned, const char *property)
 }
 
 /* The split between the 3D view and the panels is a share of the width,
- * so it comes back after the window is made small and large again; a drag
- * of the handle sets the share. */
+ * applied whenever the width changes, so it comes back after the window is
+ * made small and large again (a dragged handle holds until the next resize). */
+static gboolean
+apply_split (gpointer user_data)
+{
+  FlWindow *self = user_data;
+  self->split_source = 0;
+  int max = paned_int (self->paned, "max-position");
+  if (max <= 0)
+    return G_SOURCE_REMOVE;
+  gtk_paned_set_position (GTK_PANED (self->paned), (int) lround (self->split * max));
+  return G_SOURCE_REMOVE;
+}
+
+/* The width changed (max-position follows it): the share is applied after
+ * this allocation (a position set during one is not taken). */
 static void
 on_paned_max_position (GObject *paned, GParamSpec *pspec, FlWindow *self)
 {
-  int max = paned_int (self->paned, "max-position");
-  if (max <= 0)
-    return;
-  self->setting_split = TRUE;
-  gtk_paned_set_position (GTK_PANED (self->paned), (int) lround (self->split * max));
-  self->setting_split = FALSE;
-}
-
-static void
-on_paned_position (GObject *paned, GParamSpec *pspec, FlWindow *self)
-{
-  int max = paned_int (self->paned, "max-position");
-  if (self->setting_split || max <= 0 || !gtk_widget_get_mapped (self->paned))
-    return;
-  /* GTK moves the handle itself when a child reaches its minimum width:
-   * only positions away from the ends count as the user's share */
-  int pos = gtk_paned_get_position (GTK_PANED (self->paned));
-  if (pos > paned_int (self->paned, "min-position") && pos < max)
-    self->split = (double) pos / max;
+  if (!self->split_source)
+    self->split_source = g_idle_add (apply_split, self);
 }
 
 double
@@ -840,6 +837,12 @@ fl_window_new (GtkApplication *app)
 static void
 fl_window_dispose (GObject *object)
 {
+  FlWindow *self = FL_WINDOW (object);
+  if (self->split_source)
+    {
+      g_source_remove (self->split_source);
+      self->split_source = 0;
+    }
   /* GtkWindow unparents its child (the whole template tree) itself. */
   G_OBJECT_CLASS (fl_window_parent_class)->dispose (object);
 }
@@ -908,7 +911,7 @@ fl_window_init (FlWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->doc = fl_document_new (FL_DOCUMENT_INPUT, NULL);
-  self->split = 0.55;
+  self->split = 0.6;
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
 
   g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_bar_response), self);
@@ -916,7 +919,6 @@ fl_window_init (FlWindow *self)
   g_signal_connect (self->sequence_entry, "activate", G_CALLBACK (on_entry_activate), self);
   g_signal_connect (self->timeline, "frame-shown", G_CALLBACK (on_frame_shown), self);
   g_signal_connect (self->paned, "notify::max-position", G_CALLBACK (on_paned_max_position), self);
-  g_signal_connect (self->paned, "notify::position", G_CALLBACK (on_paned_position), self);
   g_signal_connect (self->structure_view, "residue-hovered", G_CALLBACK (on_residue_hovered), self);
   g_signal_connect (self->structure_view, "residue-selected", G_CALLBACK (on_residue_selected), self);
 
