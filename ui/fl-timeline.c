@@ -78,6 +78,7 @@ update_label (FlTimeline *self, int index)
       text = g_string_free (s, FALSE);
     }
   gtk_label_set_text (GTK_LABEL (self->label), text);
+  gtk_widget_set_tooltip_text (self->label, text);
   g_free (self->label_text);
   self->label_text = g_steal_pointer (&text);
 }
@@ -380,6 +381,12 @@ fl_timeline_step (FlTimeline *self, int delta)
   fl_timeline_set_position (self, target, TRUE);
 }
 
+gboolean
+fl_timeline_is_gliding (FlTimeline *self)
+{
+  return self->animating;
+}
+
 const char *
 fl_timeline_get_label (FlTimeline *self)
 {
@@ -534,6 +541,9 @@ fl_timeline_init (FlTimeline *self)
 
   self->label = gtk_label_new ("No frames yet");
   gtk_label_set_xalign (GTK_LABEL (self->label), 0);
+  /* a long label must not set the width the 3D view needs (the split
+   * beside the panels): it ends in "…" and the tooltip has all of it */
+  gtk_label_set_ellipsize (GTK_LABEL (self->label), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (self->label, "fl-timeline-label");
   gtk_box_append (GTK_BOX (self->box), self->label);
 

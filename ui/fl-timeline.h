@@ -45,6 +45,8 @@ gboolean fl_timeline_get_playing (FlTimeline *self);
 void fl_timeline_set_follow_live (FlTimeline *self, gboolean follow);
 gboolean fl_timeline_get_follow_live (FlTimeline *self);
 void fl_timeline_step (FlTimeline *self, int delta);
+/* TRUE while the position glides towards a frame (after a step or a jump). */
+gboolean fl_timeline_is_gliding (FlTimeline *self);
 /* The label text of the current frame ("Recycle 2 of 0–3 · layer 8/8 · ..."). */
 const char *fl_timeline_get_label (FlTimeline *self);
 

@@ -44,7 +44,9 @@ struct _FlWindow {
   FlDocument *pending;  /* a run before its first frame (the view keeps doc) */
   char *input_problem;  /* why Run would refuse the pasted text, or NULL */
   double split;         /* the 3D view's share of the paned's width */
-  int paned_width;
+  int paned_max;
+  gboolean setting_split;
+  gboolean dragging_handle;
   guint split_source;
   gboolean running;
   gboolean setting_entry;
@@ -797,16 +799,18 @@ paned_int (GtkWidget *paned, const char *property)
 
 /* The split between the 3D view and the panels is a share of the width,
  * applied whenever the width changes, so it comes back after the window is
- * made small and large again (a dragged handle holds until the next resize). */
+ * made small and large again; dragging the handle sets the share. */
 static gboolean
 apply_split (gpointer user_data)
 {
   FlWindow *self = user_data;
   self->split_source = 0;
-  int max = paned_int (self->paned, "max-position");
-  if (max <= 0)
-    return G_SOURCE_REMOVE;
-  gtk_paned_set_position (GTK_PANED (self->paned), (int) lround (self->split * max));
+  int width = gtk_widget_get_width (self->paned);
+  int pos = (int) lround (self->split * width);   /* GTK keeps it within the children's minimum widths */
+  self->setting_split = TRUE;
+  if (width > 0 && pos != gtk_paned_get_position (GTK_PANED (self->paned)))
+    gtk_paned_set_position (GTK_PANED (self->paned), pos);
+  self->setting_split = FALSE;
   return G_SOURCE_REMOVE;
 }
 
@@ -815,6 +819,43 @@ apply_split (gpointer user_data)
 static void
 on_paned_max_position (GObject *paned, GParamSpec *pspec, FlWindow *self)
 {
+  /* max-position (the width less the panels' minimum) follows the width;
+   * GtkPaned notifies on every allocation: act on a new value only */
+  int max = paned_int (self->paned, "max-position");
+  if (max == self->paned_max)
+    return;
+  self->paned_max = max;
+  if (!self->split_source)
+    self->split_source = g_idle_add (apply_split, self);
+}
+
+/* The handle moved while a button is down on the paned: the user's drag
+ * (GTK also moves it to keep the children's minimum widths: not a choice). */
+static void
+on_paned_position (GObject *paned, GParamSpec *pspec, FlWindow *self)
+{
+  int width = gtk_widget_get_width (self->paned);
+  if (self->setting_split || !self->dragging_handle || width <= 0)
+    return;
+  self->split = (double) gtk_paned_get_position (GTK_PANED (self->paned)) / width;
+}
+
+static void
+on_paned_press (GtkGestureDrag *gesture, double x, double y, FlWindow *self)
+{
+  self->dragging_handle = TRUE;
+}
+
+static void
+on_paned_release (GtkGestureDrag *gesture, double dx, double dy, FlWindow *self)
+{
+  self->dragging_handle = FALSE;
+}
+
+void
+fl_window_set_split (FlWindow *self, double share)
+{
+  self->split = CLAMP (share, 0.05, 0.95);
   if (!self->split_source)
     self->split_source = g_idle_add (apply_split, self);
 }
@@ -822,8 +863,8 @@ on_paned_max_position (GObject *paned, GParamSpec *pspec, FlWindow *self)
 double
 fl_window_get_split (FlWindow *self)
 {
-  int max = paned_int (self->paned, "max-position");
-  return max > 0 ? (double) gtk_paned_get_position (GTK_PANED (self->paned)) / max : self->split;
+  int width = gtk_widget_get_width (self->paned);
+  return width > 0 ? (double) gtk_paned_get_position (GTK_PANED (self->paned)) / width : self->split;
 }
 
 /* ------------------------------------------------------------ life cycle */
@@ -911,7 +952,7 @@ fl_window_init (FlWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->doc = fl_document_new (FL_DOCUMENT_INPUT, NULL);
-  self->split = 0.6;
+  self->split = 0.55;
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
 
   g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_bar_response), self);
@@ -919,6 +960,13 @@ fl_window_init (FlWindow *self)
   g_signal_connect (self->sequence_entry, "activate", G_CALLBACK (on_entry_activate), self);
   g_signal_connect (self->timeline, "frame-shown", G_CALLBACK (on_frame_shown), self);
   g_signal_connect (self->paned, "notify::max-position", G_CALLBACK (on_paned_max_position), self);
+  g_signal_connect (self->paned, "notify::position", G_CALLBACK (on_paned_position), self);
+  /* sees the button on the paned before the handle's own gesture; claims nothing */
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (drag), GTK_PHASE_CAPTURE);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_paned_press), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_paned_release), self);
+  gtk_widget_add_controller (self->paned, GTK_EVENT_CONTROLLER (drag));
   g_signal_connect (self->structure_view, "residue-hovered", G_CALLBACK (on_residue_hovered), self);
   g_signal_connect (self->structure_view, "residue-selected", G_CALLBACK (on_residue_selected), self);
 

@@ -85,5 +85,7 @@ GtkWidget *fl_window_get_analysis_area (FlWindow *self);
 const char *fl_window_get_progress_text (FlWindow *self);
 /* The 3D view's share of the width beside the panels (0..1). */
 double fl_window_get_split (FlWindow *self);
+/* Set that share (what a drag of the handle does). */
+void fl_window_set_split (FlWindow *self, double share);
 
 G_END_DECLS
