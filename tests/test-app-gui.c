@@ -697,7 +697,15 @@ test_open_replaces_document (void)
   /* then a prediction again: the alignment goes with the input */
   g_assert_true (fl_application_open_paths (app, paths, &error));
   assert_shows_only (191, FALSE, "6KWC_1_model_1_ptm_unrelaxed.pdb");
-  /* Bug 9: no PAE here, and the map says where PAE would come from */
+  /* Bug 9: no PAE file came with it: the map says where PAE comes from,
+   * not that the model lacks a PAE head */
+  FlPairMapView *pv = FL_PAIR_MAP_VIEW (fl_analysis_panels_get_pair_map_view (window_panels ()));
+  fl_pair_map_view_set_map_kind (pv, FL_PAIR_MAP_PAE);
+  g_autofree char *why = fl_pair_map_view_dup_empty_text (pv);
+  g_test_message ("no PAE: %s", why);
+  g_assert_nonnull (why);
+  g_assert_nonnull (strstr (why, "scores / PAE JSON"));
+  g_assert_null (strstr (why, "needs a _ptm model"));
   g_assert_true (fl_application_open_demo (app, &error));
   assert_shows_only (59, TRUE, "4-OT demo · ColabFold AlphaFold2 (model 3 ptm)");
 }
