@@ -241,6 +241,17 @@ test_demo (void)
   image_clear (&big);
 }
 
+static GPtrArray *progress_seen;
+
+static gboolean
+run_done_sampling_progress (void)
+{
+  const char *t = fl_window_get_progress_text (fl_application_get_window (app));
+  if (progress_seen->len == 0 || g_strcmp0 (t, progress_seen->pdata[progress_seen->len - 1]) != 0)
+    g_ptr_array_add (progress_seen, g_strdup (t));
+  return run_done ();
+}
+
 static void
 test_run (void)
 {
@@ -264,7 +275,22 @@ test_run (void)
   g_assert_cmpuint (fl_run_controller_get_generation (rc), ==, gen);
   g_assert_null (find_message_dialog ());
 
-  g_assert_true (wait_until (run_done, 240));
+  /* Bug 6: the status line counts recycles as the timeline does */
+  progress_seen = g_ptr_array_new_with_free_func (g_free);
+  g_assert_true (wait_until (run_done_sampling_progress, 240));
+  gboolean numbered = FALSE;
+  for (guint k = 0; k < progress_seen->len; k++)
+    if (strstr (progress_seen->pdata[k], " block "))
+      {
+        int r = -1, last = -1;
+        g_assert_cmpint (sscanf (progress_seen->pdata[k], "Recycle %d of 0–%d", &r, &last), ==, 2);
+        g_assert_cmpint (last, ==, 3);
+        g_assert_true (r >= 0 && r <= 3);
+        numbered = TRUE;
+      }
+  g_test_message ("%u status lines seen", progress_seen->len);
+  g_assert_true (numbered);
+  g_clear_pointer (&progress_seen, g_ptr_array_unref);
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
   const char *progress = fl_window_get_progress_text (win);
   g_test_message ("run: %.1f s, first frame after %.2f s, %u frames; \"%s\"", seconds,
@@ -835,32 +861,59 @@ test_bad_params (void)
 
 /* Bug 7: the split between the 3D view and the panels comes back after
  * the window is made small and large again. Bug 9: one "Reset view". */
+static int window_width_min, window_width_max;
+
+static gboolean
+window_width_in_range (void)
+{
+  int w = gtk_widget_get_width (GTK_WIDGET (fl_application_get_window (app)));
+  return w >= window_width_min && w <= window_width_max;
+}
+
+/* Resize the window and wait for the X server and GTK to follow. */
+static void
+resize_window (int width, int height, int min_w, int max_w)
+{
+  gtk_window_set_default_size (GTK_WINDOW (fl_application_get_window (app)), width, height);
+  window_width_min = min_w;
+  window_width_max = max_w;
+  g_assert_true (wait_until (window_width_in_range, 20));
+  iterate_for (0.5);   /* the share is applied after the allocation */
+}
+
 static void
 test_split_and_shortcuts (void)
 {
   FlWindow *win = fl_application_get_window (app);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1600, 1000);
-  iterate_for (1.0);
+  resize_window (1600, 1000, 1500, 1600);
   double s0 = fl_window_get_split (win);
-  gtk_window_set_default_size (GTK_WINDOW (win), 800, 600);
-  iterate_for (1.0);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1600, 1000);
-  iterate_for (1.0);
+  resize_window (800, 600, 1, 1200);   /* as small as the window goes */
+  resize_window (1600, 1000, 1500, 1600);
   double s1 = fl_window_get_split (win);
   g_test_message ("split %.3f -> %.3f (window %d)", s0, s1, gtk_widget_get_width (GTK_WIDGET (win)));
   /* a drag of the handle sets the share, and it too comes back */
   fl_window_set_split (win, 0.5);
   iterate_for (0.3);
-  gtk_window_set_default_size (GTK_WINDOW (win), 800, 600);
-  iterate_for (1.0);
-  gtk_window_set_default_size (GTK_WINDOW (win), 1600, 1000);
-  iterate_for (1.0);
+  resize_window (800, 600, 1, 1200);
+  resize_window (1600, 1000, 1500, 1600);
   double s2 = fl_window_get_split (win);
   g_test_message ("after a drag to 0.5: %.3f", s2);
-  g_assert_cmpfloat (fabs (s2 - 0.5), <, 0.02);
   fl_window_set_split (win, 0.55);
   g_assert_cmpfloat (fabs (s0 - 0.55), <, 0.02);
   g_assert_cmpfloat (fabs (s1 - s0), <, 0.02);
+  g_assert_cmpfloat (fabs (s2 - 0.5), <, 0.02);
+
+  /* the PNG export dialog offers a named filter, not "(None)" */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "export", g_variant_new_string ("png"));
+  GtkNativeDialog *dialog = fl_application_get_dialog (app);
+  g_assert_nonnull (dialog);
+  GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
+  g_assert_nonnull (filter);
+  g_assert_cmpstr (gtk_file_filter_get_name (filter), ==, "PNG images (.png)");
+  g_autoptr (GListModel) filters = gtk_file_chooser_get_filters (GTK_FILE_CHOOSER (dialog));
+  g_assert_cmpuint (g_list_model_get_n_items (filters), ==, 1);
+  gtk_native_dialog_hide (dialog);
+  iterate_for (0.2);
   g_autoptr (GBytes) ui = g_resources_lookup_data ("/org/foldlight/Foldlight/gtk/help-overlay.ui", 0, NULL);
   g_assert_nonnull (ui);
   const char *t = g_bytes_get_data (ui, NULL);

@@ -825,8 +825,10 @@ on_paned_max_position (GObject *paned, GParamSpec *pspec, FlWindow *self)
   if (max == self->paned_max)
     return;
   self->paned_max = max;
+  /* before the next redraw: a default-priority idle is not starved by
+   * the frame clock when the view animates */
   if (!self->split_source)
-    self->split_source = g_idle_add (apply_split, self);
+    self->split_source = g_idle_add_full (G_PRIORITY_DEFAULT, apply_split, self, NULL);
 }
 
 /* The handle moved while a button is down on the paned: the user's drag
@@ -857,7 +859,7 @@ fl_window_set_split (FlWindow *self, double share)
 {
   self->split = CLAMP (share, 0.05, 0.95);
   if (!self->split_source)
-    self->split_source = g_idle_add (apply_split, self);
+    self->split_source = g_idle_add_full (G_PRIORITY_DEFAULT, apply_split, self, NULL);
 }
 
 double
