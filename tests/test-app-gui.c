@@ -791,6 +791,31 @@ test_trajectories (void)
   g_assert_nonnull (last->pae);   /* the sibling scores JSON was picked up */
   g_assert_nonnull (strstr (fl_window_get_progress_text (win), "found beside it"));
 
+  /* foldlight-cli's output folder: scores.json beside trajectory.pdb is
+   * read; a pae.json that does not fit is left out, and the status says so */
+  g_autofree char *cli_dir = g_build_filename (tmp_dir, "cli-out", NULL);
+  g_mkdir_with_parents (cli_dir, 0755);
+  g_autofree char *cli_traj = g_build_filename (cli_dir, "trajectory.pdb", NULL);
+  g_autofree char *cli_scores = g_build_filename (cli_dir, "scores.json", NULL);
+  g_autofree char *cli_pae = g_build_filename (cli_dir, "pae.json", NULL);
+  g_assert_true (g_file_set_contents (cli_traj, text, -1, NULL));
+  g_assert_true (g_file_set_contents (cli_scores, sc, -1, NULL));
+  const char *cli_paths[] = { cli_traj, NULL };
+  g_assert_true (fl_application_open_paths (app, cli_paths, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fl_timeline_get_n_frames (tl), ==, 32);
+  last = g_ptr_array_index (fl_window_get_recycles (win), fl_window_get_recycles (win)->len - 1);
+  g_assert_nonnull (last->pae);
+  g_assert_nonnull (strstr (fl_window_get_progress_text (win), "scores.json"));
+  g_assert_true (g_file_set_contents (cli_pae, "[{\"predicted_aligned_error\": [[0, 1], [1, 0]], "
+                                      "\"max_predicted_aligned_error\": 31.75}]", -1, NULL));
+  g_unlink (cli_scores);
+  g_assert_true (fl_application_open_paths (app, cli_paths, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", fl_window_get_progress_text (win));
+  g_assert_nonnull (strstr (fl_window_get_progress_text (win), "left out pae.json"));
+  g_assert_cmpuint (fl_timeline_get_n_frames (tl), ==, 32);
+
   /* an NMR ensemble: models, not recycles */
   g_autofree char *nmr = g_build_filename (fl_test_data_dir (), "structures", "1L2Y.cif", NULL);
   g_assert_true (fl_test_require_file (nmr));

@@ -82,6 +82,9 @@ test_tiny_features (void)
   g_test_message ("stderr: %s", err);
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (err, "recycle=2"));
+  /* one numbering: recycles 0..2 of a 3-pass run, blocks from 1 */
+  g_assert_nonnull (strstr (err, "recycle 2 of 0–2 · Evoformer block"));
+  g_assert_null (strstr (err, "recycle 3"));
 
   /* Structures: 24 residues, pLDDT in the B-factors. */
   g_autofree char *scores_path = g_build_filename (dir, "scores.json", NULL);
