@@ -51,6 +51,23 @@ view (void)
   return fl_window_get_structure_view (fl_application_get_window (app));
 }
 
+static void
+assert_camera_fits (int L)
+{
+  GtkWidget *v = GTK_WIDGET (view ());
+  double w = gtk_widget_get_width (v), h = gtk_widget_get_height (v);
+  double x0 = w, x1 = 0, y0 = h, y1 = 0;
+  for (int i = 0; i < L; i++)
+    {
+      double x, y;
+      g_assert_true (fl_structure_view_project (view (), i, &x, &y));
+      g_assert_true (x >= 0 && x <= w && y >= 0 && y <= h);
+      x0 = MIN (x0, x), x1 = MAX (x1, x), y0 = MIN (y0, y), y1 = MAX (y1, y);
+    }
+  g_test_message ("CA span %.0f%% x %.0f%% of the view", 100 * (x1 - x0) / w, 100 * (y1 - y0) / h);
+  g_assert_true ((x1 - x0) / w > 0.4 || (y1 - y0) / h > 0.4);
+}
+
 static gboolean
 view_drawn (void)
 {
@@ -328,6 +345,10 @@ test_run (void)
   g_assert_cmpuint (fl_window_get_recycles (win)->len, ==, (guint) last->recycle + 1);
   /* Followed live: the timeline glides to the last frame. */
   g_assert_true (wait_until (timeline_at_end, 20));
+  /* Bug 7: fitted at the run's first frame, followed since: the last
+   * structure is in the view */
+  iterate_for (0.2);
+  assert_camera_fits (59);
 
   Image end = export_view ("run-end.png", 480, 360);
   double drawn = drawn_fraction (&end);
@@ -704,7 +725,9 @@ test_open_replaces_document (void)
   g_assert_no_error (error);
   iterate_for (0.2);
   assert_shows_only (191, FALSE, "6KWC_1_model_1_ptm_unrelaxed.pdb");
-  /* the camera is fitted to the new protein: it fills the view */
+  /* Bug 7: the camera is fitted to the new protein: every CA is in the
+   * view and together they span much of it */
+  assert_camera_fits (191);
   Image im = export_view ("6kwc.png", 320, 240);
   g_test_message ("6KWC drawn: %.1f%%", 100 * drawn_fraction (&im));
   g_assert_cmpfloat (drawn_fraction (&im), >, 0.05);
