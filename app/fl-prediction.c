@@ -85,7 +85,7 @@ typedef struct {
   const char *text;
   gsize len;
   gboolean cif;
-  int recycle;   /* ColabFold _rN file: N; else -1 */
+  int recycle;   /* ColabFold recycle file ".rN.pdb": N; else -1 */
 } StructureText;
 
 static float
@@ -331,7 +331,11 @@ fl_prediction_new_from_texts (const char *name,
                            msa_text, msa_len, msa_name, error);
 }
 
-/* "..._r3.pdb" (ColabFold --save-recycles): prefix "..." and 3; else FALSE. */
+/* ColabFold --save-recycles writes one file per recycle, named
+ * "{job}_unrelaxed_rank_001_{model}_seed_000.r3.pdb" (its file_manager
+ * appends ".r3.pdb"); "..._r3.pdb" is read the same way. Splits the name
+ * into prefix (the final model's stem), recycle and extension; FALSE when
+ * the name is not one of those. */
 static gboolean
 split_recycle_name (const char *base, char **prefix, int *recycle, char **ext)
 {
@@ -341,7 +345,7 @@ split_recycle_name (const char *base, char **prefix, int *recycle, char **ext)
   const char *q = dot;
   while (q > base && g_ascii_isdigit (q[-1]))
     q--;
-  if (q == dot || q - base < 3 || q[-1] != 'r' || q[-2] != '_')
+  if (q == dot || q - base < 3 || q[-1] != 'r' || (q[-2] != '_' && q[-2] != '.'))
     return FALSE;
   *recycle = atoi (q);
   *prefix = g_strndup (base, (gsize) (q - 2 - base));
@@ -366,7 +370,7 @@ recycle_file_clear (gpointer p)
   g_free (((RecycleFile *) p)->path);
 }
 
-/* The _r0 ... _rN siblings of a ColabFold recycle file, sorted (NULL when
+/* The .r0 ... .rN siblings of a ColabFold recycle file, sorted (NULL when
  * `path` is not one). */
 static GArray *
 recycle_set (const char *path)
@@ -375,7 +379,14 @@ recycle_set (const char *path)
   g_autofree char *prefix = NULL, *ext = NULL;
   int r;
   if (!split_recycle_name (base, &prefix, &r, &ext))
-    return NULL;
+    {
+      /* the final model itself: its recycles are "{stem}.r0.pdb" ... beside it */
+      const char *dot = strrchr (base, '.');
+      if (!dot || dot == base)
+        return NULL;
+      prefix = g_strndup (base, (gsize) (dot - base));
+      ext = g_strdup (dot);
+    }
   g_autofree char *dir = g_path_get_dirname (path);
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   if (!d)
@@ -394,6 +405,8 @@ recycle_set (const char *path)
         }
     }
   g_array_sort (set, recycle_file_cmp);
+  if (set->len == 0)
+    g_clear_pointer (&set, g_array_unref);
   return set;
 }
 
@@ -502,7 +515,7 @@ fl_prediction_new_from_files (const char *const *paths, GError **error)
           if (!member)
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "Open one structure at a time (or the _r0 … _rN files of one "
+                           "Open one structure at a time (or the .r0 … .rN files of one "
                            "ColabFold recycle set): %s and %s", structure,
                            (const char *) structures->pdata[k == 0 ? 1 : k]);
               return NULL;
@@ -563,7 +576,7 @@ fl_prediction_new_from_files (const char *const *paths, GError **error)
       g_autofree char *prefix = NULL, *ext = NULL;
       int r;
       split_recycle_name (base, &prefix, &r, &ext);
-      name = g_strdup_printf ("%s_r%d … r%d%s", prefix, g_array_index (set, RecycleFile, 0).recycle,
+      name = g_strdup_printf ("%s.r%d … r%d%s", prefix, g_array_index (set, RecycleFile, 0).recycle,
                               g_array_index (set, RecycleFile, set->len - 1).recycle, ext);
     }
   else

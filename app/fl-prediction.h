@@ -14,7 +14,7 @@ typedef struct {
   char *name;              /* for the title */
   char *sequence;          /* (L) one-letter codes */
   GPtrArray *frames;       /* FlFrame*, >= 1: the structure, or every frame of a
-                            * trajectory (multi-model file, ColabFold _r0.._rN set) */
+                            * trajectory (multi-model file, ColabFold .r0 .. .rN set) */
   FlFrame *frame;          /* the last frame (borrowed from frames) */
   GPtrArray *recycles;     /* FlRecycleData*, >= 1: per recycle of the frames, the
                             * last with the scores / PAE files' values */
@@ -46,8 +46,9 @@ FlPrediction *fl_prediction_new_from_texts (const char *name,
                                             const char *msa_name,
                                             GError **error);
 /* From files: paths of a structure, any number of JSON files, one alignment.
- * A ColabFold --save-recycles file ("..._r2.pdb") brings its siblings
- * _r0 ... _rN as a recycle timeline. Without a JSON among the paths, the
+ * A ColabFold --save-recycles file ("...seed_000.r2.pdb"; "_r2.pdb" too) brings its siblings
+ * .r0 ... .rN as a recycle timeline; so does the final model's file when
+ * they lie beside it. Without a JSON among the paths, the
  * scores / PAE file beside the structure is read when there is one
  * (ours: scores.json, pae.json; ColabFold: *_scores_*.json,
  * *_predicted_aligned_error_v1.json; AlphaFold DB: *-predicted_aligned_error_v*.json). */

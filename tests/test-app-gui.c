@@ -797,13 +797,16 @@ test_trajectories (void)
   g_assert_true (g_file_get_contents (scores, &sc, NULL, NULL));
   for (int r = 0; r < 4; r++)
     {
-      g_autofree char *name = g_strdup_printf ("job_unrelaxed_rank_001_alphafold2_ptm_model_3_seed_000_r%d.pdb", r);
+      /* ColabFold's own names: the final model's stem, then ".r{recycle}.pdb" */
+      g_autofree char *name = g_strdup_printf ("job_unrelaxed_rank_001_alphafold2_ptm_model_3_seed_000.r%d.pdb", r);
       g_autofree char *path = g_build_filename (dir, name, NULL);
       g_assert_true (g_file_set_contents (path, st, -1, NULL));
     }
   g_autofree char *sc_path = g_build_filename (dir, "job_scores_rank_001_alphafold2_ptm_model_3_seed_000.json", NULL);
   g_assert_true (g_file_set_contents (sc_path, sc, -1, NULL));
-  g_autofree char *r2 = g_build_filename (dir, "job_unrelaxed_rank_001_alphafold2_ptm_model_3_seed_000_r2.pdb", NULL);
+  g_autofree char *final = g_build_filename (dir, "job_unrelaxed_rank_001_alphafold2_ptm_model_3_seed_000.pdb", NULL);
+  g_assert_true (g_file_set_contents (final, st, -1, NULL));
+  g_autofree char *r2 = g_build_filename (dir, "job_unrelaxed_rank_001_alphafold2_ptm_model_3_seed_000.r2.pdb", NULL);
   const char *cf[] = { r2, NULL };
   g_assert_true (fl_application_open_paths (app, cf, &error));
   g_assert_no_error (error);
@@ -813,6 +816,12 @@ test_trajectories (void)
   FlRecycleData *last = g_ptr_array_index (fl_window_get_recycles (win), 3);
   g_assert_nonnull (last->pae);   /* the sibling scores JSON was picked up */
   g_assert_nonnull (strstr (fl_window_get_progress_text (win), "found beside it"));
+  /* the final model's file brings its recycles too */
+  const char *cf_final[] = { final, NULL };
+  g_assert_true (fl_application_open_paths (app, cf_final, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fl_timeline_get_n_frames (tl), ==, 4);
+  g_assert_true (g_str_has_prefix (fl_timeline_get_label (tl), "Recycle 3 of 0–3 · layer 8/8"));
 
   /* foldlight-cli's output folder: scores.json beside trajectory.pdb is
    * read; a pae.json that does not fit is left out, and the status says so */
