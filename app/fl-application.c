@@ -19,6 +19,7 @@ struct _FlApplication {
   FlBackendKind backend;
   int n_threads;
   gboolean run_uses_demo_params;
+  gboolean run_shown;         /* the current run's messages go to the window (not after an open) */
   GtkNativeDialog *dialog;    /* the file chooser open now, if any */
 
   /* --open ... --screenshot: render one view, then quit */
@@ -107,7 +108,7 @@ static void
 on_inputs_ready (FlMsa *msa, FlFeatures *features, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (self->window)
+  if (self->window && self->run_shown)
     fl_window_set_run_inputs (self->window, msa, features);
   else
     {
@@ -130,7 +131,7 @@ static void
 on_progress (double fraction, const char *text, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (self->window)
+  if (self->window && self->run_shown)
     fl_window_set_progress (self->window, fraction, text);
 }
 
@@ -138,7 +139,7 @@ static void
 on_frame (FlFrame *frame, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (!self->window)
+  if (!self->window || !self->run_shown)
     return;
   fl_window_add_frame (self->window, frame);
   /* the run's own structure is on screen from its first frame on */
@@ -154,7 +155,7 @@ static void
 on_recycle (FlRecycleData *data, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (self->window)
+  if (self->window && self->run_shown)
     fl_window_add_recycle (self->window, data);
 }
 
@@ -163,7 +164,7 @@ on_finished (FlResult *result, gpointer user_data)
 {
   FlApplication *self = user_data;
   update_run_state (self);
-  if (self->window)
+  if (self->window && self->run_shown)
     {
       const float *ptm = fl_result_get (result, "confidence/ptm");
       const float *plddt = fl_result_get (result, "confidence/plddt");
@@ -195,7 +196,7 @@ on_failed (const GError *error, gboolean cancelled, gpointer user_data)
 {
   FlApplication *self = user_data;
   update_run_state (self);
-  if (!self->window)
+  if (!self->window || !self->run_shown)
     return;
   fl_window_end_run (self->window);
   if (cancelled)
@@ -244,6 +245,7 @@ fl_application_start_run (FlApplication *self, GError **error)
   if (!fl_run_controller_start (self->controller, &req, error))
     return FALSE;
   self->run_uses_demo_params = self->params_path == NULL;
+  self->run_shown = TRUE;
   gboolean shown = fl_window_get_current_frame (self->window) != NULL;
   fl_window_begin_run (self->window, name, text, req.num_recycle);
   fl_window_set_view_note (self->window, shown ? "Running · the previous structure stays until the first frame"
@@ -305,6 +307,19 @@ cancel_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 
 /* ------------------------------------------------------------ opening */
 
+/* Opening anything replaces the document: a run going on is stopped and
+ * nothing it still sends reaches the window. */
+static void
+stop_run_for_open (FlApplication *self)
+{
+  self->run_shown = FALSE;
+  if (fl_run_controller_is_running (self->controller))
+    fl_run_controller_cancel (self->controller);
+  if (self->window)
+    fl_window_end_run (self->window);
+  update_run_state (self);
+}
+
 static FlDocument *
 document_from_prediction (FlPrediction *p)
 {
@@ -330,6 +345,7 @@ fl_application_open_demo (FlApplication *self, GError **error)
     return FALSE;
   if (!self->window)
     return TRUE;
+  stop_run_for_open (self);
   g_autoptr (FlDocument) doc = document_from_prediction (p);
   fl_window_set_document (self->window, doc);
   fl_window_set_view_note (self->window, "ColabFold's AlphaFold2 prediction (real pLDDT)");
@@ -386,6 +402,7 @@ fl_application_open_paths (FlApplication *self, const char *const *paths, GError
       if (!self->window)
         return TRUE;
       g_autofree char *text = describe_prediction (p);
+      stop_run_for_open (self);
       g_autoptr (FlDocument) doc = document_from_prediction (p);
       fl_window_set_document (self->window, doc);
       fl_window_set_view_note (self->window, NULL);
@@ -414,6 +431,7 @@ fl_application_open_paths (FlApplication *self, const char *const *paths, GError
       return TRUE;
     }
   /* an input alone: a document with nothing folded yet */
+  stop_run_for_open (self);
   g_autofree char *base = g_path_get_basename (alignment);
   int L = msa->L;
   g_autoptr (FlDocument) doc = fl_document_new (FL_DOCUMENT_INPUT, base);

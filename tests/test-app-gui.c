@@ -759,6 +759,29 @@ test_open_replaces_document (void)
   assert_shows_only (59, TRUE, "4-OT demo · ColabFold AlphaFold2 (model 3 ptm)");
 }
 
+/* Opening a protein while a run goes on: the run stops, and nothing it
+ * still sends reaches the new document. */
+static void
+test_open_during_run (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fl_application_open_demo (app, &error));
+  fl_application_set_params_path (app, NULL);
+  g_assert_true (fl_application_start_run (app, &error));
+  g_assert_no_error (error);
+  iterate_for (0.3);
+  g_autofree char *b = g_build_filename (fl_test_data_dir (), "predictions", "openfold_6KWC",
+                                         "6KWC_1_model_1_ptm_unrelaxed.pdb", NULL);
+  const char *paths[] = { b, NULL };
+  g_assert_true (fl_application_open_paths (app, paths, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_until (run_done, 120));
+  iterate_for (0.3);
+  assert_shows_only (191, FALSE, "6KWC_1_model_1_ptm_unrelaxed.pdb");
+  g_assert_cmpuint (fl_timeline_get_n_frames (fl_window_get_timeline (fl_application_get_window (app))), ==, 1);
+  g_assert_true (g_str_has_prefix (fl_window_get_progress_text (fl_application_get_window (app)), "Opened"));
+}
+
 /* Bug 3: trajectories open as timelines: the app's own export read back,
  * a ColabFold --save-recycles set, an NMR ensemble; one numbering. */
 static void
@@ -1036,6 +1059,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/gui/open-prediction", test_open_prediction);
   g_test_add_func ("/app/gui/bad-input", test_bad_input);
   g_test_add_func ("/app/gui/open-replaces-document", test_open_replaces_document);
+  g_test_add_func ("/app/gui/open-during-run", test_open_during_run);
   g_test_add_func ("/app/gui/trajectories", test_trajectories);
   g_test_add_func ("/app/gui/screenshot-option", test_screenshot_option);
   g_test_add_func ("/app/gui/bad-params", test_bad_params);
