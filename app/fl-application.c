@@ -27,6 +27,7 @@ struct _FlApplication {
   char *screenshot;
   int frame_number;           /* 1-based; 0 = the last */
   int shot_width, shot_height;
+  gint64 shot_start_us;
   int exit_status;
 
   /* --benchmark */
@@ -1039,9 +1040,16 @@ screenshot_poll (gpointer user_data)
   if (!self->window)
     return G_SOURCE_REMOVE;
   FlStructureView *view = fl_window_get_structure_view (self->window);
-  if (fl_structure_view_get_n_draws (view) == 0)
-    return G_SOURCE_CONTINUE;
   g_autoptr (GError) error = NULL;
+  if (fl_structure_view_get_n_draws (view) == 0)
+    {
+      if (g_get_monotonic_time () - self->shot_start_us < 60 * G_USEC_PER_SEC)
+        return G_SOURCE_CONTINUE;
+      g_printerr ("foldlight: the 3D view was not drawn within 60 s (no display or no OpenGL 3.3?)\n");
+      self->exit_status = 1;
+      g_application_quit (G_APPLICATION (self));
+      return G_SOURCE_REMOVE;
+    }
   FlTimeline *tl = fl_window_get_timeline (self->window);
   guint n = fl_timeline_get_n_frames (tl);
   if (n == 0)
@@ -1170,7 +1178,10 @@ fl_application_activate (GApplication *app)
   update_run_state (self);
   gtk_window_present (GTK_WINDOW (self->window));
   if (self->screenshot)
-    g_timeout_add (20, screenshot_poll, self);
+    {
+      self->shot_start_us = g_get_monotonic_time ();
+      g_timeout_add (20, screenshot_poll, self);
+    }
   if (self->benchmark)
     g_timeout_add (500, bench_start, self);
 }
