@@ -26,6 +26,7 @@ typedef struct {
   float *out;                       /* output compared between the two */
   size_t out_n;
   gpointer data;
+  void (*free) (gpointer data);
 } Case;
 
 typedef struct {
@@ -44,6 +45,24 @@ host_random (size_t n, guint64 seed)
   float *p = g_new (float, n);
   fl_test_fill_random (p, n, seed);
   return p;
+}
+
+static void
+linear_case_free (gpointer data)
+{
+  LinearCase *c = data;
+  g_free (c->x); g_free (c->w1); g_free (c->b1); g_free (c->h);
+  g_free (c->w2); g_free (c->b2); g_free (c->y);
+  g_free (c);
+}
+
+static void
+attention_case_free (gpointer data)
+{
+  AttentionCase *c = data;
+  g_free (c->q); g_free (c->k); g_free (c->v); g_free (c->mask);
+  g_free (c->bias); g_free (c->gate); g_free (c->out);
+  g_free (c);
 }
 
 static void
@@ -81,7 +100,7 @@ transition_case (const char *name, int64_t M, int64_t c, int64_t hidden)
   lc->w2 = host_random (hidden * c, 4);
   lc->b2 = host_random (c, 5);
   lc->y = host_random (M * c, 6);
-  return (Case) { name, 4.0 * M * c * hidden, run_transition, lc->y, M * c, lc };
+  return (Case) { name, 4.0 * M * c * hidden, run_transition, lc->y, M * c, lc, linear_case_free };
 }
 
 static Case
@@ -93,7 +112,7 @@ linear_case (const char *name, int64_t M, int64_t K, int64_t N)
   lc->w1 = host_random (K * N, 8);
   lc->b1 = host_random (N, 9);
   lc->y = g_new (float, M * N);
-  return (Case) { name, 2.0 * M * K * N, run_linear, lc->y, M * N, lc };
+  return (Case) { name, 2.0 * M * K * N, run_linear, lc->y, M * N, lc, linear_case_free };
 }
 
 static Case
@@ -112,7 +131,7 @@ attention_case (const char *name, int64_t B, int64_t Lq, int64_t Lk, int64_t H, 
     ac->mask[i] = i % 17 == 5 ? 0.f : 1.f;
   ac->bias = with_bias ? host_random (H * Lq * Lk, 15) : NULL;
   ac->out = g_new (float, nq);
-  return (Case) { name, 4.0 * B * H * Lq * Lk * D, run_attention, ac->out, nq, ac };
+  return (Case) { name, 4.0 * B * H * Lq * Lk * D, run_attention, ac->out, nq, ac, attention_case_free };
 }
 
 static double
@@ -180,7 +199,10 @@ main (int argc, char **argv)
     {
       Case *k = &cases[c];
       if (only && !strstr (k->name, only))
-        continue;
+        {
+          k->free (k->data);
+          continue;
+        }
       /* the outputs of one call each, compared (transition: y accumulates,
        * so both start from the same y) */
       g_autofree float *start = g_memdup2 (k->out, k->out_n * sizeof (float));
@@ -212,6 +234,7 @@ main (int argc, char **argv)
       g_print ("%-34s %9.4f %9.4f %6.2fx %8.2fx %9.1f %9.2g\n", k->name, mr, mf, mr / mf,
                ccr / ccf, k->flops / mf / 1e9, diff / scale);
       g_free (tr); g_free (tf); g_free (cr); g_free (cf);
+      k->free (k->data);
     }
   return 0;
 }
