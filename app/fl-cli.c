@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fl-build-config.h"
+#include "fl-backend.h"
 #include "fl-cli.h"
 
 int
@@ -43,6 +44,7 @@ print_help (FILE *out)
 int
 main (int argc, char **argv)
 {
+  fl_cpu_threads_prepare (argv);
   if (argc < 2)
     {
       print_help (stderr);

@@ -159,6 +159,7 @@ median (double *v, int n)
 int
 main (int argc, char **argv)
 {
+  fl_cpu_threads_prepare (argv);   /* the wait policy the programs use */
   int threads = 0, repeats = 5, L = 59, S = 512, E = 1024;
   g_autofree char *only = NULL;
   GOptionEntry entries[] = {

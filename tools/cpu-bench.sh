@@ -17,6 +17,9 @@
 #   CF_SCRIPT   colabfold_timing.py (default ../shared/peers/ next to the
 #               source root)
 #   FL_CLI      foldlight-cli (default build/app/foldlight-cli)
+#   CF_PARAMS   ColabFold's random parameters, made once and reused (their
+#               haiku init takes minutes on a CPU; default
+#               /tmp/fl-cpu-bench-cf-params.npz)
 #   NREP        timed runs of each (default 1)
 #   MAX_LOAD    refuse to start while the 1-minute load average is above
 #               this (default 3: timings on a busy machine mean nothing)
@@ -27,6 +30,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 CF_PYTHON="${CF_PYTHON:-/work/venv-colabfold/bin/python}"
 CF_SCRIPT="${CF_SCRIPT:-$root/../shared/peers/colabfold_timing.py}"
 FL_CLI="${FL_CLI:-$root/build/app/foldlight-cli}"
+CF_PARAMS="${CF_PARAMS:-/tmp/fl-cpu-bench-cf-params.npz}"
 NREP="${NREP:-1}"
 MAX_LOAD="${MAX_LOAD:-3}"
 OUT="${OUT:-$(mktemp -d /tmp/fl-cpu-bench.XXXXXX)}"
@@ -72,7 +76,7 @@ for c in "${cases[@]}"; do
   echo "== $label: ColabFold (JAX CPU, fp32)"
   rm -f "$OUT/cf-$tag.jsonl"
   "$CF_PYTHON" "$CF_SCRIPT" --variant fp32 "${cf_args[@]}" --lengths "$L" \
-    --nrep "$NREP" --num_recycle 3 --out "$OUT/cf-$tag.jsonl" 2>&1 | tee "$OUT/cf-$tag.log" \
+    --nrep "$NREP" --num_recycle 3 --params_cache "$CF_PARAMS" --out "$OUT/cf-$tag.jsonl" 2>&1 | tee "$OUT/cf-$tag.log" \
     | grep -E '^JSON|Error|error' || true
   read -r cf_s cf_compile < <("$CF_PYTHON" - "$OUT/cf-$tag.jsonl" <<'EOF'
 import json, sys
