@@ -8,7 +8,7 @@
  * projected first, R[j,s,c,:] = sum_e r[s,j,e] W[c,e,:], and then
  * pair[i,j,:] gets sum_{s,c} l[s,i,c] R[j,s,c,:] from one batched GEMM over
  * j: no L x L x c x c intermediate (268 MB at L = 256) is ever written. */
-#include "fl-trunk-private.h"
+#include "fl-trunk-modules.h"
 
 static gboolean
 shallow (const FlStackDims *d)

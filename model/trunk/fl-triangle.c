@@ -1,7 +1,7 @@
 /* Triangle modules of the trunk: TriangleMultiplication (outgoing /
  * incoming, channel-first batched GEMMs) and TriangleAttention (starting
  * node; ending node = the same on the transposed pair). */
-#include "fl-trunk-private.h"
+#include "fl-trunk-modules.h"
 
 /* ------------------------------------------------ triangle multiplication */
 

@@ -1,7 +1,7 @@
 /* Transition module of the trunk (msa_transition, pair_transition):
  * act += Linear2(relu(Linear1(LayerNorm(act)))). AlphaFold passes the mask
  * but does not use it here. Chunked over rows. */
-#include "fl-trunk-private.h"
+#include "fl-trunk-modules.h"
 
 size_t
 fl_trunk_transition_scratch (const FlStackDims *d, int64_t M, int c, int hidden)

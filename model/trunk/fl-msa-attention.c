@@ -1,7 +1,7 @@
 /* MSA attention modules of the trunk: AlphaFold's gated Attention core,
  * MSARowAttentionWithPairBias, MSAColumnAttention and (extra-MSA stack)
  * MSAColumnGlobalAttention, written in the op table only. */
-#include "fl-trunk-private.h"
+#include "fl-trunk-modules.h"
 #include <math.h>
 
 static const float *
