@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "fl-build-config.h"
+#include "fl-backend.h"
 #include "fl-cli.h"
 
 int
@@ -47,6 +48,7 @@ print_help (FILE *out)
 int
 main (int argc, char **argv)
 {
+  fl_cpu_threads_prepare (argv);
   /* Help and messages are UTF-8 ("Å", "…"): GLib converts them to the
    * locale's charset, which in the C locale turns them into "?". */
   setlocale (LC_CTYPE, "");
