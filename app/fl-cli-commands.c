@@ -11,6 +11,7 @@ const FlCliCommand fl_cli_commands[] = {
   { "predict", "Predict a structure (PDB, mmCIF, scores, PAE)", fl_cli_predict_main },
   { "bench", "Time the full-size model on random weights (GPU/CPU benchmark)", fl_cli_bench_main },
   { "random-params", "Write random parameters with official names and shapes (.npz)", fl_cli_random_params_main },
+  { "compare", "Accuracy of a model against a reference structure (RMSD, TM, lDDT, GDT)", fl_cli_compare_main },
   { "bench-cartoon", "Time the 3D cartoon rebuild of one frame (benchmark)", fl_cli_bench_cartoon_main },
   { NULL, NULL, NULL },
 };

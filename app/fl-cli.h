@@ -22,4 +22,7 @@ int fl_cli_usage_error (GOptionContext *ctx, const char *message); /* returns 2 
 /* foldlight-cli features: alignment -> features .npz (app/fl-cli-features.c). */
 int fl_cli_features_main (int argc, char **argv);
 
+/* foldlight-cli compare: model vs reference structure (app/fl-cli-compare.c). */
+int fl_cli_compare_main (int argc, char **argv);
+
 G_END_DECLS
