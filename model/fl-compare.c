@@ -46,7 +46,7 @@ fl_compare_align_sequences (const char *a, const char *b)
       X0[j] = NEG_INF;
       Y0[j] = j == 0 ? NEG_INF : 0; /* leading gaps in a are free */
     }
-  int best = NEG_INF, bi = 0, bj = 0, bs = ST_M;
+  int best = 0, bi = n, bj = 0, bs = ST_X; /* nothing aligned */
   for (int i = 1; i <= n; i++)
     {
       M1[0] = NEG_INF;
