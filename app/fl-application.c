@@ -4,6 +4,8 @@
 #include "fl-error.h"
 #include "fl-prediction.h"
 #include "fl-structure-io.h"
+#include "fl-params-download.h"
+#include "fl-params-fetch.h"
 #include <math.h>
 #include <string.h>
 
@@ -532,7 +534,10 @@ on_params_response (GtkNativeDialog *dialog, int response, FlApplication *self)
     {
       g_autoptr (GFile) f = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = f ? g_file_get_path (f) : NULL;
-      if (path)
+      g_autoptr (GError) invalid = NULL;
+      if (path && !fl_params_fetch_check_npz (path, &invalid))
+        fl_window_show_error (self->window, "This is not an AlphaFold parameter file", invalid);
+      else if (path)
         {
           fl_application_set_params_path (self, path);
           if (self->settings)
@@ -564,6 +569,26 @@ choose_params_activated (GSimpleAction *action, GVariant *param, gpointer user_d
   g_signal_connect (native, "response", G_CALLBACK (on_params_response), self);
   self->dialog = GTK_NATIVE_DIALOG (native);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+on_params_downloaded (const char *npz_path, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  fl_application_set_params_path (self, npz_path);
+  if (self->settings)
+    g_settings_set_string (self->settings, "params-file", npz_path);
+}
+
+static void
+download_params_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  /* FL_PARAMS_URL: another address (a mirror, or the tests' local server) */
+  GtkWindow *w = fl_params_download_window_new (GTK_WINDOW (self->window),
+                                                g_getenv ("FL_PARAMS_URL"),
+                                                on_params_downloaded, self);
+  gtk_window_present (w);
 }
 
 static void
@@ -736,7 +761,7 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   GtkAboutDialog *a = GTK_ABOUT_DIALOG (about);
   gtk_about_dialog_set_program_name (a, "Foldlight");
   gtk_about_dialog_set_version (a, FL_VERSION);
-  gtk_about_dialog_set_logo_icon_name (a, "applications-science");
+  gtk_about_dialog_set_logo_icon_name (a, APP_ID);
   gtk_about_dialog_set_comments (a,
     "Watch AlphaFold2 fold a protein: every recycle and structure-module layer, live.\n\n"
     "AlphaFold2: Jumper, J. et al. Highly accurate protein structure prediction with "
@@ -778,6 +803,7 @@ static const GActionEntry app_actions[] = {
   { "export", export_activated, "s", NULL, NULL, { 0 } },
   { "choose-params", choose_params_activated, NULL, NULL, NULL, { 0 } },
   { "use-demo-params", use_demo_params_activated, NULL, NULL, NULL, { 0 } },
+  { "download-params", download_params_activated, NULL, NULL, NULL, { 0 } },
   { "fullscreen", fullscreen_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
@@ -941,6 +967,7 @@ fl_application_startup (GApplication *app)
 {
   FlApplication *self = FL_APPLICATION (app);
   G_APPLICATION_CLASS (fl_application_parent_class)->startup (app);
+  gtk_window_set_default_icon_name (APP_ID); /* from the GResource icons/ when not installed */
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   GtkApplication *gapp = GTK_APPLICATION (app);
   gtk_application_set_accels_for_action (gapp, "app.open", (const char *[]) { "<Control>o", NULL });
