@@ -4,6 +4,8 @@
 #include "fl-error.h"
 #include "fl-prediction.h"
 #include "fl-structure-io.h"
+#include "fl-accuracy.h"
+#include "fl-analysis-panels.h"
 #include "fl-params-download.h"
 #include "fl-params-fetch.h"
 #include <math.h>
@@ -21,6 +23,7 @@ struct _FlApplication {
   int n_threads;
   gboolean run_uses_demo_params;
   GtkNativeDialog *dialog;    /* the file chooser open now, if any */
+  FlAccuracy *accuracy;       /* vs a reference structure (with the window) */
 
   /* --benchmark */
   gboolean benchmark;
@@ -591,6 +594,60 @@ download_params_activated (GSimpleAction *action, GVariant *param, gpointer user
   gtk_window_present (w);
 }
 
+/* ------------------------------------------------------------ reference */
+
+gboolean
+fl_application_open_reference (FlApplication *self, const char *path, GError **error)
+{
+  if (!self->accuracy)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "No window to compare in");
+      return FALSE;
+    }
+  return fl_accuracy_set_reference (self->accuracy, path, error);
+}
+
+FlAccuracy *
+fl_application_get_accuracy (FlApplication *self)
+{
+  return self->accuracy;
+}
+
+static void
+on_reference_response (GtkNativeDialog *dialog, int response, FlApplication *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) f = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = f ? g_file_get_path (f) : NULL;
+      g_autoptr (GError) error = NULL;
+      if (path && !fl_application_open_reference (self, path, &error))
+        show_error (self, "Cannot open the reference structure", error);
+      else if (path && self->window)
+        fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (self->window)), 3);
+    }
+  if (self->dialog == dialog)
+    self->dialog = NULL;
+  g_object_unref (dialog);
+}
+
+static void
+open_reference_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new ("Open the Experimental Structure (PDB or mmCIF)",
+                                 GTK_WINDOW (self->window), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 "_Open", "_Cancel");
+  static const char *const structures[] = { "*.pdb", "*.cif", "*.mmcif", "*.ent", NULL };
+  add_filter (GTK_FILE_CHOOSER (native), "Structures (PDB, mmCIF)", structures);
+  g_signal_connect (native, "response", G_CALLBACK (on_reference_response), self);
+  self->dialog = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
 static void
 use_demo_params_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -804,6 +861,7 @@ static const GActionEntry app_actions[] = {
   { "choose-params", choose_params_activated, NULL, NULL, NULL, { 0 } },
   { "use-demo-params", use_demo_params_activated, NULL, NULL, NULL, { 0 } },
   { "download-params", download_params_activated, NULL, NULL, NULL, { 0 } },
+  { "open-reference", open_reference_activated, NULL, NULL, NULL, { 0 } },
   { "fullscreen", fullscreen_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
@@ -1004,6 +1062,7 @@ fl_application_activate (GApplication *app)
   self->window = fl_window_new (GTK_APPLICATION (app));
   g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
   fl_window_bind_settings (self->window, self->settings);
+  self->accuracy = fl_accuracy_new (self->window);
   /* Until a run says which backend it got. */
   g_autofree char *backend = FL_HAVE_CUDA
     ? g_strdup_printf ("GPU (CUDA) when one is found, else CPU, %u threads", g_get_num_processors ())
@@ -1077,6 +1136,7 @@ fl_application_finalize (GObject *object)
 {
   FlApplication *self = FL_APPLICATION (object);
   g_free (self->params_path);
+  fl_accuracy_free (self->accuracy);
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
 }
 

@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 #include "fl-run-controller.h"
 #include "fl-window.h"
+#include "fl-accuracy.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,9 @@ gboolean fl_application_open_paths (FlApplication *self, const char *const *path
 gboolean fl_application_start_run (FlApplication *self, GError **error);
 /* Parameter file for runs; NULL = untrained demo parameters. */
 void fl_application_set_params_path (FlApplication *self, const char *path);
+/* The experimental structure every frame is compared with (PDB / mmCIF). */
+gboolean fl_application_open_reference (FlApplication *self, const char *path, GError **error);
+FlAccuracy *fl_application_get_accuracy (FlApplication *self);   /* nullable before activate */
 /* Runs use this backend / thread count (default AUTO, all cores). */
 void fl_application_set_backend (FlApplication *self, FlBackendKind kind, int n_threads);
 /* Export what is shown: kind "pdb", "cif", "traj-pdb", "traj-cif", "png"

@@ -223,6 +223,8 @@ fl_params_download_window_new (GtkWindow *parent, const char *url, FlParamsDownl
   gtk_box_append (GTK_BOX (buttons), d->start);
   gtk_box_append (GTK_BOX (box), buttons);
   gtk_window_set_child (d->window, box);
+  gtk_window_set_default_widget (d->window, d->start);
+  gtk_widget_grab_focus (d->start); /* not a selectable label, which would select all */
   g_signal_connect (d->start, "clicked", G_CALLBACK (on_start), d);
   g_signal_connect (d->cancel, "clicked", G_CALLBACK (on_cancel), d);
   g_signal_connect (w, "destroy", G_CALLBACK (on_destroy), d);

@@ -105,6 +105,12 @@ fl_analysis_panels_init (FlAnalysisPanels *self)
   connect_child (self, GTK_WIDGET (self->confidence), FALSE);
 }
 
+int
+fl_analysis_panels_add_page (FlAnalysisPanels *self, GtkWidget *page, const char *title)
+{
+  return gtk_notebook_append_page (GTK_NOTEBOOK (self->notebook), page, gtk_label_new (title));
+}
+
 GtkWidget *
 fl_analysis_panels_new (void)
 {

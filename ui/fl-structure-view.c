@@ -634,11 +634,16 @@ fl_structure_view_project (FlStructureView *self, int residue, double *x, double
   if (!self->frame || residue < 0 || residue >= self->L
       || self->frame->atom37_mask[(gsize) residue * 37 + 1] < 0.5f)
     return FALSE;
+  return fl_structure_view_project_point (self, fl_frame_ca (self->frame, residue), x, y);
+}
+
+gboolean
+fl_structure_view_project_point (FlStructureView *self, const float p[3], double *x, double *y)
+{
   int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
   if (w <= 0 || h <= 0)
     return FALSE;
   Mat4 mv = model_view (self);
-  const float *p = fl_frame_ca (self->frame, residue);
   float v[3];
   for (int r = 0; r < 3; r++)
     v[r] = mv.m[r] * p[0] + mv.m[4 + r] * p[1] + mv.m[8 + r] * p[2] + mv.m[12 + r];
