@@ -6,6 +6,7 @@
 #include "fl-structure-io.h"
 #include "fl-accuracy.h"
 #include "fl-analysis-panels.h"
+#include "fl-evoformer-panel.h"
 #include "fl-params-download.h"
 #include "fl-params-fetch.h"
 #include <math.h>
@@ -24,6 +25,7 @@ struct _FlApplication {
   gboolean run_uses_demo_params;
   GtkNativeDialog *dialog;    /* the file chooser open now, if any */
   FlAccuracy *accuracy;       /* vs a reference structure (with the window) */
+  FlEvoformerPanel *evoformer; /* attention choices, per-block probe (weak) */
 
   /* --benchmark */
   gboolean benchmark;
@@ -230,6 +232,12 @@ fl_application_start_run (FlApplication *self, GError **error)
     .backend = self->backend,
     .n_threads = self->n_threads,
   };
+  if (self->evoformer)
+    {
+      req.attention_block = fl_evoformer_panel_get_attention_block (self->evoformer);
+      req.attention_residue = fl_evoformer_panel_get_attention_residue (self->evoformer);
+      req.probe_blocks = fl_evoformer_panel_get_record_probe (self->evoformer);
+    }
   if (!fl_run_controller_start (self->controller, &req, error))
     return FALSE;
   self->run_uses_demo_params = self->params_path == NULL;
@@ -611,6 +619,12 @@ FlAccuracy *
 fl_application_get_accuracy (FlApplication *self)
 {
   return self->accuracy;
+}
+
+FlEvoformerPanel *
+fl_application_get_evoformer_panel (FlApplication *self)
+{
+  return self->evoformer;
 }
 
 static void
@@ -1063,6 +1077,11 @@ fl_application_activate (GApplication *app)
   g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
   fl_window_bind_settings (self->window, self->settings);
   self->accuracy = fl_accuracy_new (self->window);
+  GtkWidget *evo = fl_evoformer_panel_new (self->window);
+  fl_analysis_panels_add_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (self->window)),
+                               evo, "Evoformer");
+  self->evoformer = FL_EVOFORMER_PANEL (evo);
+  g_object_add_weak_pointer (G_OBJECT (evo), (gpointer *) &self->evoformer);
   /* Until a run says which backend it got. */
   g_autofree char *backend = FL_HAVE_CUDA
     ? g_strdup_printf ("GPU (CUDA) when one is found, else CPU, %u threads", g_get_num_processors ())

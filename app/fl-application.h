@@ -10,6 +10,7 @@
 #include "fl-run-controller.h"
 #include "fl-window.h"
 #include "fl-accuracy.h"
+#include "fl-evoformer-panel.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,8 @@ void fl_application_set_params_path (FlApplication *self, const char *path);
 /* The experimental structure every frame is compared with (PDB / mmCIF). */
 gboolean fl_application_open_reference (FlApplication *self, const char *path, GError **error);
 FlAccuracy *fl_application_get_accuracy (FlApplication *self);   /* nullable before activate */
+/* The "Evoformer" tab (attention block / residue, per-block probe); nullable. */
+FlEvoformerPanel *fl_application_get_evoformer_panel (FlApplication *self);
 /* Runs use this backend / thread count (default AUTO, all cores). */
 void fl_application_set_backend (FlApplication *self, FlBackendKind kind, int n_threads);
 /* Export what is shown: kind "pdb", "cif", "traj-pdb", "traj-cif", "png"

@@ -32,6 +32,9 @@ typedef struct {
   double tolerance;          /* early stop (Å), 0 never */
   FlBackendKind backend;     /* AUTO: CUDA when present */
   int n_threads;             /* CPU threads, 0 all */
+  int attention_block;       /* Evoformer block of the attention maps, 1-based; 0: the last */
+  int attention_residue;     /* query residue of the triangle attention, 1-based; 0: L/2 */
+  gboolean probe_blocks;     /* record the distogram probe after every Evoformer block */
 } FlRunRequest;
 
 /* Main-thread callbacks; pointers are borrowed for the call unless said. */

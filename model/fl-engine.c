@@ -576,6 +576,19 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
       FlAttentionCapture *cap = blk == run->capture_block ? &run->capture : NULL;
       if (!fl_evoformer_block (run->evo, blk, run->in, cap, error))
         return FALSE;
+      if (o->probe_blocks && run->obs && run->obs->block_probed)
+        {
+          FlPairConfidence probe;
+          if (!fl_heads_pair_confidence (w, cfg, act->pair, L, CONTACT_CUTOFF, FALSE, &probe,
+                                         error))
+            return FALSE;
+          FlProbeEvent pev = { .recycle = r, .block = blk, .n_blocks = cfg->n_evoformer_blocks,
+                               .L = L, .contact_probs = probe.contacts,
+                               .expected_distance = probe.expected };
+          if (run->obs->block_probed (&pev, run->user_data) == FL_OBSERVE_STOP)
+            run->stop_requested = TRUE;
+          fl_pair_confidence_clear (&probe);
+        }
       if (!block_done (run, FL_STAGE_EVOFORMER, blk, cfg->n_evoformer_blocks, error))
         return FALSE;
     }

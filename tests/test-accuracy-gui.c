@@ -101,9 +101,47 @@ test_run_against_reference (void)
   g_assert_no_error (error);
   fl_application_set_params_path (app, NULL);
   fl_application_set_backend (app, FL_BACKEND_KIND_CPU, 2);
+  /* inside the Evoformer: attention at block 2, residue 5; the probe on */
+  FlEvoformerPanel *evo = fl_application_get_evoformer_panel (app);
+  g_assert_nonnull (evo);
+  fl_evoformer_panel_refresh (evo);
+  fl_evoformer_panel_set_record_probe (evo, TRUE);
+  GtkWidget *spins[2] = { NULL, NULL };
+  int ns = 0;
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (evo)); c; c = gtk_widget_get_next_sibling (c))
+    for (GtkWidget *d = gtk_widget_get_first_child (c); d; d = gtk_widget_get_next_sibling (d))
+      if (GTK_IS_SPIN_BUTTON (d) && ns < 2)
+        spins[ns++] = d;
+  g_assert_cmpint (ns, ==, 2);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spins[0]), 2);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spins[1]), 5);
   g_assert_true (fl_application_start_run (app, &error));
   g_assert_no_error (error);
   g_assert_true (wait_until (run_done, 240));
+  GPtrArray *recs = fl_window_get_recycles (win);
+  g_assert_cmpuint (recs->len, >, 0);
+  for (guint k = 0; k < recs->len; k++)
+    {
+      FlRecycleData *d = g_ptr_array_index (recs, k);
+      g_assert_cmpint (d->att_block, ==, 1);
+      g_assert_cmpint (d->att_residue, ==, 4);
+      g_assert_nonnull (d->block_contacts);
+      g_assert_cmpint (d->n_probe_blocks, >, 1);
+      /* the probe after the last block is the recycle's contact map (to
+       * half a quantisation step of that block's scale) */
+      int b = d->n_probe_blocks - 1;
+      const guint8 *last = d->block_contacts + (gsize) b * d->L * d->L;
+      float lo = d->block_contact_range[2 * b], hi = d->block_contact_range[2 * b + 1];
+      g_assert_cmpfloat (lo, <=, hi);
+      g_assert_nonnull (d->block_distances);
+      g_assert_cmpfloat (d->block_distance_range[2 * b + 1], >, 2.0f); /* Å */
+      for (gsize q = 0; q < (gsize) d->L * d->L; q++)
+        g_assert_cmpfloat (fabsf (lo + last[q] / 255.0f * (hi - lo) - d->contact_probs[q]), <=,
+                           0.5f / 255 * (hi - lo) + 1e-6f);
+    }
+  fl_evoformer_panel_refresh (evo);
+  g_assert_cmpint (fl_evoformer_panel_get_n_probe_blocks (evo), ==,
+                   ((FlRecycleData *) g_ptr_array_index (recs, 0))->n_probe_blocks);
 
   g_assert_true (fl_application_open_reference (app, ref, &error));
   g_assert_no_error (error);
@@ -133,6 +171,9 @@ test_run_against_reference (void)
   g_assert_nonnull (strstr (fl_accuracy_get_caption (acc), "vs 1PSM.cif\nCα-RMSD"));
   fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (win)), 3);
   screenshot (GTK_WIDGET (win), "accuracy-1psm-run.png");
+  fl_evoformer_panel_set_block (evo, fl_evoformer_panel_get_n_probe_blocks (evo) / 2);
+  fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (win)), 4);
+  screenshot (GTK_WIDGET (win), "evoformer-block-probe.png");
 
   /* another protein: refused with a sentence, nothing scored */
   g_autofree char *other = data_file ("structures", "1AKI.cif");
