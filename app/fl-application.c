@@ -7,6 +7,7 @@
 #include "fl-accuracy.h"
 #include "fl-analysis-panels.h"
 #include "fl-evoformer-panel.h"
+#include "fl-lecture.h"
 #include "fl-params-download.h"
 #include "fl-params-fetch.h"
 #include <math.h>
@@ -26,6 +27,7 @@ struct _FlApplication {
   GtkNativeDialog *dialog;    /* the file chooser open now, if any */
   FlAccuracy *accuracy;       /* vs a reference structure (with the window) */
   FlEvoformerPanel *evoformer; /* attention choices, per-block probe (weak) */
+  FlLecture *lecture;         /* presentation mode (with the window) */
 
   /* --benchmark */
   gboolean benchmark;
@@ -662,6 +664,73 @@ open_reference_activated (GSimpleAction *action, GVariant *param, gpointer user_
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
 }
 
+/* ------------------------------------------------------------ lecture */
+
+static void
+toggle_state (GSimpleAction *action, gboolean *out)
+{
+  g_autoptr (GVariant) state = g_action_get_state (G_ACTION (action));
+  *out = !g_variant_get_boolean (state);
+  g_simple_action_set_state (action, g_variant_new_boolean (*out));
+}
+
+static void
+lecture_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  gboolean on;
+  toggle_state (action, &on);
+  if (self->lecture)
+    fl_lecture_set_active (self->lecture, on);
+  if (on && self->lecture)
+    fl_lecture_set_playing (self->lecture, TRUE);
+}
+
+static void
+lecture_mode_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  g_simple_action_set_state (action, param);
+  if (self->lecture)
+    fl_lecture_set_mode (self->lecture,
+                         g_strcmp0 (g_variant_get_string (param, NULL), "layers") == 0
+                           ? FL_LECTURE_LAYERS : FL_LECTURE_RECYCLES);
+}
+
+static void
+lecture_dark_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  gboolean on;
+  toggle_state (action, &on);
+  if (self->lecture)
+    fl_lecture_set_dark (self->lecture, on);
+}
+
+static void
+lecture_panels_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  gboolean on;
+  toggle_state (action, &on);
+  if (self->lecture)
+    fl_lecture_set_panels_visible (self->lecture, on);
+}
+
+static void
+lecture_play_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (self->lecture)
+    fl_lecture_set_playing (self->lecture, !fl_lecture_get_playing (self->lecture));
+}
+
+FlLecture *
+fl_application_get_lecture (FlApplication *self)
+{
+  return self->lecture;
+}
+
 static void
 use_demo_params_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -876,6 +945,11 @@ static const GActionEntry app_actions[] = {
   { "use-demo-params", use_demo_params_activated, NULL, NULL, NULL, { 0 } },
   { "download-params", download_params_activated, NULL, NULL, NULL, { 0 } },
   { "open-reference", open_reference_activated, NULL, NULL, NULL, { 0 } },
+  { "lecture", lecture_activated, NULL, "false", NULL, { 0 } },
+  { "lecture-mode", lecture_mode_activated, "s", "'recycles'", NULL, { 0 } },
+  { "lecture-dark", lecture_dark_activated, NULL, "false", NULL, { 0 } },
+  { "lecture-panels", lecture_panels_activated, NULL, "false", NULL, { 0 } },
+  { "lecture-play", lecture_play_activated, NULL, NULL, NULL, { 0 } },
   { "fullscreen", fullscreen_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
@@ -1046,6 +1120,7 @@ fl_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "app.run",
                                          (const char *[]) { "<Control>Return", "<Control>KP_Enter", NULL });
   gtk_application_set_accels_for_action (gapp, "app.cancel", (const char *[]) { "Escape", NULL });
+  gtk_application_set_accels_for_action (gapp, "app.lecture", (const char *[]) { "F5", NULL });
   gtk_application_set_accels_for_action (gapp, "app.export::pdb", (const char *[]) { "<Control>s", NULL });
   gtk_application_set_accels_for_action (gapp, "app.fullscreen", (const char *[]) { "F11", NULL });
   gtk_application_set_accels_for_action (gapp, "app.quit", (const char *[]) { "<Control>q", NULL });
@@ -1081,6 +1156,7 @@ fl_application_activate (GApplication *app)
   fl_analysis_panels_add_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (self->window)),
                                evo, "Evoformer");
   self->evoformer = FL_EVOFORMER_PANEL (evo);
+  self->lecture = fl_lecture_new (self->window, self->accuracy);
   g_object_add_weak_pointer (G_OBJECT (evo), (gpointer *) &self->evoformer);
   /* Until a run says which backend it got. */
   g_autofree char *backend = FL_HAVE_CUDA
@@ -1155,6 +1231,7 @@ fl_application_finalize (GObject *object)
 {
   FlApplication *self = FL_APPLICATION (object);
   g_free (self->params_path);
+  fl_lecture_free (self->lecture);
   fl_accuracy_free (self->accuracy);
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
 }

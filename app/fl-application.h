@@ -11,6 +11,7 @@
 #include "fl-window.h"
 #include "fl-accuracy.h"
 #include "fl-evoformer-panel.h"
+#include "fl-lecture.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,8 @@ void fl_application_set_params_path (FlApplication *self, const char *path);
 /* The experimental structure every frame is compared with (PDB / mmCIF). */
 gboolean fl_application_open_reference (FlApplication *self, const char *path, GError **error);
 FlAccuracy *fl_application_get_accuracy (FlApplication *self);   /* nullable before activate */
+/* The lecture-hall presentation (app.lecture, F5); nullable. */
+FlLecture *fl_application_get_lecture (FlApplication *self);
 /* The "Evoformer" tab (attention block / residue, per-block probe); nullable. */
 FlEvoformerPanel *fl_application_get_evoformer_panel (FlApplication *self);
 /* Runs use this backend / thread count (default AUTO, all cores). */

@@ -175,6 +175,40 @@ test_run_against_reference (void)
   fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (win)), 4);
   screenshot (GTK_WIDGET (win), "evoformer-block-probe.png");
 
+  /* lecture mode: panels away, a big caption, recycle ends morphing */
+  FlLecture *lec = fl_application_get_lecture (app);
+  g_assert_nonnull (lec);
+  fl_lecture_set_active (lec, TRUE);
+  iterate_for (0.3);
+  g_assert_false (gtk_widget_get_visible (fl_window_get_analysis_area (win)));
+  int n_ends = fl_lecture_get_n_recycle_ends (lec);
+  g_assert_cmpint (n_ends, ==, 4);
+  fl_lecture_show_recycle_position (lec, 0);
+  g_assert_true (g_str_has_prefix (fl_lecture_get_caption (lec), "End of recycle 0"));
+  g_assert_nonnull (strstr (fl_lecture_get_caption (lec), "TM-score"));
+  FlStructureView *view = fl_window_get_structure_view (win);
+  fl_lecture_show_recycle_position (lec, 1.5);
+  g_assert_true (g_str_has_prefix (fl_lecture_get_caption (lec), "Recycle 1 → 2"));
+  FlFrame *mid = fl_structure_view_get_frame (view);
+  for (guint k = 0; k < n; k++)
+    g_assert_true (mid != fl_timeline_get_aligned_frame (tl, k)); /* a blend, not a frame */
+  fl_lecture_set_dark (lec, TRUE);
+  fl_lecture_set_panels_visible (lec, TRUE);
+  g_assert_true (gtk_widget_get_visible (fl_window_get_analysis_area (win)));
+  fl_lecture_set_panels_visible (lec, FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1280, 720);
+  iterate_for (0.5);
+  screenshot (GTK_WIDGET (win), "lecture-layout.png");
+  /* layers mode: the first layer is labelled for what it is */
+  fl_lecture_set_mode (lec, FL_LECTURE_LAYERS);
+  fl_timeline_set_position (tl, 0, FALSE);
+  g_assert_nonnull (strstr (fl_lecture_get_caption (lec), "identity frames"));
+  fl_timeline_set_position (tl, 3, FALSE);
+  g_assert_true (g_str_has_prefix (fl_lecture_get_caption (lec), "Recycle 0 · layer 4 of 8"));
+  fl_lecture_set_active (lec, FALSE);
+  g_assert_true (gtk_widget_get_visible (fl_window_get_analysis_area (win)));
+  g_assert_cmpstr (fl_lecture_get_caption (lec), ==, "");
+
   /* another protein: refused with a sentence, nothing scored */
   g_autofree char *other = data_file ("structures", "1AKI.cif");
   g_assert_true (fl_application_open_reference (app, other, &error));
