@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include "fl-cli.h"
 #include "fl-cli-model.h"
+#include "fl-snapshot.h"
 #include "fl-config.h"
 #include "fl-engine.h"
 #include "fl-error.h"
@@ -69,8 +70,8 @@ on_block (const FlBlockEvent *e, gpointer user_data)
   gboolean last = e->block + 1 == e->n_blocks;
   /* On a terminal every block rewrites one line; otherwise one line per stage. */
   if (p->tty || last)
-    fprintf (stderr, "%srecycle %d/%d \302\267 %s block %d/%d%s",
-                p->tty ? "\r\033[K" : "", e->recycle, MAX (p->n_passes - 1, 0),
+    fprintf (stderr, "%srecycle %d of 0\342\200\223%d \302\267 %s block %d/%d%s",
+                p->tty ? "\r\033[K" : "", e->recycle, MAX (p->n_passes - 1, e->recycle),
                 fl_stage_name (e->stage), e->block + 1, e->n_blocks,
                 p->tty ? "" : "\n");
   return FL_OBSERVE_CONTINUE;
@@ -84,7 +85,7 @@ on_layer (const FlLayerEvent *e, gpointer user_data)
     return FL_OBSERVE_CONTINUE;
   TrajFrame *f = g_new0 (TrajFrame, 1);
   gsize L = e->L;
-  f->title = g_strdup_printf ("recycle %d layer %d", e->recycle, e->layer + 1);
+  f->title = fl_frame_title (e->recycle, e->layer);
   f->atom37 = g_memdup2 (e->atom37, L * 37 * 3 * sizeof (float));
   f->atom37_mask = g_memdup2 (e->atom37_mask, L * 37 * sizeof (float));
   f->plddt = e->plddt ? g_memdup2 (e->plddt, L * sizeof (float)) : g_new0 (float, L);
@@ -172,14 +173,14 @@ fl_cli_predict_main (int argc, char **argv)
     { "max-extra-msa", 0, 0, G_OPTION_ARG_INT, &max_extra, "Extra MSA rows (default: the preset's)", "M" },
     { "deterministic", 0, 0, G_OPTION_ARG_NONE, &deterministic, "Golden feature mode: file order, no masking", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed of MSA sampling and masking", "S" },
-    { "recycles", 0, 0, G_OPTION_ARG_INT, &recycles, "Recycles after the first pass (default: the config's)", "N" },
+    { "recycles", 0, 0, G_OPTION_ARG_INT, &recycles, "Recycles after the first pass: recycles 0..N run (default: the config's)", "N" },
     { "tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance, "Stop early when the CA-distance RMS change is below T Å", "T" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend_name, "cpu, cuda or auto (default)", "NAME" },
     { "device", 0, 0, G_OPTION_ARG_INT, &device, "CUDA device index", "N" },
     { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_name, "tf32 (default), fp32 or bf16: the CUDA products' precision (the CPU is always fp32)", "P" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "CPU threads (default: all cores)", "N" },
     { "save-npz", 0, 0, G_OPTION_ARG_NONE, &save_npz, "Also write result.npz (golden key names)", NULL },
-    { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle x layer)", NULL },
+    { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle × structure-module layer; opens as a timeline in foldlight)", NULL },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Output folder", "DIR" },
     { NULL }
   };
@@ -192,7 +193,10 @@ fl_cli_predict_main (int argc, char **argv)
   if (argc > 1)
     return fl_cli_usage_error (ctx, "unexpected argument; every input is given by an option");
   if (!params_paths || !params_paths[0])
-    return fl_cli_usage_error (ctx, "--params is required");
+    return fl_cli_usage_error (ctx, "--params is required: an AlphaFold parameter file such as "
+                               "params_model_1_ptm.npz from DeepMind's alphafold_params_2022-12-06.tar "
+                               "(CC BY 4.0; see the README), or untrained ones for trying the engine: "
+                               "foldlight-cli random-params --out random.npz");
   if (!out_dir)
     return fl_cli_usage_error (ctx, "--out is required");
   int n_inputs = (features_path != NULL) + (a3m_path != NULL) + (fasta_path != NULL);

@@ -6,5 +6,6 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (FlApplication) app = fl_application_new ();
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  int status = g_application_run (G_APPLICATION (app), argc, argv);
+  return status ? status : fl_application_get_exit_status (app);
 }

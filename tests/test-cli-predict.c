@@ -13,6 +13,7 @@
 #include "fl-npz.h"
 #include "fl-scores-io.h"
 #include "fl-structure-io.h"
+#include "fl-snapshot.h"
 #include "fl-test-util.h"
 
 static const char *cli_path;
@@ -83,6 +84,9 @@ test_tiny_features (void)
   g_test_message ("stderr: %s", err);
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (err, "recycle=2"));
+  /* one numbering: recycles 0..2 of a 3-pass run, blocks from 1 */
+  g_assert_nonnull (strstr (err, "recycle 2 of 0–2 · Evoformer block"));
+  g_assert_null (strstr (err, "recycle 3"));
 
   /* Structures: 24 residues, pLDDT in the B-factors. */
   g_autofree char *scores_path = g_build_filename (dir, "scores.json", NULL);
@@ -114,6 +118,19 @@ test_tiny_features (void)
   g_autofree char *traj = NULL;
   g_assert_true (g_file_get_contents (traj_path, &traj, NULL, NULL));
   g_assert_cmpint (count_lines_starting (traj, "MODEL"), ==, 9);
+  /* read back as recycle x layer, numbered as everywhere (recycle 0..2, layer 1..3) */
+  g_auto (GStrv) titles = NULL;
+  g_autoptr (GPtrArray) models = fl_structure_read_models (traj_path, NULL, &titles, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (models->len, ==, 9);
+  for (int m = 0; m < 9; m++)
+    {
+      int r = -1, l = -1;
+      g_assert_true (fl_frame_title_parse (titles[m], &r, &l));
+      g_assert_cmpint (r, ==, m / 3);
+      g_assert_cmpint (l, ==, m % 3);
+    }
+  g_assert_cmpstr (titles[0], ==, "recycle 0 layer 1");
 
   /* result.npz: golden key names, final pLDDT close to the official one. */
   g_autofree char *npz_path = g_build_filename (dir, "result.npz", NULL);

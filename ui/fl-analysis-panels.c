@@ -108,7 +108,14 @@ fl_analysis_panels_init (FlAnalysisPanels *self)
 int
 fl_analysis_panels_add_page (FlAnalysisPanels *self, GtkWidget *page, const char *title)
 {
-  return gtk_notebook_append_page (GTK_NOTEBOOK (self->notebook), page, gtk_label_new (title));
+  /* more tabs must not widen the side panel's minimum: scroll the tab row,
+   * and the page in a scrolled window */
+  gtk_notebook_set_scrollable (GTK_NOTEBOOK (self->notebook), TRUE);
+  GtkWidget *scroll = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_AUTOMATIC,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), page);
+  return gtk_notebook_append_page (GTK_NOTEBOOK (self->notebook), scroll, gtk_label_new (title));
 }
 
 GtkWidget *
@@ -157,6 +164,20 @@ fl_analysis_panels_select_residue (FlAnalysisPanels *self, int residue)
 {
   g_return_if_fail (FL_IS_ANALYSIS_PANELS (self));
   mark_selected (self, residue < 0 ? -1 : residue);
+}
+
+void
+fl_analysis_panels_reset (FlAnalysisPanels *self)
+{
+  g_return_if_fail (FL_IS_ANALYSIS_PANELS (self));
+  fl_msa_view_set_msa (self->msa_view, NULL, NULL);
+  fl_pair_map_view_set_sequence (self->pair_view, NULL);
+  fl_pair_map_view_set_frame (self->pair_view, NULL);
+  fl_pair_map_view_clear_brush (self->pair_view);
+  fl_analysis_panels_set_recycles (self, NULL, -1);
+  mark_selected (self, -1);
+  for (int k = 0; k < 4; k++)
+    self->brush[k] = -1;
 }
 
 gboolean
