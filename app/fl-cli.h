@@ -33,4 +33,10 @@ gboolean fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
 /* foldlight-cli features: alignment -> features .npz (app/fl-cli-features.c). */
 int fl_cli_features_main (int argc, char **argv);
 
+/* foldlight-cli compare: model vs reference structure (app/fl-cli-compare.c). */
+int fl_cli_compare_main (int argc, char **argv);
+
+/* foldlight-cli fetch-params: the official parameters (app/fl-cli-fetch-params.c). */
+int fl_cli_fetch_params_main (int argc, char **argv);
+
 G_END_DECLS

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 BUILD=${FL_BUILD_DIR:-build}
 PKGS="build-essential pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev
       libopenblas-dev libgtk-4-dev libepoxy-dev libcairo2-dev libgl1-mesa-dri
-      librsvg2-common xvfb xauth dbus dbus-x11 python3 python3-venv"
+      librsvg2-common xvfb xauth dbus dbus-x11 python3 python3-venv
+      desktop-file-utils appstream libcurl4-openssl-dev"
 
 missing_packages() {
   local p out=""
