@@ -12,6 +12,7 @@
 #include "fl-msa-view.h"
 #include "fl-pair-map-view.h"
 #include "fl-confidence-plot.h"
+#include "fl-test-util.h"
 
 #define L_RES 12
 
