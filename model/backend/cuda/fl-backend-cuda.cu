@@ -1,6 +1,7 @@
 /* The CUDA backend: op table, device memory, stream and cuBLAS handle.
  * Kernels live in fl-cuda-{elementwise,layernorm,attention,gemm}.cu. */
 #include "fl-cuda-private.h"
+#include "fl-backend-modules.h"
 #include <string.h>
 
 gboolean
@@ -399,6 +400,12 @@ static const FlBackendOps cuda_ops = {
   /* .masked_mean */ fl_cuda_masked_mean,
   /* .mul_broadcast_rows */ fl_cuda_mul_broadcast_rows,
   /* .softmax_expect */ fl_cuda_softmax_expect,
+  /* The module ops are the composition of fl-backend-modules.c over the
+   * CUDA ops above (no fused kernels yet; docs/gpu.md). */
+  /* .gated_attention */ fl_module_gated_attention_composed,
+  /* .transition */ fl_module_transition_composed,
+  /* .triangle_multiplication */ fl_module_triangle_multiplication_composed,
+  /* .outer_product_mean */ fl_module_outer_product_mean_composed,
   /* .record_begin */ fl_cuda_record_begin,
   /* .record_end */ fl_cuda_record_end,
   /* .replay */ fl_cuda_replay,

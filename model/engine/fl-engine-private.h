@@ -4,6 +4,7 @@
 #pragma once
 #include <glib.h>
 #include "fl-engine.h"
+#include "fl-memory-plan.h"
 
 G_BEGIN_DECLS
 
@@ -19,9 +20,7 @@ FlResult *fl_engine_run_pass (FlEngine *engine, const FlFeatures *features,
                               const float *prev_pair,
                               GError **error);
 
-/* Bytes the engine itself needs besides the trunk and structure module
- * (device inputs, recycled state, heads), for the memory plan. */
-gsize fl_engine_own_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_extra);
+/* fl_engine_own_bytes_needed (the engine's own buffers) is in fl-memory-plan.h. */
 
 /* The engine's backend (borrowed): memory counters for benchmarks and tests. */
 FlBackend *fl_engine_peek_backend (FlEngine *engine);

@@ -1,7 +1,8 @@
 /* MSA attention modules of the trunk: AlphaFold's gated Attention core,
  * MSARowAttentionWithPairBias, MSAColumnAttention and (extra-MSA stack)
  * MSAColumnGlobalAttention, written in the op table only. */
-#include "fl-trunk-private.h"
+#include "fl-trunk-modules.h"
+#include "fl-backend-modules.h"
 #include <math.h>
 
 static const float *
@@ -17,15 +18,15 @@ scoped (FlTrunkCtx *t, const char *scope, const char *name)
 static int64_t
 attention_chunk (const FlStackDims *d, int64_t B, int64_t Lq, int H, int D)
 {
-  return fl_trunk_chunk_rows (d, B, (size_t) 5 * Lq * H * D);
+  return fl_trunk_chunk_rows (d, B, fl_module_gated_attention_per_item (Lq, H, D));
 }
 
 size_t
 fl_trunk_gated_attention_scratch (const FlStackDims *d, int64_t B, int64_t Lq,
                                   int H, int D, gboolean probs)
 {
-  int64_t n = attention_chunk (d, B, Lq, H, D);
-  return (size_t) n * 5 * Lq * H * D + (probs ? (size_t) H * Lq * Lq : 0);
+  return fl_module_gated_attention_scratch (B, attention_chunk (d, B, Lq, H, D), Lq, H, D,
+                                            probs);
 }
 
 void
@@ -36,52 +37,22 @@ fl_trunk_gated_attention (FlTrunkCtx *t, const char *scope, const float *x,
 {
   /* x (B,Lq,c), key_mask (B,Lq), bias (H,Lq,Lq), y (B,Lq,c), probs_mean (H,Lq,Lq) */
   FlBackend *b = t->b;
-  const int64_t hd = (int64_t) H * D;
-  const float *wq = scoped (t, scope, "query_w");     /* (c, H, D) */
-  const float *wk = scoped (t, scope, "key_w");       /* (c, H, D) */
-  const float *wv = scoped (t, scope, "value_w");     /* (c, H, D) */
-  const float *wg = scoped (t, scope, "gating_w");    /* (c, H, D) */
-  const float *bg = scoped (t, scope, "gating_b");    /* (H, D) */
-  const float *wo = scoped (t, scope, "output_w");    /* (H, D, c) */
-  const float *bo = scoped (t, scope, "output_b");    /* (c) */
+  const FlAttentionWeights w = {
+    .query_w = scoped (t, scope, "query_w"),     /* (c, H, D) */
+    .key_w = scoped (t, scope, "key_w"),         /* (c, H, D) */
+    .value_w = scoped (t, scope, "value_w"),     /* (c, H, D) */
+    .gating_w = scoped (t, scope, "gating_w"),   /* (c, H, D) */
+    .gating_b = scoped (t, scope, "gating_b"),   /* (H, D) */
+    .output_w = scoped (t, scope, "output_w"),   /* (H, D, c) */
+    .output_b = scoped (t, scope, "output_b"),   /* (c) */
+  };
   if (b->error || B <= 0)
     return;
-
-  int64_t chunk = attention_chunk (t->d, B, Lq, H, D);
+  size_t n = fl_trunk_gated_attention_scratch (t->d, B, Lq, H, D, probs_mean != NULL);
   size_t mark = fl_scratch_mark (t->scratch);
-  float *q = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);   /* (n, Lq, H, D) */
-  float *k = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);
-  float *v = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);
-  float *g = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);
-  float *o = fl_scratch_take (t->scratch, (size_t) chunk * Lq * hd);
-  float *probs_tmp = NULL;
-  if (probs_mean && chunk < B)
-    probs_tmp = fl_scratch_take (t->scratch, (size_t) H * Lq * Lq);
-
-  for (int64_t b0 = 0; b0 < B; b0 += chunk)
-    {
-      int64_t n = MIN (chunk, B - b0);
-      int64_t rows = n * Lq;
-      const float *xc = x + b0 * Lq * c;
-      FL_OP (b, linear, xc, wq, NULL, q, rows, c, hd, FALSE);
-      FL_OP (b, linear, xc, wk, NULL, k, rows, c, hd, FALSE);
-      FL_OP (b, linear, xc, wv, NULL, v, rows, c, hd, FALSE);
-      FL_OP (b, linear, xc, wg, bg, g, rows, c, hd, FALSE);
-
-      float *pm = NULL;
-      if (probs_mean)
-        pm = (b0 == 0 || !probs_tmp) ? probs_mean : probs_tmp;
-      FL_OP (b, attention, q, k, v, key_mask ? key_mask + b0 * Lq : NULL, bias, g, o,
-             n, Lq, Lq, H, D, pm);
-      if (pm && n < B)
-        {
-          /* mean over all B = sum of the chunk means weighted by n / B */
-          FL_OP (b, scale, pm, (float) n / (float) B, (size_t) H * Lq * Lq);
-          if (pm != probs_mean)
-            FL_OP (b, add, probs_mean, pm, (size_t) H * Lq * Lq);
-        }
-      FL_OP (b, linear, o, wo, bo, y + b0 * Lq * c, rows, hd, c, accumulate);
-    }
+  float *scratch = fl_scratch_take (t->scratch, n);
+  FL_OP (b, gated_attention, &w, x, B, Lq, c, H, D, key_mask, bias, y, accumulate,
+         probs_mean, scratch, n);
   fl_scratch_release (t->scratch, mark);
 }
 

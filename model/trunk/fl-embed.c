@@ -13,20 +13,6 @@
 #define ATOM37_CA 1
 #define ATOM37_CB 3
 
-static int
-prev_pos_bins (const FlModelConfig *cfg)
-{
-  return cfg->prev_pos_bins > 0 ? cfg->prev_pos_bins : 15;
-}
-
-size_t
-fl_trunk_embed_scratch (const FlModelConfig *cfg, int64_t L, int64_t n_clust)
-{
-  size_t LL = (size_t) L * L;
-  return 2 * (size_t) L * cfg->c_m + 2 * (size_t) L * cfg->c_z
-         + LL * cfg->c_z + LL * prev_pos_bins (cfg);
-}
-
 /* AlphaFold's dgram_from_positions of the pseudo-beta atoms (host):
  * one-hot of the squared distance between squared bin edges. */
 static void
@@ -82,7 +68,7 @@ fl_evoformer_embed (FlEvoformer *evo, const FlDeviceInputs *in, const FlFeatures
                    (int) L, (int) S, (int) E);
       return FALSE;
     }
-  const int nb = prev_pos_bins (&evo->cfg);
+  const int nb = fl_trunk_prev_pos_bins (&evo->cfg);
   if (!fl_params_get (fl_weights_params (w), "evoformer/prev_pos_linear//weights", 2,
                       (int64_t[]) { nb, c_z }, error)
       || !fl_params_get (fl_weights_params (w), "evoformer/pair_activiations//weights", 2,

@@ -13,6 +13,7 @@
 #pragma GCC optimize ("O3", "no-trapping-math")
 #endif
 #include "fl-backend.h"
+#include "fl-backend-modules.h"
 #include "fl-error.h"
 #include <math.h>
 #include <stdio.h>
@@ -813,6 +814,10 @@ static const FlBackendOps cpu_ops = {
   .masked_mean = cpu_masked_mean,
   .mul_broadcast_rows = cpu_mul_broadcast_rows,
   .softmax_expect = cpu_softmax_expect,
+  .gated_attention = fl_module_gated_attention_composed,
+  .transition = fl_module_transition_composed,
+  .triangle_multiplication = fl_module_triangle_multiplication_composed,
+  .outer_product_mean = fl_module_outer_product_mean_composed,
 };
 
 FlBackend *

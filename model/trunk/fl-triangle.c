@@ -1,76 +1,54 @@
 /* Triangle modules of the trunk: TriangleMultiplication (outgoing /
- * incoming, channel-first batched GEMMs) and TriangleAttention (starting
+ * incoming: one module op of the backend) and TriangleAttention (starting
  * node; ending node = the same on the transposed pair). */
-#include "fl-trunk-private.h"
+#include "fl-trunk-modules.h"
+#include "fl-backend-modules.h"
 
 /* ------------------------------------------------ triangle multiplication */
 
 size_t
 fl_trunk_triangle_multiplication_scratch (const FlStackDims *d)
 {
-  size_t LL = (size_t) d->L * d->L;
-  int mc = MAX (d->mul_out_c, d->mul_in_c);
-  /* xin also holds the right side (mc, L, L) once its projections are made */
-  return LL * MAX (d->c_z, mc) + LL * d->c_z + 3 * LL * mc;
+  return fl_module_triangle_multiplication_scratch (d->L, d->c_z,
+                                                    MAX (d->mul_out_c, d->mul_in_c));
 }
 
 void
 fl_trunk_triangle_multiplication (FlTrunkCtx *t, gboolean outgoing, float *pair,
                                   const float *pair_mask)
 {
-  /* pair (L,L,c_z), pair_mask (L,L).
-   * outgoing: a[i,j,c] = sum_k left[i,k,c] right[j,k,c]
-   * incoming: a[i,j,c] = sum_k left[k,j,c] right[k,i,c] */
+  /* pair (L,L,c_z), pair_mask (L,L) */
   FlBackend *b = t->b;
   const FlStackDims *d = t->d;
-  const int64_t L = d->L, LL = L * L;
-  const int cz = d->c_z, mc = outgoing ? d->mul_out_c : d->mul_in_c;
   const char *m = outgoing ? "triangle_multiplication_outgoing"
                            : "triangle_multiplication_incoming";
-#define W(name) (g_snprintf (key, sizeof key, "%s/%s", m, name), fl_trunk_weight (t, key))
   char key[256];
-
-  size_t mark = fl_scratch_mark (t->scratch);
-  /* xin: (L, L, c_z), later the right side (mc, L, L) */
-  float *xin = fl_scratch_take (t->scratch, (size_t) LL * MAX (cz, mc));
-  float *gate = fl_scratch_take (t->scratch, (size_t) LL * cz); /* (L, L, c_z) */
-  float *pa = fl_scratch_take (t->scratch, (size_t) LL * mc);   /* (L, L, mc) */
-  float *pb = fl_scratch_take (t->scratch, (size_t) LL * mc);
-  float *pt = fl_scratch_take (t->scratch, (size_t) LL * mc);
-
-  FL_OP (b, layer_norm, pair, W ("layer_norm_input//scale"), W ("layer_norm_input//offset"),
-         xin, LL, cz);
-  FL_OP (b, linear, xin, W ("gating_linear//weights"), W ("gating_linear//bias"),
-         gate, LL, cz, cz, FALSE);
-  /* left, right = mask * proj * sigmoid(gate) (mask is 0/1: order is exact),
-   * each moved to (mc, L, L) in the same pass; the right side lands in xin,
-   * free once its two projections are made. */
-  FL_OP (b, linear, xin, W ("left_projection//weights"), W ("left_projection//bias"),
-         pa, LL, cz, mc, FALSE);
-  FL_OP (b, linear, xin, W ("left_gate//weights"), W ("left_gate//bias"), pb, LL, cz, mc, FALSE);
-  FL_OP (b, gate_to_channel_first, pa, pb, pair_mask, pt, L, L, mc);
-  FL_OP (b, linear, xin, W ("right_projection//weights"), W ("right_projection//bias"),
-         pa, LL, cz, mc, FALSE);
-  FL_OP (b, linear, xin, W ("right_gate//weights"), W ("right_gate//bias"), pb, LL, cz, mc, FALSE);
-  FL_OP (b, gate_to_channel_first, pa, pb, pair_mask, xin, L, L, mc);
-  const float *left = pt, *right = xin;
-  float *prod = pa;
-  if (outgoing)
-    /* a_c (i,j) = left_c (i,k) @ right_c (j,k)^T */
-    FL_OP (b, gemm_batched, FALSE, TRUE, L, L, L, 1.0f, left, L, LL, right, L, LL,
-           0.0f, prod, L, LL, mc);
-  else
-    /* a_c (i,j) = right_c (k,i)^T @ left_c (k,j) */
-    FL_OP (b, gemm_batched, TRUE, FALSE, L, L, L, 1.0f, right, L, LL, left, L, LL,
-           0.0f, prod, L, LL, mc);
-  FL_OP (b, from_channel_first, prod, pt, L, L, mc); /* pt = a (L, L, mc) */
-  FL_OP (b, layer_norm, pt, W ("center_layer_norm//scale"), W ("center_layer_norm//offset"),
-         pt, LL, mc);
-  FL_OP (b, linear, pt, W ("output_projection//weights"), W ("output_projection//bias"),
-         xin, LL, mc, cz, FALSE);
-  FL_OP (b, add_sigmoid_mul, pair, xin, gate, (size_t) LL * cz);
-  fl_scratch_release (t->scratch, mark);
+#define W(name) (g_snprintf (key, sizeof key, "%s/%s", m, name), fl_trunk_weight (t, key))
+  const FlTriangleMulWeights w = {
+    .norm_in_scale = W ("layer_norm_input//scale"),
+    .norm_in_offset = W ("layer_norm_input//offset"),
+    .left_w = W ("left_projection//weights"),
+    .left_b = W ("left_projection//bias"),
+    .left_gate_w = W ("left_gate//weights"),
+    .left_gate_b = W ("left_gate//bias"),
+    .right_w = W ("right_projection//weights"),
+    .right_b = W ("right_projection//bias"),
+    .right_gate_w = W ("right_gate//weights"),
+    .right_gate_b = W ("right_gate//bias"),
+    .norm_center_scale = W ("center_layer_norm//scale"),
+    .norm_center_offset = W ("center_layer_norm//offset"),
+    .output_w = W ("output_projection//weights"),
+    .output_b = W ("output_projection//bias"),
+    .gating_w = W ("gating_linear//weights"),
+    .gating_b = W ("gating_linear//bias"),
+  };
 #undef W
+  size_t n = fl_trunk_triangle_multiplication_scratch (d);
+  size_t mark = fl_scratch_mark (t->scratch);
+  float *scratch = fl_scratch_take (t->scratch, n);
+  FL_OP (b, triangle_multiplication, &w, outgoing, pair, pair_mask, d->L, d->c_z,
+         outgoing ? d->mul_out_c : d->mul_in_c, scratch, n);
+  fl_scratch_release (t->scratch, mark);
 }
 
 /* ----------------------------------------------------- triangle attention */

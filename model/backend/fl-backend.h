@@ -33,6 +33,34 @@ typedef enum {
   FL_PRECISION_BF16,   /* bf16 storage / tensor cores, fp32 accumulate, fp32 norms & softmax */
 } FlPrecision;
 
+/* Weights of the module ops (backend pointers; shapes in the comments). */
+typedef struct {
+  const float *query_w, *key_w, *value_w;   /* (c, H, D) each */
+  const float *gating_w, *gating_b;         /* (c, H, D), (H, D) */
+  const float *output_w, *output_b;         /* (H, D, c), (c) */
+} FlAttentionWeights;
+
+typedef struct {
+  const float *norm_scale, *norm_offset;    /* (c) */
+  const float *w1, *b1;                     /* (c, hidden), (hidden) */
+  const float *w2, *b2;                     /* (hidden, c), (c) */
+} FlTransitionWeights;
+
+typedef struct {
+  const float *norm_in_scale, *norm_in_offset;           /* (c_z) */
+  const float *left_w, *left_b, *left_gate_w, *left_gate_b;       /* (c_z, mc), (mc) */
+  const float *right_w, *right_b, *right_gate_w, *right_gate_b;   /* (c_z, mc), (mc) */
+  const float *norm_center_scale, *norm_center_offset;   /* (mc) */
+  const float *output_w, *output_b;                      /* (mc, c_z), (c_z) */
+  const float *gating_w, *gating_b;                      /* (c_z, c_z), (c_z) */
+} FlTriangleMulWeights;
+
+typedef struct {
+  const float *norm_scale, *norm_offset;                 /* (c_m) */
+  const float *left_w, *left_b, *right_w, *right_b;      /* (c_m, oc), (oc) */
+  const float *output_w, *output_b;                      /* (oc, oc, c_z), (c_z) */
+} FlOuterProductWeights;
+
 struct _FlBackend {
   const FlBackendOps *ops;
   GError *error;            /* first failure (sticky); NULL while all is well */
@@ -143,6 +171,51 @@ struct _FlBackendOps {
    * in at least fp32 with the row maximum subtracted. */
   void (*softmax_expect) (FlBackend *b, const float *x, const float *table, float *y,
                           int64_t M, int64_t bins, int64_t E);
+
+  /* ---- modules: one AlphaFold module per call ----
+   * Each module op reads its weights from a struct of backend pointers,
+   * updates its activation in place and takes its temporaries from
+   * `scratch` (backend memory, scratch_n floats; the sizes each needs are
+   * given by the fl_module_*_scratch functions of fl-backend-modules.h and
+   * are the same on every backend). Too little scratch is an error
+   * (FL_BACKEND_ERROR_OUT_OF_MEMORY, naming the module), not a crash.
+   * fl-backend-modules.c composes each module from the ops above: that
+   * composition is the specification, the CPU backend's implementation, and
+   * the CUDA backend's where it has no fused version. */
+
+  /* AlphaFold's gated Attention with its output projection over B
+   * independent items, chunked over B to fit the scratch:
+   *   y (B,Lq,c_out) (+)= Linear_out(sigmoid(x W_g + b_g) * attention(q,k,v))
+   * with q, k, v = x W_q, x W_k, x W_v; x (B,Lq,c) already layer-normed;
+   * key_mask (B,Lq) or NULL; bias (H,Lq,Lq) or NULL; accumulate: y += ...;
+   * probs_mean (H,Lq,Lq) or NULL: the mean over the B items of the softmax
+   * weights. c_out = c (AlphaFold's output width here). */
+  void (*gated_attention) (FlBackend *b, const FlAttentionWeights *w, const float *x,
+                           int64_t B, int64_t Lq, int64_t c, int64_t H, int64_t D,
+                           const float *key_mask, const float *bias,
+                           float *y, gboolean accumulate, float *probs_mean,
+                           float *scratch, size_t scratch_n);
+  /* act (M,c) += Linear2(relu(Linear1(LayerNorm(act)))), chunked over rows. */
+  void (*transition) (FlBackend *b, const FlTransitionWeights *w, float *act,
+                      int64_t M, int64_t c, int64_t hidden, float *scratch, size_t scratch_n);
+  /* pair (L,L,c_z) += sigmoid(gate) * Linear_out(LayerNorm_center(a)),
+   * gate = Linear_g(LayerNorm_in(pair)), with
+   *   outgoing: a[i,j,:] = sum_k left[i,k,:] right[j,k,:]
+   *   incoming: a[i,j,:] = sum_k left[k,j,:] right[k,i,:]
+   * left/right (L,L,mc) = pair_mask * Linear(LayerNorm_in(pair)) * sigmoid(Linear_gate(...)).
+   * pair_mask (L,L). */
+  void (*triangle_multiplication) (FlBackend *b, const FlTriangleMulWeights *w,
+                                   gboolean outgoing, float *pair, const float *pair_mask,
+                                   int64_t L, int64_t c_z, int64_t mc,
+                                   float *scratch, size_t scratch_n);
+  /* pair (L,L,c_z) += (sum_s sum_{c,e} l[s,i,c] r[s,j,e] W[c,e,:] + b) * inv_norm[i,j]
+   * with l, r (S,L,oc) = msa_mask * Linear(LayerNorm(msa)); msa (S,L,c_m),
+   * msa_mask (S,L), inv_norm (L,L) = 1 / (1e-3 + sum_s m_si m_sj). Chunked
+   * over rows i to fit the scratch. */
+  void (*outer_product_mean) (FlBackend *b, const FlOuterProductWeights *w, const float *msa,
+                              const float *msa_mask, const float *inv_norm, float *pair,
+                              int64_t S, int64_t L, int64_t c_m, int64_t oc, int64_t c_z,
+                              float *scratch, size_t scratch_n);
 
   /* ---- recording (optional: NULL on backends without it, e.g. the CPU) ----
    * Ops issued between record_begin (TRUE when recording started) and

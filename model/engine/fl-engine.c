@@ -9,6 +9,7 @@
  * the results under the golden key names. */
 #include "fl-engine.h"
 #include "fl-engine-private.h"
+#include "fl-memory-plan.h"
 #include "fl-confidence.h"
 #include "fl-error.h"
 #include "fl-evoformer.h"
@@ -144,69 +145,12 @@ fl_engine_peek_backend (FlEngine *e)
   return e->backend;
 }
 
-/* ------------------------------------------------------------- memory plan */
-
-gsize
-fl_engine_own_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_extra)
-{
-  gsize l = L, l2 = l * l;
-  /* Recycled state and the single representation. */
-  gsize state = l * cfg->c_m + l2 * cfg->c_z + l * cfg->c_s;
-  /* Heads: the largest of the pair confidence (fl_heads_pair_confidence:
-   * 2 x L^2 x bins, a bins x bins table and L^2 x 2 expectations), masked
-   * MSA, pLDDT. */
-  gsize pair_bins = MAX ((gsize) cfg->distogram_bins, (gsize) (cfg->has_pae ? cfg->pae_bins : 0));
-  gsize heads = 2 * l2 * pair_bins + pair_bins * MAX (pair_bins, 2) + 2 * l2;
-  heads = MAX (heads, (gsize) n_clust * l * cfg->masked_msa_outputs);
-  heads = MAX (heads, l * (cfg->c_s + 2 * cfg->plddt_channels + cfg->plddt_bins));
-  return fl_device_inputs_bytes_needed (cfg, L, n_clust, n_extra)
-         + (state + heads) * sizeof (float);
-}
-
-static gsize
-bytes_needed (FlBackend *b, const FlModelConfig *cfg, int L, int n_clust, int n_extra)
-{
-  return fl_evoformer_bytes_needed_with_budget (cfg, L, n_clust, n_extra,
-                                                fl_evoformer_chunk_budget (b))
-         + fl_structure_module_bytes_needed (cfg, L)
-         + fl_engine_own_bytes_needed (cfg, L, n_clust, n_extra);
-}
-
 gboolean
 fl_engine_check_fits (FlEngine *e, int L, int n_clust, int n_extra,
                       gsize *bytes_needed_out, GError **error)
 {
-  gsize need = bytes_needed (e->backend, &e->cfg, L, n_clust, n_extra);
-  if (bytes_needed_out)
-    *bytes_needed_out = need;
-  gsize avail = e->backend->ops->memory_available (e->backend);
-  if (need <= avail)
-    return TRUE;
-
-  /* The longest sequence that would fit with the same MSA depth. */
-  int lo = 0, hi = L;
-  while (lo < hi)
-    {
-      int mid = lo + (hi - lo + 1) / 2;
-      if (bytes_needed (e->backend, &e->cfg, mid, n_clust, n_extra) <= avail)
-        lo = mid;
-      else
-        hi = mid - 1;
-    }
-  const double GiB = 1024.0 * 1024.0 * 1024.0;
-  if (lo > 0)
-    g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_TOO_LARGE,
-                 "A sequence of %d residues with %d cluster and %d extra MSA rows needs "
-                 "%.1f GiB but only %.1f GiB is available on %s; the longest sequence "
-                 "that fits with this MSA depth is %d residues.",
-                 L, n_clust, n_extra, need / GiB, avail / GiB, e->backend->description, lo);
-  else
-    g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_TOO_LARGE,
-                 "A sequence of %d residues with %d cluster and %d extra MSA rows needs "
-                 "%.1f GiB but only %.1f GiB is available on %s; even one residue does "
-                 "not fit with this MSA depth.",
-                 L, n_clust, n_extra, need / GiB, avail / GiB, e->backend->description);
-  return FALSE;
+  return fl_memory_plan_check (e->backend, &e->cfg, L, n_clust, n_extra,
+                               bytes_needed_out, error);
 }
 
 /* --------------------------------------------------------------- one run */
@@ -541,19 +485,40 @@ phase_mark (FlBackend *b, gint64 since, const char *what, int pass)
 /* One pass. Stores "r{pass}/..." keys, and the final keys when `final`. On
  * return prev_* hold this pass's recycled state. *tolerance_out gets the
  * recycle tolerance (NAN without a previous pass). */
+/* What the heads and the confidence give for one pass (host arrays, except
+ * where noted). */
+typedef struct {
+  FlPairConfidence pc;    /* distogram / PAE reductions (full logits on the final pass) */
+  float *plddt_logits;    /* (L, plddt_bins) */
+  float *msa_logits;      /* (n_clust, L, 23), final pass only */
+  float *resolved;        /* (L, 37), final pass only */
+  float *single_h, *sm_act_h, *first_row_h;   /* (L, c_s), (L, c_s), (L, c_m) */
+  float *plddt;           /* (L) */
+  float mean_plddt, tolerance;
+} PassHeads;
+
+static void
+pass_heads_clear (PassHeads *h)
+{
+  fl_pair_confidence_clear (&h->pc);
+  g_free (h->plddt_logits);
+  g_free (h->msa_logits);
+  g_free (h->resolved);
+  g_free (h->single_h);
+  g_free (h->sm_act_h);
+  g_free (h->first_row_h);
+  g_free (h->plddt);
+  memset (h, 0, sizeof *h);
+}
+
+/* Embeddings (recycling included), the extra-MSA and Evoformer stacks, and
+ * the single representation. */
 static gboolean
-run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
+run_trunk (Run *run, gint64 *tm, GError **error)
 {
   FlBackend *b = run->b;
-  FlWeights *w = run->e->weights;
   const FlModelConfig *cfg = run->cfg;
-  const FlRunOptions *o = run->opts;
-  const int L = run->L, r = run->pass;
-  const gsize l = L;
-  FlActivations *act = fl_evoformer_activations (run->evo);
-  gint64 tm = phase_mark (b, 0, NULL, r);
-
-  /* Embeddings, recycling included. */
+  const int r = run->pass;
   if (!fl_evoformer_embed (run->evo, run->in, run->f,
                            run->have_prev ? run->prev_pos : NULL,
                            run->have_prev ? run->prev_msa : NULL,
@@ -561,7 +526,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
     return FALSE;
   if (g_cancellable_is_cancelled (run->cancellable))
     return cancelled_error (run, error);
-  tm = phase_mark (b, tm, "embeddings", r);
+  *tm = phase_mark (b, *tm, "embeddings", r);
 
   for (int blk = 0; blk < cfg->n_extra_blocks; blk++)
     {
@@ -570,7 +535,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
       if (!block_done (run, FL_STAGE_EXTRA_MSA, blk, cfg->n_extra_blocks, error))
         return FALSE;
     }
-  tm = phase_mark (b, tm, "extra-MSA stack", r);
+  *tm = phase_mark (b, *tm, "extra-MSA stack", r);
   for (int blk = 0; blk < cfg->n_evoformer_blocks; blk++)
     {
       FlAttentionCapture *cap = blk == run->capture_block ? &run->capture : NULL;
@@ -581,16 +546,20 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
     }
   if (!fl_evoformer_single (run->evo, run->single, error))
     return FALSE;
-  tm = phase_mark (b, tm, "Evoformer stack", r);
+  *tm = phase_mark (b, *tm, "Evoformer stack", r);
   fl_evoformer_timing_report (r);
+  return TRUE;
+}
 
-  /* Structure module, with the per-layer readout. */
-  FlStructureOutputs out = { 0 };
+/* The structure module, with the per-layer readout (on_layer). */
+static gboolean
+run_structure (Run *run, FlStructureOutputs *out, gint64 *tm, GError **error)
+{
+  FlActivations *act = fl_evoformer_activations (run->evo);
   LayerCtx lctx = { run };
   if (!fl_structure_module_run (run->sm, run->single, act->pair, run->f->aatype,
-                                run->f->seq_mask, on_layer, &lctx, &out, error))
+                                run->f->seq_mask, on_layer, &lctx, out, error))
     {
-      fl_structure_outputs_clear (&out);
       if (run->layer_error)
         {
           g_clear_error (error);
@@ -605,170 +574,217 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
       return FALSE;
     }
   if (!block_done (run, FL_STAGE_STRUCTURE, 0, 1, error))
-    {
-      fl_structure_outputs_clear (&out);
-      return FALSE;
-    }
-  tm = phase_mark (b, tm, "structure module", r);
+    return FALSE;
+  *tm = phase_mark (run->b, *tm, "structure module", run->pass);
+  return TRUE;
+}
 
-  /* Heads. */
-  gboolean ok = FALSE;
-  g_autofree float *plddt_logits = NULL;
-  g_autofree float *msa_logits = NULL, *resolved = NULL;
-  g_autofree float *single_h = NULL, *sm_act_h = NULL, *first_row_h = NULL;
-  g_autofree float *plddt = NULL;
-  float mean_plddt, tolerance = NAN;
-  /* Distogram and PAE are reduced on the backend; the full logits come to
-   * the host on the final pass only. */
-  FlPairConfidence pc;
-  if (!fl_heads_pair_confidence (w, cfg, act->pair, L, CONTACT_CUTOFF, final, &pc, error))
-    goto out;
-  float *dgram = pc.distogram_logits, *pae_logits = pc.pae_logits, *pae_probs = pc.pae_probs;
-  float *pae = pc.pae, *contacts = pc.contacts, *expected = pc.expected;
-  float ptm = pc.ptm, max_pae = pc.max_pae;
-  tm = phase_mark (b, tm, "  pair confidence", r);
-  plddt_logits = fl_heads_plddt_logits (w, cfg, out.act, L, error);
-  if (!plddt_logits)
-    goto out;
+/* Heads and confidence. Distogram and PAE are reduced on the backend; the
+ * full logits come to the host on the final pass only. */
+static gboolean
+run_heads (Run *run, const FlStructureOutputs *out, gboolean final, PassHeads *h,
+           gint64 *tm, GError **error)
+{
+  FlBackend *b = run->b;
+  FlWeights *w = run->e->weights;
+  const FlModelConfig *cfg = run->cfg;
+  FlActivations *act = fl_evoformer_activations (run->evo);
+  const int L = run->L, r = run->pass;
+  const gsize l = L;
+  h->tolerance = NAN;
+  if (!fl_heads_pair_confidence (w, cfg, act->pair, L, CONTACT_CUTOFF, final, &h->pc, error))
+    return FALSE;
+  *tm = phase_mark (b, *tm, "  pair confidence", r);
+  h->plddt_logits = fl_heads_plddt_logits (w, cfg, out->act, L, error);
+  if (!h->plddt_logits)
+    return FALSE;
   if (final)
     {
-      msa_logits = fl_heads_masked_msa (w, cfg, act->msa, run->n_clust, L, error);
-      if (!msa_logits)
-        goto out;
+      h->msa_logits = fl_heads_masked_msa (w, cfg, act->msa, run->n_clust, L, error);
+      if (!h->msa_logits)
+        return FALSE;
     }
-  single_h = download_new (b, run->single, l * cfg->c_s);
-  if (final && !(resolved = fl_heads_experimentally_resolved (w, cfg, run->single, L, error)))
-    goto out;
-  sm_act_h = download_new (b, out.act, l * cfg->c_s);
-  first_row_h = download_new (b, act->msa, l * cfg->c_m);
+  h->single_h = download_new (b, run->single, l * cfg->c_s);
+  if (final && !(h->resolved = fl_heads_experimentally_resolved (w, cfg, run->single, L, error)))
+    return FALSE;
+  h->sm_act_h = download_new (b, out->act, l * cfg->c_s);
+  h->first_row_h = download_new (b, act->msa, l * cfg->c_m);
   if (!fl_backend_check (b, error))
-    goto out;
+    return FALSE;
 
-  /* Confidence. */
-  plddt = g_new (float, L);
-  mean_plddt = fl_confidence_plddt (plddt_logits, L, cfg->plddt_bins, plddt);
+  h->plddt = g_new (float, L);
+  h->mean_plddt = fl_confidence_plddt (h->plddt_logits, L, cfg->plddt_bins, h->plddt);
   if (run->have_prev)
-    tolerance = fl_confidence_recycle_tolerance (run->prev_pos, out.final_atom37,
-                                                 run->f->seq_mask, L);
-  if (tolerance_out)
-    *tolerance_out = tolerance;
+    h->tolerance = fl_confidence_recycle_tolerance (run->prev_pos, out->final_atom37,
+                                                    run->f->seq_mask, L);
+  *tm = phase_mark (b, *tm, "  pLDDT, downloads, tol.", r);
+  return TRUE;
+}
 
-  tm = phase_mark (b, tm, "  pLDDT, downloads, tol.", r);
-
-  /* Per-pass results (recycles.npz keys). */
-  const int64_t L64 = L, nl = out.n_layers;
-  put (run, r, "structure_module/final_atom_positions", out.final_atom37, 3, L64, (int64_t) 37, (int64_t) 3);
-  put (run, r, "structure_module/final_atom14_positions", out.final_atom14, 3, L64, (int64_t) 14, (int64_t) 3);
-  put (run, r, "structure_module/final_affines", out.traj + (gsize) (nl - 1) * l * 7, 2, L64, (int64_t) 7);
-  put (run, r, "predicted_lddt/logits", plddt_logits, 2, L64, (int64_t) cfg->plddt_bins);
-  put (run, r, "plddt", plddt, 1, L64);
-  put_scalar (run, r, "mean_plddt", mean_plddt);
-  put_scalar (run, r, "ptm", ptm);
-  put_scalar (run, r, "tolerance", tolerance);
+/* Per-pass results (recycles.npz keys). */
+static void
+store_pass_results (Run *run, const FlStructureOutputs *out, const PassHeads *h)
+{
+  FlBackend *b = run->b;
+  const FlModelConfig *cfg = run->cfg;
+  FlActivations *act = fl_evoformer_activations (run->evo);
+  const int r = run->pass;
+  const gsize l = run->L;
+  const int64_t L64 = run->L, nl = out->n_layers;
+  const float *pae = h->pc.pae;
+  const FlRunOptions *o = run->opts;
+  put (run, r, "structure_module/final_atom_positions", out->final_atom37, 3, L64, (int64_t) 37, (int64_t) 3);
+  put (run, r, "structure_module/final_atom14_positions", out->final_atom14, 3, L64, (int64_t) 14, (int64_t) 3);
+  put (run, r, "structure_module/final_affines", out->traj + (gsize) (nl - 1) * l * 7, 2, L64, (int64_t) 7);
+  put (run, r, "predicted_lddt/logits", h->plddt_logits, 2, L64, (int64_t) cfg->plddt_bins);
+  put (run, r, "plddt", h->plddt, 1, L64);
+  put_scalar (run, r, "mean_plddt", h->mean_plddt);
+  put_scalar (run, r, "ptm", h->pc.ptm);
+  put_scalar (run, r, "tolerance", h->tolerance);
   if (pae)
     {
       put (run, r, "confidence/predicted_aligned_error", pae, 2, L64, L64);
-      put_scalar (run, r, "confidence/max_predicted_aligned_error", max_pae);
+      put_scalar (run, r, "confidence/max_predicted_aligned_error", h->pc.max_pae);
     }
   if (o->keep_representations)
     {
       g_autofree float *pair_h = download_new (b, act->pair, l * l * cfg->c_z);
-      put (run, r, "representations/single", single_h, 2, L64, (int64_t) cfg->c_s);
-      put (run, r, "representations/msa_first_row", first_row_h, 2, L64, (int64_t) cfg->c_m);
-      put (run, r, "representations/structure_module", sm_act_h, 2, L64, (int64_t) cfg->c_s);
+      put (run, r, "representations/single", h->single_h, 2, L64, (int64_t) cfg->c_s);
+      put (run, r, "representations/msa_first_row", h->first_row_h, 2, L64, (int64_t) cfg->c_m);
+      put (run, r, "representations/structure_module", h->sm_act_h, 2, L64, (int64_t) cfg->c_s);
       put (run, r, "representations/pair", pair_h, 3, L64, L64, (int64_t) cfg->c_z);
     }
+}
 
-  /* Final results (outputs.npz keys). */
-  if (final)
+/* Final results (outputs.npz keys). */
+static gboolean
+store_final_results (Run *run, const FlStructureOutputs *out, const PassHeads *h,
+                     GError **error)
+{
+  FlBackend *b = run->b;
+  const FlModelConfig *cfg = run->cfg;
+  const FlRunOptions *o = run->opts;
+  FlActivations *act = fl_evoformer_activations (run->evo);
+  const gsize l = run->L;
+  const int64_t L64 = run->L, nl = out->n_layers;
+  const float *pae = h->pc.pae;
+  g_autofree float *dbreaks = g_new (float, MAX (cfg->distogram_bins - 1, 1));
+  fl_confidence_distogram_breaks (cfg->distogram_bins, cfg->distogram_first_break,
+                                  cfg->distogram_last_break, dbreaks);
+  put (run, -1, "distogram/logits", h->pc.distogram_logits, 3, L64, L64, (int64_t) cfg->distogram_bins);
+  put (run, -1, "distogram/bin_edges", dbreaks, 1, (int64_t) cfg->distogram_bins - 1);
+  put (run, -1, "experimentally_resolved/logits", h->resolved, 2, L64, (int64_t) 37);
+  put (run, -1, "masked_msa/logits", h->msa_logits, 3, (int64_t) run->n_clust, L64,
+       (int64_t) cfg->masked_msa_outputs);
+  put (run, -1, "predicted_lddt/logits", h->plddt_logits, 2, L64, (int64_t) cfg->plddt_bins);
+  put (run, -1, "structure_module/final_atom_positions", out->final_atom37, 3, L64, (int64_t) 37, (int64_t) 3);
+  put (run, -1, "structure_module/final_atom_mask", out->final_atom37_mask, 2, L64, (int64_t) 37);
+  put (run, -1, "structure_module/final_atom14_positions", out->final_atom14, 3, L64, (int64_t) 14, (int64_t) 3);
+  put (run, -1, "structure_module/final_atom14_mask", out->final_atom14_mask, 2, L64, (int64_t) 14);
+  put (run, -1, "structure_module/traj", out->traj, 3, nl, L64, (int64_t) 7);
+  put (run, -1, "structure_module/final_affines", out->traj + (gsize) (nl - 1) * l * 7, 2, L64, (int64_t) 7);
+  put (run, -1, "structure_module/sidechains/angles_sin_cos", out->angles_sin_cos, 4, nl, L64, (int64_t) 7, (int64_t) 2);
+  put (run, -1, "structure_module/sidechains/unnormalized_angles_sin_cos", out->unnormalized_angles_sin_cos,
+       4, nl, L64, (int64_t) 7, (int64_t) 2);
+  put (run, -1, "structure_module/sidechains/atom_pos", out->atom_pos, 4, nl, L64, (int64_t) 14, (int64_t) 3);
+  put (run, -1, "structure_module/sidechains/frames/rot", out->frames_rot, 5, nl, L64, (int64_t) 8, (int64_t) 3, (int64_t) 3);
+  put (run, -1, "structure_module/sidechains/frames/trans", out->frames_trans, 4, nl, L64, (int64_t) 8, (int64_t) 3);
+  put (run, -1, "confidence/plddt", h->plddt, 1, L64);
+  if (pae)
     {
-      g_autofree float *dbreaks = g_new (float, MAX (cfg->distogram_bins - 1, 1));
-      fl_confidence_distogram_breaks (cfg->distogram_bins, cfg->distogram_first_break,
-                                      cfg->distogram_last_break, dbreaks);
-      put (run, -1, "distogram/logits", dgram, 3, L64, L64, (int64_t) cfg->distogram_bins);
-      put (run, -1, "distogram/bin_edges", dbreaks, 1, (int64_t) cfg->distogram_bins - 1);
-      put (run, -1, "experimentally_resolved/logits", resolved, 2, L64, (int64_t) 37);
-      put (run, -1, "masked_msa/logits", msa_logits, 3, (int64_t) run->n_clust, L64,
-           (int64_t) cfg->masked_msa_outputs);
-      put (run, -1, "predicted_lddt/logits", plddt_logits, 2, L64, (int64_t) cfg->plddt_bins);
-      put (run, -1, "structure_module/final_atom_positions", out.final_atom37, 3, L64, (int64_t) 37, (int64_t) 3);
-      put (run, -1, "structure_module/final_atom_mask", out.final_atom37_mask, 2, L64, (int64_t) 37);
-      put (run, -1, "structure_module/final_atom14_positions", out.final_atom14, 3, L64, (int64_t) 14, (int64_t) 3);
-      put (run, -1, "structure_module/final_atom14_mask", out.final_atom14_mask, 2, L64, (int64_t) 14);
-      put (run, -1, "structure_module/traj", out.traj, 3, nl, L64, (int64_t) 7);
-      put (run, -1, "structure_module/final_affines", out.traj + (gsize) (nl - 1) * l * 7, 2, L64, (int64_t) 7);
-      put (run, -1, "structure_module/sidechains/angles_sin_cos", out.angles_sin_cos, 4, nl, L64, (int64_t) 7, (int64_t) 2);
-      put (run, -1, "structure_module/sidechains/unnormalized_angles_sin_cos", out.unnormalized_angles_sin_cos,
-           4, nl, L64, (int64_t) 7, (int64_t) 2);
-      put (run, -1, "structure_module/sidechains/atom_pos", out.atom_pos, 4, nl, L64, (int64_t) 14, (int64_t) 3);
-      put (run, -1, "structure_module/sidechains/frames/rot", out.frames_rot, 5, nl, L64, (int64_t) 8, (int64_t) 3, (int64_t) 3);
-      put (run, -1, "structure_module/sidechains/frames/trans", out.frames_trans, 4, nl, L64, (int64_t) 8, (int64_t) 3);
-      put (run, -1, "confidence/plddt", plddt, 1, L64);
-      if (pae)
-        {
-          g_autofree float *pbreaks = g_new (float, cfg->pae_bins - 1);
-          fl_confidence_pae_breaks (cfg->pae_bins, cfg->pae_max_error_bin, pbreaks);
-          put (run, -1, "predicted_aligned_error/logits", pae_logits, 3, L64, L64, (int64_t) cfg->pae_bins);
-          put (run, -1, "predicted_aligned_error/breaks", pbreaks, 1, (int64_t) cfg->pae_bins - 1);
-          put (run, -1, "confidence/predicted_aligned_error", pae, 2, L64, L64);
-          put_scalar (run, -1, "confidence/max_predicted_aligned_error", max_pae);
-          put (run, -1, "confidence/aligned_confidence_probs", pae_probs, 3, L64, L64, (int64_t) cfg->pae_bins);
-          put_scalar (run, -1, "confidence/ptm", ptm);
-        }
-      put (run, -1, "confidence/contact_probs", contacts, 2, L64, L64);
-      put (run, -1, "confidence/expected_distance", expected, 2, L64, L64);
-      if (o->keep_representations)
-        {
-          g_autofree float *msa_h = download_new (b, act->msa, (gsize) run->n_clust * l * cfg->c_m);
-          g_autofree float *pair_h = download_new (b, act->pair, l * l * cfg->c_z);
-          put (run, -1, "representations/msa", msa_h, 3, (int64_t) run->n_clust, L64, (int64_t) cfg->c_m);
-          put (run, -1, "representations/msa_first_row", first_row_h, 2, L64, (int64_t) cfg->c_m);
-          put (run, -1, "representations/pair", pair_h, 3, L64, L64, (int64_t) cfg->c_z);
-          put (run, -1, "representations/single", single_h, 2, L64, (int64_t) cfg->c_s);
-          put (run, -1, "representations/structure_module", sm_act_h, 2, L64, (int64_t) cfg->c_s);
-        }
-      if (!fl_backend_check (b, error))
-        goto out;
+      g_autofree float *pbreaks = g_new (float, cfg->pae_bins - 1);
+      fl_confidence_pae_breaks (cfg->pae_bins, cfg->pae_max_error_bin, pbreaks);
+      put (run, -1, "predicted_aligned_error/logits", h->pc.pae_logits, 3, L64, L64, (int64_t) cfg->pae_bins);
+      put (run, -1, "predicted_aligned_error/breaks", pbreaks, 1, (int64_t) cfg->pae_bins - 1);
+      put (run, -1, "confidence/predicted_aligned_error", pae, 2, L64, L64);
+      put_scalar (run, -1, "confidence/max_predicted_aligned_error", h->pc.max_pae);
+      put (run, -1, "confidence/aligned_confidence_probs", h->pc.pae_probs, 3, L64, L64, (int64_t) cfg->pae_bins);
+      put_scalar (run, -1, "confidence/ptm", h->pc.ptm);
     }
-
-  /* The recycle event. */
-  if (run->obs && run->obs->recycle_finished)
+  put (run, -1, "confidence/contact_probs", h->pc.contacts, 2, L64, L64);
+  put (run, -1, "confidence/expected_distance", h->pc.expected, 2, L64, L64);
+  if (o->keep_representations)
     {
-      gboolean cap = run->capture_block >= 0;
-      FlRecycleEvent ev = {
-        .recycle = r, .L = L,
-        .atom37 = out.final_atom37, .atom37_mask = out.final_atom37_mask,
-        .plddt = plddt, .mean_plddt = mean_plddt, .ptm = ptm,
-        .pae = pae, .max_pae = max_pae,
-        .contact_probs = contacts, .expected_distance = expected,
-        .tolerance = tolerance,
-        .att_block = cap ? run->capture_block : -1,
-        .att_heads = cap ? cfg->msa_row_heads : 0,
-        .tri_heads = cap ? cfg->tri_att_start_heads : 0,
-        .att_residue = cap ? run->capture.residue : -1,
-        .msa_row_attention = cap ? run->capture.msa_row_attention : NULL,
-        .msa_row_pair_bias = cap ? run->capture.msa_row_pair_bias : NULL,
-        .tri_start_attention = cap ? run->capture.tri_start_attention : NULL,
-        .tri_end_attention = cap ? run->capture.tri_end_attention : NULL,
-        .msa_col_attention = cap ? run->capture.msa_col_attention : NULL,
-        .col_heads = cap ? cfg->msa_col_heads : 0, .n_clust = run->n_clust,
-      };
-      if (run->obs->recycle_finished (&ev, run->user_data) == FL_OBSERVE_STOP)
-        run->stop_requested = TRUE;
+      g_autofree float *msa_h = download_new (b, act->msa, (gsize) run->n_clust * l * cfg->c_m);
+      g_autofree float *pair_h = download_new (b, act->pair, l * l * cfg->c_z);
+      put (run, -1, "representations/msa", msa_h, 3, (int64_t) run->n_clust, L64, (int64_t) cfg->c_m);
+      put (run, -1, "representations/msa_first_row", h->first_row_h, 2, L64, (int64_t) cfg->c_m);
+      put (run, -1, "representations/pair", pair_h, 3, L64, L64, (int64_t) cfg->c_z);
+      put (run, -1, "representations/single", h->single_h, 2, L64, (int64_t) cfg->c_s);
+      put (run, -1, "representations/structure_module", h->sm_act_h, 2, L64, (int64_t) cfg->c_s);
     }
+  return fl_backend_check (b, error);
+}
 
-  /* Recycled state for the next pass. */
-  memcpy (run->prev_pos, out.final_atom37, l * 37 * 3 * sizeof (float));
+/* The recycle event to the observer (which may ask to stop). */
+static void
+emit_recycle_event (Run *run, const FlStructureOutputs *out, const PassHeads *h)
+{
+  const FlModelConfig *cfg = run->cfg;
+  if (!run->obs || !run->obs->recycle_finished)
+    return;
+  gboolean cap = run->capture_block >= 0;
+  FlRecycleEvent ev = {
+    .recycle = run->pass, .L = run->L,
+    .atom37 = out->final_atom37, .atom37_mask = out->final_atom37_mask,
+    .plddt = h->plddt, .mean_plddt = h->mean_plddt, .ptm = h->pc.ptm,
+    .pae = h->pc.pae, .max_pae = h->pc.max_pae,
+    .contact_probs = h->pc.contacts, .expected_distance = h->pc.expected,
+    .tolerance = h->tolerance,
+    .att_block = cap ? run->capture_block : -1,
+    .att_heads = cap ? cfg->msa_row_heads : 0,
+    .tri_heads = cap ? cfg->tri_att_start_heads : 0,
+    .att_residue = cap ? run->capture.residue : -1,
+    .msa_row_attention = cap ? run->capture.msa_row_attention : NULL,
+    .msa_row_pair_bias = cap ? run->capture.msa_row_pair_bias : NULL,
+    .tri_start_attention = cap ? run->capture.tri_start_attention : NULL,
+    .tri_end_attention = cap ? run->capture.tri_end_attention : NULL,
+    .msa_col_attention = cap ? run->capture.msa_col_attention : NULL,
+    .col_heads = cap ? cfg->msa_col_heads : 0, .n_clust = run->n_clust,
+  };
+  if (run->obs->recycle_finished (&ev, run->user_data) == FL_OBSERVE_STOP)
+    run->stop_requested = TRUE;
+}
+
+/* Keep this pass's positions, first MSA row and pair for the next pass. */
+static gboolean
+keep_recycled_state (Run *run, const FlStructureOutputs *out, GError **error)
+{
+  FlBackend *b = run->b;
+  const FlModelConfig *cfg = run->cfg;
+  FlActivations *act = fl_evoformer_activations (run->evo);
+  const gsize l = run->L;
+  memcpy (run->prev_pos, out->final_atom37, l * 37 * 3 * sizeof (float));
   FL_OP (b, copy, run->prev_msa, act->msa, l * cfg->c_m);
   FL_OP (b, copy, run->prev_pair, act->pair, l * l * cfg->c_z);
   run->have_prev = TRUE;
-  if (!fl_backend_check (b, error))
-    goto out;
-  phase_mark (b, tm, "  results, recycled state", r);
-  ok = TRUE;
+  return fl_backend_check (b, error);
+}
 
-out:
-  fl_pair_confidence_clear (&pc);
+/* One pass: trunk, structure module, heads, results, recycle event, state. */
+static gboolean
+run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
+{
+  FlStructureOutputs out = { 0 };
+  PassHeads h = { 0 };
+  gint64 tm = phase_mark (run->b, 0, NULL, run->pass);
+  gboolean ok = run_trunk (run, &tm, error)
+                && run_structure (run, &out, &tm, error)
+                && run_heads (run, &out, final, &h, &tm, error);
+  if (ok)
+    {
+      if (tolerance_out)
+        *tolerance_out = h.tolerance;
+      store_pass_results (run, &out, &h);
+      ok = !final || store_final_results (run, &out, &h, error);
+    }
+  if (ok)
+    {
+      emit_recycle_event (run, &out, &h);
+      ok = keep_recycled_state (run, &out, error);
+      phase_mark (run->b, tm, "  results, recycled state", run->pass);
+    }
+  pass_heads_clear (&h);
   fl_structure_outputs_clear (&out);
   return ok;
 }
