@@ -1,5 +1,5 @@
 /* foldlight-cli predict: features -> engine -> model.pdb / model.cif /
- * scores.json / pae.json [/ trajectory.pdb / result.npz]. */
+ * scores.json / pae.json / config.json [/ trajectory.pdb / result.npz]. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include "fl-cli.h"
+#include "fl-cli-model.h"
+#include "fl-snapshot.h"
 #include "fl-config.h"
 #include "fl-engine.h"
 #include "fl-error.h"
@@ -68,8 +70,8 @@ on_block (const FlBlockEvent *e, gpointer user_data)
   gboolean last = e->block + 1 == e->n_blocks;
   /* On a terminal every block rewrites one line; otherwise one line per stage. */
   if (p->tty || last)
-    fprintf (stderr, "%srecycle %d/%d \302\267 %s block %d/%d%s",
-                p->tty ? "\r\033[K" : "", e->recycle, MAX (p->n_passes - 1, 0),
+    fprintf (stderr, "%srecycle %d of 0\342\200\223%d \302\267 %s block %d/%d%s",
+                p->tty ? "\r\033[K" : "", e->recycle, MAX (p->n_passes - 1, e->recycle),
                 fl_stage_name (e->stage), e->block + 1, e->n_blocks,
                 p->tty ? "" : "\n");
   return FL_OBSERVE_CONTINUE;
@@ -83,7 +85,7 @@ on_layer (const FlLayerEvent *e, gpointer user_data)
     return FL_OBSERVE_CONTINUE;
   TrajFrame *f = g_new0 (TrajFrame, 1);
   gsize L = e->L;
-  f->title = g_strdup_printf ("recycle %d layer %d", e->recycle, e->layer + 1);
+  f->title = fl_frame_title (e->recycle, e->layer);
   f->atom37 = g_memdup2 (e->atom37, L * 37 * 3 * sizeof (float));
   f->atom37_mask = g_memdup2 (e->atom37_mask, L * 37 * sizeof (float));
   f->plddt = e->plddt ? g_memdup2 (e->plddt, L * sizeof (float)) : g_new0 (float, L);
@@ -101,46 +103,6 @@ on_recycle (const FlRecycleEvent *e, gpointer user_data)
   fprintf (stderr, "%srecycle=%d pLDDT=%.1f%s%s\n", p->tty ? "\r\033[K" : "", e->recycle,
            e->mean_plddt, ptm, tol);
   return FL_OBSERVE_CONTINUE;
-}
-
-static gboolean
-parse_backend (const char *name, FlBackendKind *kind)
-{
-  if (!name || g_str_equal (name, "auto"))
-    *kind = FL_BACKEND_KIND_AUTO;
-  else if (g_str_equal (name, "cpu"))
-    *kind = FL_BACKEND_KIND_CPU;
-  else if (g_str_equal (name, "cuda"))
-    *kind = FL_BACKEND_KIND_CUDA;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-/* Parameters from one or more .npz files. */
-static FlParams *
-load_params (char **paths, GError **error)
-{
-  guint n = g_strv_length (paths);
-  if (n == 1)
-    return fl_params_load (paths[0], error);
-  return fl_params_load_many ((const char *const *) paths, error);
-}
-
-/* The configuration: preset (or a guess from the file), JSON overlay, shapes. */
-static gboolean
-build_config (FlParams *params, const char *preset, const char *config_path,
-              FlModelConfig *cfg, GError **error)
-{
-  const char *name = preset;
-  if (!name)
-    name = fl_params_lookup (params, FL_PARAMS_ROOT "predicted_aligned_error_head/logits//weights")
-             ? "model_1_ptm" : "model_1";
-  if (!fl_model_config_from_preset (name, cfg, error))
-    return FALSE;
-  if (config_path && !fl_model_config_load_json (config_path, cfg, error))
-    return FALSE;
-  return fl_model_config_infer (cfg, params, error);
 }
 
 static gboolean
@@ -211,14 +173,14 @@ fl_cli_predict_main (int argc, char **argv)
     { "max-extra-msa", 0, 0, G_OPTION_ARG_INT, &max_extra, "Extra MSA rows (default: the preset's)", "M" },
     { "deterministic", 0, 0, G_OPTION_ARG_NONE, &deterministic, "Golden feature mode: file order, no masking", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed of MSA sampling and masking", "S" },
-    { "recycles", 0, 0, G_OPTION_ARG_INT, &recycles, "Recycles after the first pass (default: the config's)", "N" },
+    { "recycles", 0, 0, G_OPTION_ARG_INT, &recycles, "Recycles after the first pass: recycles 0..N run (default: the config's)", "N" },
     { "tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance, "Stop early when the CA-distance RMS change is below T Å", "T" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend_name, "cpu, cuda or auto (default)", "NAME" },
     { "device", 0, 0, G_OPTION_ARG_INT, &device, "CUDA device index", "N" },
     { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_name, "tf32 (default), fp32 or bf16: the CUDA products' precision (the CPU is always fp32)", "P" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "CPU threads (default: all cores)", "N" },
     { "save-npz", 0, 0, G_OPTION_ARG_NONE, &save_npz, "Also write result.npz (golden key names)", NULL },
-    { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle x layer)", NULL },
+    { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle × structure-module layer; opens as a timeline in foldlight)", NULL },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Output folder", "DIR" },
     { NULL }
   };
@@ -231,14 +193,17 @@ fl_cli_predict_main (int argc, char **argv)
   if (argc > 1)
     return fl_cli_usage_error (ctx, "unexpected argument; every input is given by an option");
   if (!params_paths || !params_paths[0])
-    return fl_cli_usage_error (ctx, "--params is required");
+    return fl_cli_usage_error (ctx, "--params is required: an AlphaFold parameter file such as "
+                               "params_model_1_ptm.npz from DeepMind's alphafold_params_2022-12-06.tar "
+                               "(CC BY 4.0; see the README), or untrained ones for trying the engine: "
+                               "foldlight-cli random-params --out random.npz");
   if (!out_dir)
     return fl_cli_usage_error (ctx, "--out is required");
   int n_inputs = (features_path != NULL) + (a3m_path != NULL) + (fasta_path != NULL);
   if (n_inputs != 1)
     return fl_cli_usage_error (ctx, "give exactly one of --features, --a3m or --fasta");
   FlBackendKind kind;
-  if (!parse_backend (backend_name, &kind))
+  if (!fl_cli_parse_backend (backend_name, &kind))
     return fl_cli_usage_error (ctx, "--backend must be cpu, cuda or auto");
   FlPrecision precision = FL_PRECISION_TF32;
   if (precision_name && !fl_precision_from_name (precision_name, &precision))
@@ -248,12 +213,11 @@ fl_cli_predict_main (int argc, char **argv)
     return fl_cli_usage_error (ctx, "a numeric option is out of range");
 
   GError *error = NULL;
-  g_autoptr (FlParams) params = load_params (params_paths, &error);
-  if (!params)
+  g_autoptr (FlCliModel) model = fl_cli_model_load (params_paths, preset, config_path,
+                                                     max_clusters, max_extra, &error);
+  if (!model)
     return fl_cli_fail (error);
-  FlModelConfig cfg;
-  if (!build_config (params, preset, config_path, &cfg, &error))
-    return fl_cli_fail (error);
+  FlModelConfig cfg = model->cfg;
 
   /* Engine (weights uploaded once). */
   FlRunOptions opts;
@@ -267,7 +231,7 @@ fl_cli_predict_main (int argc, char **argv)
   opts.capture_attention = FALSE;
   opts.capture_layers = trajectory;
   opts.keep_representations = save_npz;
-  g_autoptr (FlEngine) engine = fl_engine_new (params, &cfg, &opts, &error);
+  g_autoptr (FlEngine) engine = fl_engine_new (model->params, &cfg, &opts, &error);
   if (!engine)
     return fl_cli_fail (error);
 
@@ -286,9 +250,10 @@ fl_cli_predict_main (int argc, char **argv)
       fl_feature_options_init (&fo);
       /* Without an explicit size, no padding of clusters beyond the
        * alignment's rows; extra rows: the engine drops padding itself. */
-      fo.max_msa_clusters = max_clusters > 0 ? max_clusters
-                                             : fl_feature_cluster_rows (msa, cfg.max_msa_clusters);
-      fo.max_extra_msa = max_extra >= 0 ? max_extra : cfg.max_extra_msa;
+      fo.max_msa_clusters = model->clusters_explicit
+                            ? cfg.max_msa_clusters
+                            : fl_feature_cluster_rows (msa, cfg.max_msa_clusters);
+      fo.max_extra_msa = cfg.max_extra_msa;
       fo.deterministic = deterministic;
       fo.seed = (guint64) seed;
       if (!fl_engine_check_fits (engine, msa->L, fo.max_msa_clusters, fo.max_extra_msa,
@@ -306,6 +271,9 @@ fl_cli_predict_main (int argc, char **argv)
       return fl_cli_fail (error);
     }
 
+  g_printerr ("foldlight-cli: %s (preset from the %s), %d + %d MSA rows at most\n",
+              cfg.preset, model->preset_source, cfg.max_msa_clusters, cfg.max_extra_msa);
+  fl_cli_model_notice_templates (model);
   Progress progress = {
     .tty = isatty (STDERR_FILENO), .trajectory = trajectory,
     .frames = g_ptr_array_new_with_free_func (traj_frame_free),
@@ -335,6 +303,16 @@ fl_cli_predict_main (int argc, char **argv)
   g_autofree char *pae_path = g_build_filename (out_dir, "pae.json", NULL);
   g_autofree char *traj_path = g_build_filename (out_dir, "trajectory.pdb", NULL);
   g_autofree char *npz_path = g_build_filename (out_dir, "result.npz", NULL);
+  g_autofree char *config_json = g_build_filename (out_dir, "config.json", NULL);
+  FlCliModel *models[] = { model };
+  FlCliRunSettings settings = {
+    .num_recycles = recycles >= 0 ? recycles : cfg.num_recycle,
+    .tolerance = tolerance, .seed = (guint64) seed, .deterministic = deterministic,
+    .num_queries = 1,
+    .msa_mode = features_path ? "features" : a3m_path ? "custom" : "single_sequence",
+    .engine = engine,
+  };
+  ok = ok && fl_cli_write_config_json (config_json, models, 1, &settings, &error);
   ok = ok && write_structure (pdb, result, scores, &error);
   ok = ok && write_structure (cif, result, scores, &error);
   ok = ok && fl_scores_save_json (scores, scores_path, &error);

@@ -232,8 +232,9 @@ static FlObserveAction
 on_block_finished (const FlBlockEvent *e, gpointer user_data)
 {
   RunJob *job = user_data;
-  char *text = g_strdup_printf ("recycle %d/%d · %s block %d/%d", e->recycle + 1,
-                                MAX (job->n_passes, e->recycle + 1), fl_stage_name (e->stage),
+  /* the same numbering as the timeline, the CLI and the exports */
+  char *text = g_strdup_printf ("Recycle %d of 0–%d · %s block %d/%d", e->recycle,
+                                MAX (job->n_passes - 1, e->recycle), fl_stage_name (e->stage),
                                 e->block + 1, e->n_blocks);
   send_progress (job, e->fraction_done, text);
   return job_stopped (job) ? FL_OBSERVE_STOP : FL_OBSERVE_CONTINUE;

@@ -175,13 +175,13 @@ fl_pair_map_new (const FlRecycleData *d, FlPairMapKind kind, int head)
       break;
     }
   if (kind == FL_PAIR_MAP_MSA_ROW_ATTENTION || kind == FL_PAIR_MAP_PAIR_BIAS)
-    m->title = g_strdup_printf ("%s, block %d%s, pass %d", kinds[kind].label,
-                                d->att_block + 1, heads_text, d->recycle + 1);
+    m->title = g_strdup_printf ("%s, block %d%s, recycle %d", kinds[kind].label,
+                                d->att_block + 1, heads_text, d->recycle);
   else if (m->query_residue >= 0)
-    m->title = g_strdup_printf ("%s around residue %d%s, pass %d", kinds[kind].label,
-                                m->query_residue + 1, heads_text, d->recycle + 1);
+    m->title = g_strdup_printf ("%s around residue %d%s, recycle %d", kinds[kind].label,
+                                m->query_residue + 1, heads_text, d->recycle);
   else
-    m->title = g_strdup_printf ("%s%s, pass %d", kinds[kind].label, heads_text, d->recycle + 1);
+    m->title = g_strdup_printf ("%s%s, recycle %d", kinds[kind].label, heads_text, d->recycle);
   return m;
 }
 

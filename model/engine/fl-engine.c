@@ -133,6 +133,18 @@ fl_engine_backend_description (FlEngine *e)
   return e->backend->description;
 }
 
+const char *
+fl_engine_backend_name (FlEngine *e)
+{
+  return e->backend->ops->name;
+}
+
+FlPrecision
+fl_engine_precision (FlEngine *e)
+{
+  return e->backend->precision;
+}
+
 const FlModelConfig *
 fl_engine_config (FlEngine *e)
 {

@@ -128,6 +128,8 @@ FlEngine *fl_engine_new (FlParams *params, const FlModelConfig *cfg,
                          const FlRunOptions *opts, GError **error);
 void fl_engine_free (FlEngine *engine);
 const char *fl_engine_backend_description (FlEngine *engine);
+const char *fl_engine_backend_name (FlEngine *engine);   /* "cpu" or "cuda" */
+FlPrecision fl_engine_precision (FlEngine *engine);      /* what the backend really uses */
 const FlModelConfig *fl_engine_config (FlEngine *engine);
 
 /* Bytes the run would need for this input on this engine's backend, and

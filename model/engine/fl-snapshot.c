@@ -1,4 +1,5 @@
 #include "fl-snapshot.h"
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -139,4 +140,21 @@ fl_recycle_data_unref (FlRecycleData *d)
 {
   if (d)
     g_atomic_rc_box_release_full (d, (GDestroyNotify) recycle_data_clear);
+}
+
+char *
+fl_frame_title (int recycle, int layer)
+{
+  return g_strdup_printf ("recycle %d layer %d", recycle, layer + 1);
+}
+
+gboolean
+fl_frame_title_parse (const char *title, int *recycle, int *layer)
+{
+  int r = -1, l = -1, n = 0;
+  if (!title || sscanf (title, "recycle %d layer %d%n", &r, &l, &n) != 2 || r < 0 || l < 1)
+    return FALSE;
+  *recycle = r;
+  *layer = l - 1;
+  return TRUE;
 }

@@ -120,6 +120,23 @@ fl_model_config_from_preset (const char *preset, FlModelConfig *cfg,
   return TRUE;
 }
 
+char *
+fl_model_config_preset_from_filename (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_autofree char *base = g_path_get_basename (path);
+  /* The last "model_N" of the name, N a single digit 1..5 not followed by
+   * another digit; "_ptm" right after it marks the pTM variant. */
+  const char *found = NULL;
+  for (const char *m = strstr (base, "model_"); m; m = strstr (m + 1, "model_"))
+    if (m[6] >= '1' && m[6] <= '5' && !g_ascii_isdigit (m[7]))
+      found = m;
+  if (!found)
+    return NULL;
+  gboolean ptm = g_str_has_prefix (found + 7, "_ptm");
+  return g_strdup_printf ("model_%c%s", found[6], ptm ? "_ptm" : "");
+}
+
 /* ------------------------------------------------------------------ JSON */
 
 static JsonObject *

@@ -72,6 +72,11 @@ gboolean fl_model_config_load_json (const char *path, FlModelConfig *cfg,
 /* Read widths, heads and block counts from parameter shapes. */
 gboolean fl_model_config_infer (FlModelConfig *cfg, FlParams *params,
                                 GError **error);
+/* The preset a parameter file's name stands for: "params_model_3_ptm.npz"
+ * -> "model_3_ptm" (DeepMind's file names; any folder). NULL when the name
+ * holds no "model_N" with N in 1..5. */
+char *fl_model_config_preset_from_filename (const char *path);
+
 /* Names of the built-in presets, NULL terminated. */
 const char *const *fl_model_config_preset_names (void);
 
