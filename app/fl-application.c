@@ -35,6 +35,7 @@ struct _FlApplication {
 
   /* --open ... --screenshot: render one view, then quit */
   char **open_paths;
+  char *reference_path;       /* --open-reference */
   char *screenshot;
   int frame_number;           /* 1-based; 0 = the last */
   int shot_width, shot_height;
@@ -1369,6 +1370,18 @@ fl_application_activate (GApplication *app)
     }
   else if (!fl_application_open_demo (self, &error))
     show_error (self, "Cannot open the demo", error);
+  g_clear_error (&error);
+  if (self->reference_path && !fl_application_open_reference (self, self->reference_path, &error))
+    {
+      show_error (self, "Cannot open the reference structure", error);
+      if (self->screenshot)
+        {
+          g_printerr ("foldlight: %s\n", error->message);
+          self->exit_status = 1;
+          g_application_quit (app);
+          return;
+        }
+    }
   update_run_state (self);
   gtk_window_present (GTK_WINDOW (self->window));
   if (self->screenshot)
@@ -1423,6 +1436,7 @@ fl_application_handle_local_options (GApplication *app, GVariantDict *options)
     }
   g_variant_dict_lookup (options, "open", "^aay", &self->open_paths);
   g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot);
+  g_variant_dict_lookup (options, "open-reference", "^ay", &self->reference_path);
   const char *size = NULL;
   if (g_variant_dict_lookup (options, "size", "&s", &size))
     {
@@ -1475,6 +1489,7 @@ fl_application_finalize (GObject *object)
   FlApplication *self = FL_APPLICATION (object);
   g_free (self->params_path);
   g_strfreev (self->open_paths);
+  g_free (self->reference_path);
   g_free (self->screenshot);
   g_strfreev (self->templates);
   fl_lecture_free (self->lecture);
@@ -1504,6 +1519,9 @@ fl_application_init (FlApplication *self)
       "Print Run-to-first-frame and orbit benchmarks, then quit", NULL },
     { "open", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
       "Open FILE instead of the demo (repeat for a structure's scores / PAE JSON or alignment)", "FILE" },
+    { "open-reference", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      "Compare every frame with this experimental structure (PDB or mmCIF): accuracy tab, "
+      "numbers over the 3D view, thin grey trace", "FILE" },
     { "frame", 0, 0, G_OPTION_ARG_INT, NULL,
       "With --screenshot: frame N of the timeline (1 = the first; default the last)", "N" },
     { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
