@@ -194,7 +194,7 @@ fl_cli_predict_main (int argc, char **argv)
   g_auto (GStrv) params_paths = NULL;
   g_autofree char *preset = NULL, *config_path = NULL, *features_path = NULL;
   g_autofree char *a3m_path = NULL, *fasta_path = NULL, *out_dir = NULL;
-  g_autofree char *backend_name = NULL, *precision_name = NULL;
+  g_autofree char *backend_name = NULL, *precision_name = NULL, *teacher_path = NULL;
   int max_clusters = -1, max_extra = -1, recycles = -1, device = 0, threads = 0;
   gint64 seed = 0;
   double tolerance = 0.0;
@@ -219,6 +219,7 @@ fl_cli_predict_main (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "CPU threads (default: all cores)", "N" },
     { "save-npz", 0, 0, G_OPTION_ARG_NONE, &save_npz, "Also write result.npz (golden key names)", NULL },
     { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle x layer)", NULL },
+    { "teacher-forced", 0, 0, G_OPTION_ARG_FILENAME, &teacher_path, "Run every pass from the previous-pass state of a reference run (r{r}/... keys of recycles.npz); writes result.npz only", "RECYCLES.npz" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Output folder", "DIR" },
     { NULL }
   };
@@ -304,6 +305,20 @@ fl_cli_predict_main (int argc, char **argv)
       g_set_error (&error, G_FILE_ERROR, g_file_error_from_errno (errno),
                    "Cannot create the output folder %s: %s", out_dir, g_strerror (errno));
       return fl_cli_fail (error);
+    }
+
+  if (teacher_path)
+    {
+      int n_passes = (recycles >= 0 ? recycles : cfg.num_recycle) + 1;
+      opts.keep_representations = TRUE;
+      g_autoptr (FlArrays) tf = fl_cli_run_teacher_forced (engine, features, &opts, teacher_path,
+                                                           n_passes, &error);
+      g_autofree char *npz = g_build_filename (out_dir, "result.npz", NULL);
+      if (!tf || !fl_npz_save (tf, npz, &error))
+        return fl_cli_fail (error);
+      g_printerr ("foldlight-cli: %d teacher-forced pass%s\n", n_passes, n_passes == 1 ? "" : "es");
+      g_print ("%s\n", out_dir);
+      return 0;
     }
 
   Progress progress = {

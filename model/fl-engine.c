@@ -158,7 +158,7 @@ fl_engine_own_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_
   gsize pair_bins = MAX ((gsize) cfg->distogram_bins, (gsize) (cfg->has_pae ? cfg->pae_bins : 0));
   gsize heads = 2 * l2 * pair_bins + pair_bins * MAX (pair_bins, 2) + 2 * l2;
   heads = MAX (heads, (gsize) n_clust * l * cfg->masked_msa_outputs);
-  heads = MAX (heads, l * (cfg->c_s + 2 * cfg->plddt_channels + cfg->plddt_bins));
+  heads = MAX (heads, l * (cfg->sm_channels + 2 * cfg->plddt_channels + cfg->plddt_bins));
   return fl_device_inputs_bytes_needed (cfg, L, n_clust, n_extra)
          + (state + heads) * sizeof (float);
 }
@@ -639,7 +639,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
   single_h = download_new (b, run->single, l * cfg->c_s);
   if (final && !(resolved = fl_heads_experimentally_resolved (w, cfg, run->single, L, error)))
     goto out;
-  sm_act_h = download_new (b, out.act, l * cfg->c_s);
+  sm_act_h = download_new (b, out.act, l * cfg->sm_channels);
   first_row_h = download_new (b, act->msa, l * cfg->c_m);
   if (!fl_backend_check (b, error))
     goto out;
@@ -675,7 +675,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
       g_autofree float *pair_h = download_new (b, act->pair, l * l * cfg->c_z);
       put (run, r, "representations/single", single_h, 2, L64, (int64_t) cfg->c_s);
       put (run, r, "representations/msa_first_row", first_row_h, 2, L64, (int64_t) cfg->c_m);
-      put (run, r, "representations/structure_module", sm_act_h, 2, L64, (int64_t) cfg->c_s);
+      put (run, r, "representations/structure_module", sm_act_h, 2, L64, (int64_t) cfg->sm_channels);
       put (run, r, "representations/pair", pair_h, 3, L64, L64, (int64_t) cfg->c_z);
     }
 
@@ -725,7 +725,7 @@ run_pass (Run *run, gboolean final, float *tolerance_out, GError **error)
           put (run, -1, "representations/msa_first_row", first_row_h, 2, L64, (int64_t) cfg->c_m);
           put (run, -1, "representations/pair", pair_h, 3, L64, L64, (int64_t) cfg->c_z);
           put (run, -1, "representations/single", single_h, 2, L64, (int64_t) cfg->c_s);
-          put (run, -1, "representations/structure_module", sm_act_h, 2, L64, (int64_t) cfg->c_s);
+          put (run, -1, "representations/structure_module", sm_act_h, 2, L64, (int64_t) cfg->sm_channels);
         }
       if (!fl_backend_check (b, error))
         goto out;
