@@ -25,12 +25,23 @@ shallow_fixed (const FlStackDims *d)
   return 2 * SL * d->opm_c + (size_t) d->opm_c * d->opm_c * d->c_z + SL * d->opm_c * d->c_z;
 }
 
+/* The (n, L, c_z) update reuses the products' buffer when that is wide
+ * enough (oc * oc >= c_z, as in every released model); narrower outer
+ * products need a buffer of their own. */
+static gboolean
+update_reuses_products (const FlStackDims *d)
+{
+  return d->opm_c * d->opm_c >= d->c_z;
+}
+
 /* per row i of a chunk: the outer products X (oc, L, oc) and their
- * (L, oc, oc) transpose, then the projected (L, c_z) update */
+ * (L, oc, oc) transpose, then the projected (L, c_z) update (twice when it
+ * cannot reuse the products' buffer) */
 static size_t
 opm_per_row (const FlStackDims *d)
 {
-  return 2 * (size_t) d->L * d->opm_c * d->opm_c + (size_t) d->L * d->c_z;
+  size_t update = (size_t) d->L * d->c_z;
+  return 2 * (size_t) d->L * d->opm_c * d->opm_c + (update_reuses_products (d) ? 1 : 2) * update;
 }
 
 size_t
@@ -115,7 +126,8 @@ fl_trunk_outer_product_mean (FlTrunkCtx *t, const float *msa, const float *msa_m
   float *xo = fl_scratch_take (t->scratch, (size_t) chunk * L * oc2);  /* (n, oc, L, oc) */
   float *xt = fl_scratch_take (t->scratch, (size_t) chunk * L * oc2);  /* (L, n, oc, oc) */
   float *yt = fl_scratch_take (t->scratch, (size_t) chunk * L * cz);   /* (L, n, c_z) */
-  float *y = xo;                                       /* (n, L, c_z), reuses xo */
+  float *y = update_reuses_products (d)                /* (n, L, c_z) */
+    ? xo : fl_scratch_take (t->scratch, (size_t) chunk * L * cz);
   for (int64_t i0 = 0; i0 < L; i0 += chunk)
     {
       int64_t n = MIN (chunk, L - i0);

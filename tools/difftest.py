@@ -8,14 +8,17 @@ the CPU (JAX, fp32, 'highest' matmul precision, as ../shared/golden/README.md
 describes) and foldlight-cli on the same features and parameters, and
 compares every recycle teacher-forced and the free run. See docs/difftest.md.
 
-Set-up (once; DeepMind's code is not part of this repository):
+Set-up (once; DeepMind's code is not part of this repository), as in
+docs/difftest.md:
 
     python3 -m venv /tmp/afvenv
-    /tmp/afvenv/bin/pip install 'jax[cpu]==0.4.26' jaxlib==0.4.26 dm-haiku==0.0.12 \\
-        ml-collections==0.1.0 numpy==1.26.4 dm-tree absl-py 'scipy<1.14'
+    /tmp/afvenv/bin/pip install jax==0.4.26 jaxlib==0.4.26 numpy==1.26.4 scipy==1.13.1 \
+        ml_dtypes opt_einsum absl-py dm-tree jmp tabulate PyYAML contextlib2 six \
+        msgpack rich typing_extensions
+    /tmp/afvenv/bin/pip install --no-deps dm-haiku==0.0.12 ml-collections==0.1.0 flax==0.8.2
     git clone https://github.com/google-deepmind/alphafold /tmp/alphafold-src
-    /tmp/afvenv/bin/python tools/difftest.py --alphafold /tmp/alphafold-src \\
-        --cli build/app/foldlight-cli --cases 100 --seed 1 --work /tmp/difftest
+    /tmp/afvenv/bin/python tools/difftest.py --alphafold /tmp/alphafold-src \
+        --cli build/app/foldlight-cli --cases 40 --seed 1 --work /tmp/difftest
 
 (PyPI has no alphafold 2.3 package, only 2.0.0; give the source checkout
 with --alphafold or $FL_ALPHAFOLD_SRC.) --keep DIR --keep-max N writes the
@@ -404,9 +407,12 @@ def compare(got, want, prefix_got, prefix_want):
     return per_group, per_key
 
 
-def run_case(dm, args, spec, work):
-    t0 = time.time()
+def deepmind_side(dm, args, spec, work):
+    """Features, parameters, configuration and DeepMind's outputs of every
+    recycle, saved in `work` (reference.npz holds r{r}/<key>)."""
     os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, 'spec.json'), 'w') as f:
+        json.dump(spec, f, indent=1)
     with open(os.path.join(work, 'input.a3m'), 'w') as f:
         f.write(random_a3m(spec))
     feats_path = os.path.join(work, 'features.npz')
@@ -422,8 +428,7 @@ def run_case(dm, args, spec, work):
              'prev_pair': np.zeros((L, L, ee.pair_channel), np.float32)}
     fn = dm.build(cfg)
     params = param_values(dm.param_shapes(fn, batch, zeros), spec['param_seed'])
-    params_path = os.path.join(work, 'params.npz')
-    np.savez(params_path, **params)
+    np.savez(os.path.join(work, 'params.npz'), **params)
     hk_params = {}
     for k, v in params.items():
         scope, name = k.split('//')
@@ -431,26 +436,41 @@ def run_case(dm, args, spec, work):
     apply = dm.jax.jit(fn.apply)
     key = dm.jax.random.PRNGKey(0)
 
-    # DeepMind: chained iterations = the free run; each is teacher-forced.
-    R = spec['num_recycle']
-    prev, dm_out, cond = zeros, [], []
-    for r in range(R + 1):
+    # Chained iterations = DeepMind's free run; each one is teacher-forced.
+    prev = zeros
+    for r in range(spec['num_recycle'] + 1):
         out = outputs_of(dm, dm.jax.device_get(apply(hk_params, key, batch, prev)), spec['ptm'])
-        dm_out.append(out)
+        np.savez(os.path.join(work, 'reference-r%d.npz' % r), **out)
         prev = {'prev_pos': out['structure_module/final_atom_positions'],
                 'prev_msa_first_row': out['representations/msa_first_row'],
                 'prev_pair': out['representations/pair']}
-        if r < R:
-            cond.append(conditioning(spec, batch['aatype'], prev['prev_pos']))
+    with open(os.path.join(work, 'config.json'), 'w') as f:
+        json.dump(cfg.to_dict(), f, indent=1, default=lambda o: None)
+
+
+def load_reference(spec, work):
+    dm_out = []
+    for r in range(spec['num_recycle'] + 1):
+        with np.load(os.path.join(work, 'reference-r%d.npz' % r)) as f:
+            dm_out.append(dict(f))
+    return dm_out
+
+
+def foldlight_side(args, spec, work):
+    """foldlight-cli teacher-forced and free on the saved case; the comparison."""
+    t0 = time.time()
+    dm_out = load_reference(spec, work)
+    R = spec['num_recycle']
+    with np.load(os.path.join(work, 'features.npz')) as f:
+        aatype = f['aatype']
+    cond = [conditioning(spec, aatype, dm_out[r]['structure_module/final_atom_positions'])
+            for r in range(R)]
     ref = {'r%d/%s' % (r, k): v for r, o in enumerate(dm_out) for k, v in o.items()}
     ref_path = os.path.join(work, 'reference.npz')
     np.savez(ref_path, **ref)
-    t_dm = time.time() - t0
-
-    config_path = os.path.join(work, 'config.json')
-    with open(config_path, 'w') as f:
-        json.dump(cfg.to_dict(), f, indent=1, default=lambda o: None)
-    common = ['predict', '--params', params_path, '--config', config_path, '--features', feats_path,
+    common = ['predict', '--params', os.path.join(work, 'params.npz'),
+              '--config', os.path.join(work, 'config.json'),
+              '--features', os.path.join(work, 'features.npz'),
               '--backend', 'cpu', '--threads', str(args.threads), '--recycles', str(R)]
     tf_dir, free_dir = os.path.join(work, 'teacher-forced'), os.path.join(work, 'free')
     cli(args, common + ['--teacher-forced', ref_path, '--out', tf_dir])
@@ -460,7 +480,7 @@ def run_case(dm, args, spec, work):
     with np.load(os.path.join(free_dir, 'result.npz')) as f:
         free = dict(f)
 
-    result = {'name': spec['name'], 'spec': spec, 'seconds_deepmind': round(t_dm, 2),
+    result = {'name': spec['name'], 'spec': spec,
               'conditioning': cond, 'min_conditioning': min(cond) if cond else None, 'recycles': []}
     mismatch = []
     for r in range(R + 1):
@@ -483,49 +503,49 @@ def run_case(dm, args, spec, work):
             for r in range(R)]
     result['conditioning_needed'] = need
     ill = any(c < n for c, n in zip(cond, need))
+    if mismatch:
+        ill = False   # judged by the teacher-forced mismatch, not by chaos
     result['free_status'] = 'ok' if not free_bad else ('ill-conditioned' if ill else 'mismatch')
     result['ill_conditioned'] = ill
-    result['seconds'] = round(time.time() - t0, 2)
-    return result, batch, params, dm_out, cfg
+    result['seconds_foldlight'] = round(time.time() - t0, 2)
+    return result
 
 
-def keep_case(dst, spec, result, batch, params, dm_out, cfg, dm):
+
+
+def keep_case(dst, spec, result, work, versions):
     """A golden-format case folder (what tests/engine-golden.c reads)."""
     os.makedirs(dst, exist_ok=True)
     R = spec['num_recycle']
-    np.savez_compressed(os.path.join(dst, 'features.npz'), **batch)
-    np.savez_compressed(os.path.join(dst, 'params.npz'), **params)
+    dm_out = load_reference(spec, work)
+    with np.load(os.path.join(work, 'features.npz')) as f:
+        np.savez_compressed(os.path.join(dst, 'features.npz'),
+                            **{k: f[k] for k in f.files if not k.startswith('debug/')})
+    shutil.copy(os.path.join(work, 'params.npz'), os.path.join(dst, 'params.npz'))
+    shutil.copy(os.path.join(work, 'config.json'), os.path.join(dst, 'config.json'))
     final_keys = [k for _, k, _ in COMPARE] + [
         'structure_module/final_atom_mask', 'structure_module/final_atom14_mask',
         'structure_module/final_affines', 'structure_module/traj', 'distogram/bin_edges',
         'predicted_aligned_error/breaks', 'confidence/max_predicted_aligned_error',
         'structure_module/sidechains/unnormalized_angles_sin_cos']
-    out = {k: dm_out[R][k] for k in final_keys if k in dm_out[R]}
-    np.savez_compressed(os.path.join(dst, 'outputs.npz'), **out)
+    np.savez_compressed(os.path.join(dst, 'outputs.npz'),
+                        **{k: dm_out[R][k] for k in final_keys if k in dm_out[R]})
     rec = {}
     for r in range(R + 1):
         for k in PER_RECYCLE:
-            if k == 'representations/pair' and r == R:
-                continue
-            name = k if k.startswith('representations') or k == 'predicted_lddt/logits' else k
-            rec['r%d/%s' % (r, name)] = dm_out[r][k]
+            if not (k == 'representations/pair' and r == R):
+                rec['r%d/%s' % (r, k)] = dm_out[r][k]
         rec['r%d/plddt' % r] = dm_out[r]['confidence/plddt']
         if 'confidence/ptm' in dm_out[r]:
             rec['r%d/ptm' % r] = dm_out[r]['confidence/ptm']
     np.savez_compressed(os.path.join(dst, 'recycles.npz'), **rec)
-    with open(os.path.join(dst, 'config.json'), 'w') as f:
-        json.dump(cfg.to_dict(), f, indent=1, default=lambda o: None)
     meta = {'spec': spec, 'num_recycle': R, 'conditioning': result['conditioning'],
-            'min_conditioning': result['min_conditioning'], 'ill_conditioned': result['ill_conditioned'],
-            'made_by': 'tools/difftest.py', 'deepmind': dm.versions,
-            'matmul_precision': 'highest', 'device': 'cpu'}
+            'conditioning_needed': result['conditioning_needed'],
+            'ill_conditioned': result['ill_conditioned'], 'made_by': 'tools/difftest.py',
+            'deepmind': versions, 'matmul_precision': 'highest', 'device': 'cpu'}
     with open(os.path.join(dst, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=1)
-
-
-def case_bytes(spec):
-    L, R = spec['L'], spec['num_recycle']
-    return 4 * L * L * spec['pair_channel'] * (R + 1)
+    return sum(os.path.getsize(os.path.join(dst, n)) for n in os.listdir(dst))
 
 
 # ---------------------------------------------------------------- report
@@ -570,6 +590,16 @@ def report(results, seconds, ill_threshold):
     return '\n'.join(lines)
 
 
+def write_report(args, results, seconds):
+    """report.json and report.txt in --work (rewritten after every case)."""
+    text = report(results, seconds, args.ill_threshold)
+    with open(os.path.join(args.work, 'report.json'), 'w') as f:
+        json.dump(results, f, indent=1, default=float)
+    with open(os.path.join(args.work, 'report.txt'), 'w') as f:
+        f.write(text + '\n')
+    return text
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--alphafold', default=os.environ.get('FL_ALPHAFOLD_SRC'),
@@ -582,14 +612,16 @@ def main():
     ap.add_argument('--ill-threshold', type=float, default=1e-3, help='Å²')
     ap.add_argument('--keep', help='write well-conditioned cases as golden-format folders here')
     ap.add_argument('--keep-max', type=int, default=0)
-    ap.add_argument('--keep-bytes', type=int, default=400_000,
-                    help='keep only cases whose recycled pair state is at most this many bytes')
+    ap.add_argument('--keep-bytes', type=int, default=250_000,
+                    help='keep only cases whose folder is at most this many bytes')
+    ap.add_argument('--recheck', action='store_true',
+                    help="rerun only Foldlight on the cases already in --work (same --seed, --cases)")
     args = ap.parse_args()
-    if not args.alphafold or not os.path.isdir(os.path.join(args.alphafold, 'alphafold', 'model')):
+    if not args.recheck and not args.alphafold or args.alphafold and not os.path.isdir(os.path.join(args.alphafold, 'alphafold', 'model')):
         ap.error('--alphafold must name a checkout of google-deepmind/alphafold (holding alphafold/model)')
     if not os.access(args.cli, os.X_OK):
         ap.error('--cli %s is not an executable foldlight-cli' % args.cli)
-    dm = DeepMind(args.alphafold)
+    dm = None if args.recheck else DeepMind(args.alphafold)
     rng = np.random.default_rng(args.seed)
     results, kept = [], 0
     t0 = time.time()
@@ -597,31 +629,36 @@ def main():
         spec = draw_spec(rng, i)
         spec['name'] = 's%d-%s' % (args.seed, spec['name'])
         work = os.path.join(args.work, spec['name'])
+        t1 = time.time()
         try:
-            res, batch, params, dm_out, cfg = run_case(dm, args, spec, work)
+            if not args.recheck:
+                deepmind_side(dm, args, spec, work)
+            elif not os.path.exists(os.path.join(work, 'reference-r%d.npz' % spec['num_recycle'])):
+                continue
+            res = foldlight_side(args, spec, work)
         except Exception as e:  # a failure of either side is a finding: record it
-            res = {'name': spec['name'], 'spec': spec, 'error': repr(e), 'recycles': [], 'mismatch': [
-                {'error': repr(e)}], 'ill_conditioned': False, 'min_conditioning': None,
-                'free_status': 'error', 'free': {'groups': {}}}
+            res = {'name': spec['name'], 'spec': spec, 'error': repr(e), 'recycles': [],
+                   'mismatch': [{'error': repr(e)}], 'ill_conditioned': False,
+                   'min_conditioning': None, 'free_status': 'error', 'free': {'groups': {}}}
             print('%s: ERROR %s' % (spec['name'], e), flush=True)
             results.append(res)
             continue
+        res['seconds'] = round(time.time() - t1, 2)
         results.append(res)
-        tfw = max((max(rec['groups'].get('positions', 0.0), 0) for rec in res['recycles']), default=0)
+        tfw = max((rec['groups'].get('positions', 0.0) for rec in res['recycles']), default=0)
         print('%s: L=%d depth=%d R=%d ptm=%s  tf pos %.2g Å  cond %s  free %s  %.1fs' % (
             spec['name'], spec['L'], spec['depth'], spec['num_recycle'], spec['ptm'], tfw,
             '%.3g' % res['min_conditioning'] if res['min_conditioning'] is not None else '-',
             res['free_status'], res['seconds']), flush=True)
-        if args.keep and kept < args.keep_max and not res['mismatch'] and not res['ill_conditioned'] \
-                and case_bytes(spec) <= args.keep_bytes:
-            keep_case(os.path.join(args.keep, spec['name']), spec, res, batch, params, dm_out, cfg, dm)
-            kept += 1
-    text = report(results, time.time() - t0, args.ill_threshold)
-    with open(os.path.join(args.work, 'report.json'), 'w') as f:
-        json.dump(results, f, indent=1, default=float)
-    with open(os.path.join(args.work, 'report.txt'), 'w') as f:
-        f.write(text + '\n')
-    print(text)
+        if args.keep and kept < args.keep_max and not res['mismatch'] and not res['ill_conditioned']:
+            dst = os.path.join(args.keep, spec['name'])
+            size = keep_case(dst, spec, res, work, dm.versions if dm else {})
+            if size > args.keep_bytes:
+                shutil.rmtree(dst)
+            else:
+                kept += 1
+        write_report(args, results, time.time() - t0)
+    print(write_report(args, results, time.time() - t0))
     return 1 if any(res['mismatch'] for res in results) else 0
 
 
