@@ -213,8 +213,9 @@ golden_check_final (GoldenCase *g, FlResult *res, double tol_pos, double tol_pld
     {
       golden_compare (res, "predicted_aligned_error/logits", g->outputs,
                       "predicted_aligned_error/logits", tol_rel, TRUE);
+      /* jnp.linspace may round a break 1 ulp differently (1.9e-6 at 17 Å). */
       golden_compare (res, "predicted_aligned_error/breaks", g->outputs,
-                      "predicted_aligned_error/breaks", 1e-6, FALSE);
+                      "predicted_aligned_error/breaks", 4e-6, FALSE);
       golden_compare (res, "confidence/predicted_aligned_error", g->outputs,
                       "confidence/predicted_aligned_error", tol_pae, FALSE);
       golden_compare (res, "confidence/max_predicted_aligned_error", g->outputs,
