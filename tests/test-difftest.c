@@ -7,6 +7,7 @@
  * mode; skipped only without a CUDA device). */
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include "engine-golden.h"
 #include "fl-build-config.h"
 #include "fl-test-util.h"
@@ -18,22 +19,25 @@ typedef struct {
   gboolean well_conditioned;
 } DiffCase;
 
-/* Tolerances of one precision mode: positions and PAE in Å, pLDDT in
- * points, pTM absolute, representations and logits relative to the array's
- * max |value|. fp32 (CPU and CUDA) has the golden tests' tolerances; the
- * tensor-core modes have bounds a user could not tell apart (docs/difftest.md). */
+/* fp32 (CPU and CUDA): the golden tests' tolerances (positions and PAE in
+ * Å, pLDDT in points, pTM absolute, the rest relative to the array's max
+ * |value|), every pass, and the free run at ten times them. The tensor-core
+ * modes (CUDA tf32, bf16): the bounds of the GPU precision test, what a
+ * user could not tell apart (pLDDT within 1 point, atom RMSD within 10 % of
+ * the chain's RMS radius), on the last teacher-forced pass, with every
+ * output's error printed (docs/difftest.md). */
 typedef struct {
   FlPrecision precision;
-  double pos, plddt, rel, pae, ptm;
-  gboolean free_run;
+  gboolean exact;
 } Mode;
 
-static const Mode fp32_mode = { FL_PRECISION_FP32, 0.01, 0.01, 1e-4, 0.01, 1e-4, TRUE };
-#ifdef FL_DIFFTEST_CUDA
+#ifndef FL_DIFFTEST_CUDA
+static const Mode fp32_mode = { FL_PRECISION_FP32, TRUE };
+#else
 static const Mode cuda_modes[] = {
-  { FL_PRECISION_FP32, 0.01, 0.01, 1e-4, 0.01, 1e-4, TRUE },
-  { FL_PRECISION_TF32, 0.25, 0.5, 2e-2, 0.25, 5e-3, FALSE },
-  { FL_PRECISION_BF16, 1.0, 1.0, 6e-2, 1.0, 2e-2, FALSE },
+  { FL_PRECISION_FP32, TRUE },
+  { FL_PRECISION_TF32, FALSE },
+  { FL_PRECISION_BF16, FALSE },
 };
 #endif
 
@@ -82,6 +86,61 @@ compare_names (gconstpointer a, gconstpointer b)
   return g_strcmp0 ((*(DiffCase *const *) a)->name, (*(DiffCase *const *) b)->name);
 }
 
+/* A faster precision mode against DeepMind's fp32 outputs: every output's
+ * error printed; pLDDT and positions held to the user-level bounds. */
+static void
+check_loose (GoldenCase *g, FlResult *res, const char *mode)
+{
+  static const char *keys[] = {
+    "representations/msa_first_row", "representations/pair", "representations/single",
+    "representations/structure_module", "distogram/logits", "predicted_lddt/logits",
+    "predicted_aligned_error/logits", "confidence/predicted_aligned_error", "confidence/ptm",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      FlArray *want = fl_arrays_lookup (g->outputs, keys[i]);
+      const float *got = fl_result_get (res, keys[i]);
+      if (!want || !got)
+        continue;
+      FlTestErr e = fl_test_compare (got, want->data, fl_array_numel (want));
+      g_test_message ("%s %s %s: max_abs %.3g max_rel %.3g", g->name, mode, keys[i],
+                      e.max_abs, e.max_rel);
+      g_assert_cmpint (e.n_nan, ==, 0);
+    }
+  int64_t n = 0;
+  const float *x = fl_result_get (res, "structure_module/final_atom_positions");
+  const float *y = golden_get (g->outputs, "structure_module/final_atom_positions", &n);
+  const float *m = golden_get (g->outputs, "structure_module/final_atom_mask", NULL);
+  const float *p = fl_result_get (res, "confidence/plddt");
+  const float *q = golden_get (g->outputs, "confidence/plddt", NULL);
+  g_assert_nonnull (x);
+  g_assert_nonnull (p);
+  double ss = 0, count = 0, c[3] = { 0, 0, 0 }, rr = 0, dp = 0;
+  for (int64_t a = 0; a < n / 3; a++)
+    if (m[a] > 0)
+      {
+        for (int k = 0; k < 3; k++)
+          {
+            ss += ((double) x[a * 3 + k] - y[a * 3 + k]) * ((double) x[a * 3 + k] - y[a * 3 + k]);
+            c[k] += y[a * 3 + k];
+          }
+        count++;
+      }
+  for (int k = 0; k < 3; k++)
+    c[k] /= MAX (count, 1);
+  for (int64_t a = 0; a < n / 3; a++)
+    if (m[a] > 0)
+      for (int k = 0; k < 3; k++)
+        rr += (y[a * 3 + k] - c[k]) * (y[a * 3 + k] - c[k]);
+  for (int i = 0; i < g->features->L; i++)
+    dp = MAX (dp, fabs ((double) p[i] - q[i]));
+  double rmsd = sqrt (ss / MAX (count, 1)), radius = sqrt (rr / MAX (count, 1));
+  g_test_message ("%s %s: atom RMSD %.4f A (RMS radius %.2f A), pLDDT max |diff| %.4f",
+                  g->name, mode, rmsd, radius, dp);
+  g_assert_cmpfloat (dp, <, 1.0);
+  g_assert_cmpfloat (rmsd, <=, 0.1 * radius);
+}
+
 static void
 check_case (const DiffCase *c, const FlRunOptions *engine_opts, const Mode *m)
 {
@@ -92,13 +151,17 @@ check_case (const DiffCase *c, const FlRunOptions *engine_opts, const Mode *m)
   for (int r = 0; r <= c->num_recycle; r++)
     {
       g_autoptr (FlResult) res = golden_run_teacher_forced (g, r);
-      if (m->precision == FL_PRECISION_FP32)
-        golden_check_pass (g, res, r);
-      if (r == c->num_recycle)
-        golden_check_final (g, res, m->pos, m->plddt, m->rel, m->pae, m->ptm, TRUE);
+      if (m->exact)
+        {
+          golden_check_pass (g, res, r);
+          if (r == c->num_recycle)
+            golden_check_final (g, res, 0.01, 0.01, 1e-4, 0.01, 1e-4, TRUE);
+        }
+      else if (r == c->num_recycle)
+        check_loose (g, res, fl_precision_name (m->precision));
     }
   /* The free run, only where no recycled distance sits near a bin edge. */
-  if (m->free_run && c->well_conditioned)
+  if (m->exact && c->well_conditioned)
     {
       FlRunOptions opts;
       fl_run_options_init (&opts);
@@ -108,12 +171,12 @@ check_case (const DiffCase *c, const FlRunOptions *engine_opts, const Mode *m)
                                                 NULL, &error);
       g_assert_no_error (error);
       g_assert_cmpint (res->n_passes, ==, c->num_recycle + 1);
-      golden_check_final (g, res, 10 * m->pos, 10 * m->plddt, 10 * m->rel, 10 * m->pae,
-                          10 * m->ptm, TRUE);
+      golden_check_final (g, res, 0.1, 0.1, 1e-3, 0.1, 1e-3, TRUE);
     }
   golden_case_free (g);
 }
 
+#ifndef FL_DIFFTEST_CUDA
 static void
 test_cpu (gconstpointer data)
 {
@@ -123,8 +186,7 @@ test_cpu (gconstpointer data)
   opts.n_threads = 2;
   check_case (data, &opts, &fp32_mode);
 }
-
-#ifdef FL_DIFFTEST_CUDA
+#else
 static void
 test_cuda (gconstpointer data)
 {
