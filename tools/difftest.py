@@ -42,7 +42,7 @@ AA = 'ARNDCQEGHILKMFPSTWYV'
 # ---------------------------------------------------------------- drawing
 
 
-def draw_spec(rng, index):
+def draw_spec(rng, index, max_length=70):
     """One random configuration and input size."""
     def pick(options):
         return options[int(rng.integers(len(options)))]
@@ -56,6 +56,7 @@ def draw_spec(rng, index):
     row_heads = pick([h for h in (1, 2, 4) if c_m % h == 0 and c_e % h == 0])
     col_heads = pick([h for h in (1, 2, 4) if c_m % h == 0 and c_e % h == 0])
     L = int(pick([1, 2, 3, 5, 8]) if rng.random() < 0.15 else rng.integers(4, 71))
+    L = min(L, max_length)
     depth = int(rng.integers(1, 41))
     return {
         'name': 'case%03d' % index,
@@ -609,6 +610,8 @@ def main():
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--work', default='/tmp/fl-difftest')
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--max-length', type=int, default=70,
+                    help='clip the drawn sequence length (small cases to keep)')
     ap.add_argument('--ill-threshold', type=float, default=1e-3, help='Å²')
     ap.add_argument('--keep', help='write well-conditioned cases as golden-format folders here')
     ap.add_argument('--keep-max', type=int, default=0)
@@ -626,7 +629,7 @@ def main():
     results, kept = [], 0
     t0 = time.time()
     for i in range(args.cases):
-        spec = draw_spec(rng, i)
+        spec = draw_spec(rng, i, args.max_length)
         spec['name'] = 's%d-%s' % (args.seed, spec['name'])
         work = os.path.join(args.work, spec['name'])
         t1 = time.time()
