@@ -1,8 +1,11 @@
 /* foldlight-cli bench: full-size AlphaFold2 with deterministic random
  * parameters on synthetic inputs; seconds per recycle and in total (median
  * of repeats after a warm-up), achieved TFLOP/s from the FLOP model of
- * shared/brief/anchors.md, peak backend memory and the ratio to the
- * arithmetic floor (FLOPs at 800 TFLOP/s, an H100's dense bf16 rate). */
+ * shared/brief/anchors.md, peak backend memory, the ratio to the
+ * arithmetic floor (FLOPs at 800 TFLOP/s, an H100's dense bf16 rate) and,
+ * on a GPU model with measured references (H200, H100), the speed ratio to
+ * official AlphaFold2 and ColabFold's fused kernels on that same model
+ * (vs_AF2, vs_CF: reference time / ours, so > 1 means Foldlight is faster). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,17 +27,66 @@ typedef struct {
   gboolean single;           /* query only */
 } MsaMode;
 
-/* Official AlphaFold2 on an H100 (anchors.md), 3 recycles; 0 = not measured. */
-static double
-official_seconds (const MsaMode *m, int L)
+/* Reference times of other AlphaFold2 implementations, full-size model,
+ * random weights, 3 recycles, median of 3, seconds; 0 = not measured on that
+ * GPU. Printed only beside runs on the same GPU model: a time measured on
+ * another GPU is never shown as if it were comparable. */
+typedef struct {
+  gboolean single;           /* single sequence, else 512 clusters + 1,024 extra rows */
+  int L;
+  double official, colabfold;  /* official AF2 (fp32 config), ColabFold + fused kernels (bf16) */
+} RefRow;
+
+typedef struct {
+  const char *match;         /* substring of the backend description */
+  const char *source;
+  const RefRow *rows;
+  guint n_rows;
+} RefTable;
+
+/* One NVIDIA H200, 2026-12-02: shared/peers/official-af2-h200-2026-12-02.jsonl
+ * and colabfold-h200-2026-12-02.jsonl (alphafold-colabfold 2.3.27 +
+ * colabfold-kernels 0.9.0, --use-fast-kernels). */
+static const RefRow h200_rows[] = {
+  { FALSE, 128, 2.78, 0.354 }, { FALSE, 256, 5.00, 0.774 }, { FALSE, 512, 11.52, 2.02 },
+  { FALSE, 1024, 0, 6.57 },
+  { TRUE, 256, 1.76, 0.242 }, { TRUE, 512, 0, 0.825 }, { TRUE, 1024, 0, 3.58 },
+  { TRUE, 2048, 0, 19.17 },
+};
+/* One NVIDIA H100 80GB, 2026-11-25: shared/brief/anchors.md (official AF2 only). */
+static const RefRow h100_rows[] = {
+  { FALSE, 128, 2.90, 0 }, { FALSE, 256, 5.23, 0 }, { FALSE, 384, 8.46, 0 },
+  { FALSE, 512, 13.03, 0 }, { FALSE, 1024, 49.2, 0 },
+  { TRUE, 128, 0.76, 0 }, { TRUE, 256, 1.83, 0 }, { TRUE, 384, 3.69, 0 }, { TRUE, 1024, 31.1, 0 },
+};
+static const RefTable ref_tables[] = {
+  { "H200", "NVIDIA H200, 2026-12-02 (shared/peers)", h200_rows, G_N_ELEMENTS (h200_rows) },
+  { "H100", "NVIDIA H100 80GB, 2026-11-25 (shared/brief/anchors.md)", h100_rows,
+    G_N_ELEMENTS (h100_rows) },
+};
+
+/* The reference table for the GPU in `description`, or NULL (CPU, other GPUs). */
+static const RefTable *
+reference_table (const char *description)
 {
-  static const int Ls[] = { 128, 256, 384, 512, 1024 };
-  static const double deep[] = { 2.90, 5.23, 8.46, 13.03, 49.2 };
-  static const double single[] = { 0.76, 1.83, 3.69, 0, 31.1 };
-  for (guint i = 0; i < G_N_ELEMENTS (Ls); i++)
-    if (Ls[i] == L)
-      return m->single ? single[i] : (m->n_clust == 512 && m->n_extra == 1024 ? deep[i] : 0);
-  return 0;
+  if (!description || !g_str_has_prefix (description, "NVIDIA"))
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (ref_tables); i++)
+    if (strstr (description, ref_tables[i].match))
+      return &ref_tables[i];
+  return NULL;
+}
+
+/* The reference row of (m, L) in t, or NULL. */
+static const RefRow *
+reference_row (const RefTable *t, const MsaMode *m, int L)
+{
+  if (!t || (!m->single && !(m->n_clust == 512 && m->n_extra == 1024)))
+    return NULL;
+  for (guint i = 0; i < t->n_rows; i++)
+    if (t->rows[i].L == L && t->rows[i].single == m->single)
+      return &t->rows[i];
+  return NULL;
 }
 
 /* FLOPs of one pass (anchors.md "FLOP model"), with the configured block counts. */
@@ -279,9 +331,9 @@ fl_cli_bench_main (int argc, char **argv)
   fflush (stdout);
 
   g_autoptr (GString) table = g_string_new (NULL);
-  g_string_append_printf (table, "%-5s %-9s %6s %9s %9s %8s %8s %9s %8s %8s\n",
+  g_string_append_printf (table, "%-5s %-9s %6s %9s %9s %8s %8s %9s %8s %8s %8s\n",
                           "prec", "msa", "L", "s/pass", "total_s", "TFLOP/s", "peak_GiB",
-                          "floor_s", "x_floor", "vs_AF2");
+                          "floor_s", "x_floor", "vs_AF2", "vs_CF");
   /* Final results of the first precision (fp32 with --precision all), to
    * measure the faster modes' error: atom RMSD and pLDDT difference. */
   g_autoptr (GHashTable) refs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -313,6 +365,12 @@ fl_cli_bench_main (int argc, char **argv)
       FlBackend *b = fl_engine_peek_backend (engine);
       printf ("\n== precision %s on %s\n", fl_precision_name (precisions[pi]),
               fl_engine_backend_description (engine));
+      const RefTable *ref_table = reference_table (fl_engine_backend_description (engine));
+      if (ref_table)
+        printf ("reference times measured on %s\n", ref_table->source);
+      else
+        printf ("no reference times measured on this device (references exist for an "
+                "NVIDIA H200 and H100 only)\n");
       fflush (stdout);
 
       for (guint mi = 0; mi < msas->len; mi++)
@@ -411,21 +469,26 @@ fl_cli_bench_main (int argc, char **argv)
                 }
               double flops = n_passes * pass_flops (&cfg, features->n_clust, features->n_extra, L);
               double floor_s = flops / FLOOR_FLOPS;
-              double af2 = official_seconds (m, L);
+              const RefRow *rrow = reference_row (ref_table, m, L);
+              double af2 = rrow ? rrow->official : 0, cf = rrow ? rrow->colabfold : 0;
               double peak = b->bytes_peak / 1073741824.0;
               printf ("L=%d msa %s: per pass [%s] s, total %.3f s (median of %d), %.1f TFLOP, "
-                      "%.1f TFLOP/s, peak %.2f GiB, floor %.3f s (x%.1f)%s\n",
+                      "%.1f TFLOP/s, peak %.2f GiB, floor %.3f s (x%.1f)\n",
                       L, m->label, passes->str, med, repeats, flops / 1e12, flops / med / 1e12,
-                      peak, floor_s, med / floor_s, af2 > 0 ? "" : "");
+                      peak, floor_s, med / floor_s);
               if (af2 > 0)
-                printf ("   official AlphaFold2 on an H100: %.2f s -> %.1fx faster (10x target %.3f s)\n",
-                        af2, af2 / med, af2 / 10);
+                printf ("   official AlphaFold2 on this GPU model: %.2f s -> %.2fx faster\n",
+                        af2, af2 / med);
+              if (cf > 0)
+                printf ("   ColabFold + fused kernels on this GPU model: %.3f s -> %.2fx %s\n",
+                        cf, med > cf ? med / cf : cf / med, med > cf ? "slower" : "faster");
               fflush (stdout);
-              g_autofree char *vs = af2 > 0 ? g_strdup_printf ("%.1fx", af2 / med) : g_strdup ("-");
-              g_string_append_printf (table, "%-5s %-9s %6d %9.3f %9.3f %8.1f %8.2f %9.3f %8.1f %8s\n",
+              g_autofree char *vs = af2 > 0 ? g_strdup_printf ("%.2fx", af2 / med) : g_strdup ("-");
+              g_autofree char *vs_cf = cf > 0 ? g_strdup_printf ("%.2fx", cf / med) : g_strdup ("-");
+              g_string_append_printf (table, "%-5s %-9s %6d %9.3f %9.3f %8.1f %8.2f %9.3f %8.1f %8s %8s\n",
                                       fl_precision_name (precisions[pi]), m->label, L,
                                       pass_med[n_passes > 1 ? 1 : 0], med, flops / med / 1e12,
-                                      peak, floor_s, med / floor_s, vs);
+                                      peak, floor_s, med / floor_s, vs, vs_cf);
             }
         }
     }

@@ -1,5 +1,5 @@
 /* foldlight-cli predict: features -> engine -> model.pdb / model.cif /
- * scores.json / pae.json [/ trajectory.pdb / result.npz]. */
+ * scores.json / pae.json / config.json [/ trajectory.pdb / result.npz]. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include "fl-cli.h"
+#include "fl-cli-model.h"
 #include "fl-config.h"
 #include "fl-engine.h"
 #include "fl-error.h"
@@ -101,46 +102,6 @@ on_recycle (const FlRecycleEvent *e, gpointer user_data)
   fprintf (stderr, "%srecycle=%d pLDDT=%.1f%s%s\n", p->tty ? "\r\033[K" : "", e->recycle,
            e->mean_plddt, ptm, tol);
   return FL_OBSERVE_CONTINUE;
-}
-
-static gboolean
-parse_backend (const char *name, FlBackendKind *kind)
-{
-  if (!name || g_str_equal (name, "auto"))
-    *kind = FL_BACKEND_KIND_AUTO;
-  else if (g_str_equal (name, "cpu"))
-    *kind = FL_BACKEND_KIND_CPU;
-  else if (g_str_equal (name, "cuda"))
-    *kind = FL_BACKEND_KIND_CUDA;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-/* Parameters from one or more .npz files. */
-static FlParams *
-load_params (char **paths, GError **error)
-{
-  guint n = g_strv_length (paths);
-  if (n == 1)
-    return fl_params_load (paths[0], error);
-  return fl_params_load_many ((const char *const *) paths, error);
-}
-
-/* The configuration: preset (or a guess from the file), JSON overlay, shapes. */
-static gboolean
-build_config (FlParams *params, const char *preset, const char *config_path,
-              FlModelConfig *cfg, GError **error)
-{
-  const char *name = preset;
-  if (!name)
-    name = fl_params_lookup (params, FL_PARAMS_ROOT "predicted_aligned_error_head/logits//weights")
-             ? "model_1_ptm" : "model_1";
-  if (!fl_model_config_from_preset (name, cfg, error))
-    return FALSE;
-  if (config_path && !fl_model_config_load_json (config_path, cfg, error))
-    return FALSE;
-  return fl_model_config_infer (cfg, params, error);
 }
 
 static gboolean
@@ -239,7 +200,7 @@ fl_cli_predict_main (int argc, char **argv)
   if (n_inputs != 1)
     return fl_cli_usage_error (ctx, "give exactly one of --features, --a3m or --fasta");
   FlBackendKind kind;
-  if (!parse_backend (backend_name, &kind))
+  if (!fl_cli_parse_backend (backend_name, &kind))
     return fl_cli_usage_error (ctx, "--backend must be cpu, cuda or auto");
   FlPrecision precision = FL_PRECISION_TF32;
   if (precision_name && !fl_precision_from_name (precision_name, &precision))
@@ -249,12 +210,11 @@ fl_cli_predict_main (int argc, char **argv)
     return fl_cli_usage_error (ctx, "a numeric option is out of range");
 
   GError *error = NULL;
-  g_autoptr (FlParams) params = load_params (params_paths, &error);
-  if (!params)
+  g_autoptr (FlCliModel) model = fl_cli_model_load (params_paths, preset, config_path,
+                                                     max_clusters, max_extra, &error);
+  if (!model)
     return fl_cli_fail (error);
-  FlModelConfig cfg;
-  if (!build_config (params, preset, config_path, &cfg, &error))
-    return fl_cli_fail (error);
+  FlModelConfig cfg = model->cfg;
 
   /* Engine (weights uploaded once). */
   FlRunOptions opts;
@@ -268,7 +228,7 @@ fl_cli_predict_main (int argc, char **argv)
   opts.capture_attention = FALSE;
   opts.capture_layers = trajectory;
   opts.keep_representations = save_npz;
-  g_autoptr (FlEngine) engine = fl_engine_new (params, &cfg, &opts, &error);
+  g_autoptr (FlEngine) engine = fl_engine_new (model->params, &cfg, &opts, &error);
   if (!engine)
     return fl_cli_fail (error);
 
@@ -287,9 +247,10 @@ fl_cli_predict_main (int argc, char **argv)
       fl_feature_options_init (&fo);
       /* Without an explicit size, no padding of clusters beyond the
        * alignment's rows; extra rows: the engine drops padding itself. */
-      fo.max_msa_clusters = max_clusters > 0 ? max_clusters
-                                             : fl_feature_cluster_rows (msa, cfg.max_msa_clusters);
-      fo.max_extra_msa = max_extra >= 0 ? max_extra : cfg.max_extra_msa;
+      fo.max_msa_clusters = model->clusters_explicit
+                            ? cfg.max_msa_clusters
+                            : fl_feature_cluster_rows (msa, cfg.max_msa_clusters);
+      fo.max_extra_msa = cfg.max_extra_msa;
       fo.deterministic = deterministic;
       fo.seed = (guint64) seed;
       if (!fl_engine_check_fits (engine, msa->L, fo.max_msa_clusters, fo.max_extra_msa,
@@ -306,6 +267,10 @@ fl_cli_predict_main (int argc, char **argv)
                    "Cannot create the output folder %s: %s", out_dir, g_strerror (errno));
       return fl_cli_fail (error);
     }
+
+  g_printerr ("foldlight-cli: %s (preset from the %s), %d + %d MSA rows at most\n",
+              cfg.preset, model->preset_source, cfg.max_msa_clusters, cfg.max_extra_msa);
+  fl_cli_model_notice_templates (model);
 
   if (teacher_path)
     {
@@ -350,6 +315,16 @@ fl_cli_predict_main (int argc, char **argv)
   g_autofree char *pae_path = g_build_filename (out_dir, "pae.json", NULL);
   g_autofree char *traj_path = g_build_filename (out_dir, "trajectory.pdb", NULL);
   g_autofree char *npz_path = g_build_filename (out_dir, "result.npz", NULL);
+  g_autofree char *config_json = g_build_filename (out_dir, "config.json", NULL);
+  FlCliModel *models[] = { model };
+  FlCliRunSettings settings = {
+    .num_recycles = recycles >= 0 ? recycles : cfg.num_recycle,
+    .tolerance = tolerance, .seed = (guint64) seed, .deterministic = deterministic,
+    .num_queries = 1,
+    .msa_mode = features_path ? "features" : a3m_path ? "custom" : "single_sequence",
+    .engine = engine,
+  };
+  ok = ok && fl_cli_write_config_json (config_json, models, 1, &settings, &error);
   ok = ok && write_structure (pdb, result, scores, &error);
   ok = ok && write_structure (cif, result, scores, &error);
   ok = ok && fl_scores_save_json (scores, scores_path, &error);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include "fl-backend.h"
+#include "fl-backend-modules.h"
 #include "fl-error.h"
 #include "fl-test-util.h"
 
@@ -560,6 +561,224 @@ test_new (void)
   g_assert_false (fl_precision_from_name ("fp8", &p));
 }
 
+/* ------------------------------------------------------------ module ops */
+
+/* transition against a naive double reference, for several chunk sizes
+ * (scratch for 1, 3 or all rows): act += W2 relu(W1 LN(act) + b1) + b2. */
+static void
+test_module_transition (void)
+{
+  const int64_t c = 12, hidden = 20;
+  for (guint s = 0; s < G_N_ELEMENTS (dims); s++)
+    {
+      const int64_t M = dims[s] * 3;
+      float *ls = buf_random (c, 1), *lo = buf_random (c, 2), *w1 = buf_random (c * hidden, 3);
+      float *b1 = buf_random (hidden, 4), *w2 = buf_random (hidden * c, 5), *b2 = buf_random (c, 6);
+      float *act0 = buf_random (M * c, 7 + s);
+      g_autofree double *want = g_new (double, M * c);
+      for (int64_t r = 0; r < M; r++)
+        {
+          const float *x = act0 + r * c;
+          double mean = 0, var = 0, h[64];
+          for (int64_t i = 0; i < c; i++)
+            mean += x[i];
+          mean /= c;
+          for (int64_t i = 0; i < c; i++)
+            var += (x[i] - mean) * (x[i] - mean);
+          var /= c;
+          double xn[64];
+          for (int64_t i = 0; i < c; i++)
+            xn[i] = (x[i] - mean) / sqrt (var + 1e-5) * ls[i] + lo[i];
+          for (int64_t j = 0; j < hidden; j++)
+            {
+              double a = b1[j];
+              for (int64_t i = 0; i < c; i++)
+                a += xn[i] * w1[i * hidden + j];
+              h[j] = a > 0 ? a : 0;
+            }
+          for (int64_t k = 0; k < c; k++)
+            {
+              double a = b2[k];
+              for (int64_t j = 0; j < hidden; j++)
+                a += h[j] * w2[j * c + k];
+              want[r * c + k] = x[k] + a;
+            }
+        }
+      const FlTransitionWeights w = { ls, lo, w1, b1, w2, b2 };
+      const int64_t chunks[] = { 1, 3, M };
+      for (guint k = 0; k < G_N_ELEMENTS (chunks); k++)
+        {
+          size_t n_scr = (size_t) chunks[k] * (c + hidden);
+          float *scr = buf_new ((int64_t) n_scr);
+          float *act = buf_new (M * c);
+          memcpy (act, act0, M * c * sizeof (float));
+          backend->ops->transition (backend, &w, act, M, c, hidden, scr, n_scr);
+          g_autofree char *label = g_strdup_printf ("transition M=%" G_GINT64_FORMAT
+                                                    " chunk=%" G_GINT64_FORMAT, M, chunks[k]);
+          check_close (label, act, want, M * c, 1e-5);
+          buf_check_guard (act, M * c);
+          buf_check_guard (scr, (int64_t) n_scr);
+          buf_free (scr);
+          buf_free (act);
+        }
+      float *all[] = { ls, lo, w1, b1, w2, b2, act0 };
+      for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+        buf_free (all[i]);
+    }
+}
+
+/* gated_attention gives the same result (and the same mean of the softmax
+ * weights) whatever the chunking its scratch allows; too little scratch is
+ * an error, not a crash. */
+static void
+test_module_gated_attention (void)
+{
+  const int64_t B = 5, Lq = 7, c = 9, H = 2, D = 4, hd = H * D;
+  float *wq = buf_random (c * hd, 11), *wk = buf_random (c * hd, 12), *wv = buf_random (c * hd, 13);
+  float *wg = buf_random (c * hd, 14), *bg = buf_random (hd, 15), *wo = buf_random (hd * c, 16);
+  float *bo = buf_random (c, 17), *x = buf_random (B * Lq * c, 18), *bias = buf_random (H * Lq * Lq, 19);
+  float *mask = buf_random (B * Lq, 20);
+  for (int64_t i = 0; i < B * Lq; i++)
+    mask[i] = mask[i] > -0.5f ? 1.0f : 0.0f;
+  const FlAttentionWeights w = { wq, wk, wv, wg, bg, wo, bo };
+  g_autofree double *ref = g_new (double, B * Lq * c);
+  g_autofree double *ref_p = g_new (double, H * Lq * Lq);
+  const int64_t chunks[] = { B, 1, 2 };
+  for (guint k = 0; k < G_N_ELEMENTS (chunks); k++)
+    {
+      size_t n_scr = fl_module_gated_attention_scratch (B, chunks[k], Lq, H, D, TRUE);
+      g_assert_cmpint (fl_module_gated_attention_chunk (n_scr, B, Lq, H, D, TRUE), ==, chunks[k]);
+      float *scr = buf_new ((int64_t) n_scr);
+      float *y = buf_new (B * Lq * c), *pm = buf_new (H * Lq * Lq);
+      backend->ops->gated_attention (backend, &w, x, B, Lq, c, H, D, mask, bias, y, FALSE, pm,
+                                     scr, n_scr);
+      g_assert_no_error (backend->error);
+      if (k == 0)
+        {
+          for (int64_t i = 0; i < B * Lq * c; i++)
+            ref[i] = y[i];
+          for (int64_t i = 0; i < H * Lq * Lq; i++)
+            ref_p[i] = pm[i];
+        }
+      else
+        {
+          g_autofree char *label = g_strdup_printf ("gated_attention chunk=%" G_GINT64_FORMAT,
+                                                    chunks[k]);
+          check_close (label, y, ref, B * Lq * c, 1e-5);
+          check_close (label, pm, ref_p, H * Lq * Lq, 1e-5);
+        }
+      buf_check_guard (y, B * Lq * c);
+      buf_check_guard (pm, H * Lq * Lq);
+      buf_check_guard (scr, (int64_t) n_scr);
+      buf_free (scr);
+      buf_free (y);
+      buf_free (pm);
+    }
+  /* not even one item fits */
+  size_t small = fl_module_gated_attention_per_item (Lq, H, D) - 1;
+  float *scr = buf_new ((int64_t) small), *y = buf_new (B * Lq * c);
+  backend->ops->gated_attention (backend, &w, x, B, Lq, c, H, D, mask, NULL, y, FALSE, NULL,
+                                 scr, small);
+  g_autoptr (GError) error = NULL;
+  g_assert_false (fl_backend_check (backend, &error));
+  g_assert_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_OUT_OF_MEMORY);
+  buf_free (scr);
+  buf_free (y);
+  float *all[] = { wq, wk, wv, wg, bg, wo, bo, x, bias, mask };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    buf_free (all[i]);
+}
+
+/* outer_product_mean against a naive double reference, deep (S > oc) and
+ * shallow (S <= oc) paths, scratch for 1, 2 or all rows i. */
+static void
+check_outer_product_mean (int64_t S, int64_t L)
+{
+  const int64_t cm = 6, oc = 4, cz = 5;
+  float *ns = buf_random (cm, 31), *no = buf_random (cm, 32);
+  float *lw = buf_random (cm * oc, 33), *lb = buf_random (oc, 34);
+  float *rw = buf_random (cm * oc, 35), *rb = buf_random (oc, 36);
+  float *ow = buf_random (oc * oc * cz, 37), *ob = buf_random (cz, 38);
+  float *msa = buf_random (S * L * cm, 39), *mask = buf_random (S * L, 40);
+  float *inv = buf_random (L * L, 41), *pair0 = buf_random (L * L * cz, 42);
+  for (int64_t i = 0; i < S * L; i++)
+    mask[i] = mask[i] > -0.5f ? 1.0f : 0.0f;
+  g_autofree double *l = g_new (double, S * L * oc);
+  g_autofree double *r = g_new (double, S * L * oc);
+  for (int64_t sl = 0; sl < S * L; sl++)
+    {
+      const float *x = msa + sl * cm;
+      double mean = 0, var = 0, xn[16];
+      for (int64_t i = 0; i < cm; i++)
+        mean += x[i];
+      mean /= cm;
+      for (int64_t i = 0; i < cm; i++)
+        var += (x[i] - mean) * (x[i] - mean);
+      var /= cm;
+      for (int64_t i = 0; i < cm; i++)
+        xn[i] = (x[i] - mean) / sqrt (var / 1.0 + 1e-5) * ns[i] + no[i];
+      for (int64_t o = 0; o < oc; o++)
+        {
+          double a = lb[o], bb = rb[o];
+          for (int64_t i = 0; i < cm; i++)
+            {
+              a += xn[i] * lw[i * oc + o];
+              bb += xn[i] * rw[i * oc + o];
+            }
+          l[sl * oc + o] = a * mask[sl];
+          r[sl * oc + o] = bb * mask[sl];
+        }
+    }
+  g_autofree double *want = g_new (double, L * L * cz);
+  for (int64_t i = 0; i < L; i++)
+    for (int64_t j = 0; j < L; j++)
+      for (int64_t z = 0; z < cz; z++)
+        {
+          double a = ob[z];
+          for (int64_t c1 = 0; c1 < oc; c1++)
+            for (int64_t c2 = 0; c2 < oc; c2++)
+              {
+                double o = 0;
+                for (int64_t s = 0; s < S; s++)
+                  o += l[(s * L + i) * oc + c1] * r[(s * L + j) * oc + c2];
+                a += o * ow[(c1 * oc + c2) * cz + z];
+              }
+          want[(i * L + j) * cz + z] = pair0[(i * L + j) * cz + z] + a * inv[i * L + j];
+        }
+  const FlOuterProductWeights w = { ns, no, lw, lb, rw, rb, ow, ob };
+  const int64_t rows[] = { 1, 2, L };
+  for (guint k = 0; k < G_N_ELEMENTS (rows); k++)
+    {
+      size_t n_scr = fl_module_outer_product_mean_scratch (S, L, cm, oc, cz, rows[k]);
+      float *scr = buf_new ((int64_t) n_scr), *pair = buf_new (L * L * cz);
+      memcpy (pair, pair0, L * L * cz * sizeof (float));
+      backend->ops->outer_product_mean (backend, &w, msa, mask, inv, pair, S, L, cm, oc, cz,
+                                        scr, n_scr);
+      g_autofree char *label = g_strdup_printf ("outer_product_mean S=%" G_GINT64_FORMAT
+                                                " L=%" G_GINT64_FORMAT " rows=%" G_GINT64_FORMAT,
+                                                S, L, rows[k]);
+      check_close (label, pair, want, L * L * cz, 1e-5);
+      buf_check_guard (pair, L * L * cz);
+      buf_check_guard (scr, (int64_t) n_scr);
+      buf_free (scr);
+      buf_free (pair);
+    }
+  float *all[] = { ns, no, lw, lb, rw, rb, ow, ob, msa, mask, inv, pair0 };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    buf_free (all[i]);
+}
+
+static void
+test_module_outer_product_mean (void)
+{
+  for (guint s = 0; s < G_N_ELEMENTS (dims); s++)
+    {
+      check_outer_product_mean (9, dims[s]);   /* deep: S > oc */
+      check_outer_product_mean (3, dims[s]);   /* shallow */
+      check_outer_product_mean (1, dims[s]);   /* single sequence */
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -579,6 +798,9 @@ main (int argc, char **argv)
   g_test_add_func ("/model/backend-cpu/global-attention", test_global_attention);
   g_test_add_func ("/model/backend-cpu/masked-mean", test_masked_mean);
   g_test_add_func ("/model/backend-cpu/softmax-expect", test_softmax_expect);
+  g_test_add_func ("/model/backend-cpu/module-transition", test_module_transition);
+  g_test_add_func ("/model/backend-cpu/module-gated-attention", test_module_gated_attention);
+  g_test_add_func ("/model/backend-cpu/module-outer-product-mean", test_module_outer_product_mean);
   int rc = g_test_run ();
   fl_backend_free (backend);
   return rc;

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 #include "fl-backend.h"
+#include "fl-backend-modules.h"
 #include "fl-error.h"
 #include "fl-test-util.h"
 #include "engine-golden.h"
@@ -604,6 +605,236 @@ test_global_attention (void)
 }
 
 
+/* ------------------------------------------------------------- module ops */
+
+/* Random weights (scaled by 1/sqrt(fan_in), as trained weights roughly are)
+ * on both backends. */
+static Pair
+pair_weight (FlBackend *gb, int64_t n, int64_t fan_in)
+{
+  Pair p = pair_random (gb, n);
+  float s = 1.0f / sqrtf ((float) MAX (fan_in, 1));
+  FL_OP (cpu, scale, p.c, s, (size_t) n);
+  FL_OP (gb, scale, p.g, s, (size_t) n);
+  return p;
+}
+
+/* Scratch for a module op on both backends (NaN-filled, guarded): only the
+ * guards are checked afterwards. */
+static void
+scratch_check_guards (const char *label, Pair *p)
+{
+  g_autofree float *h = g_new (float, GUARD);
+  p->gb->ops->download (p->gb, h, p->g + p->n, GUARD);
+  g_assert_no_error (p->gb->error);
+  for (int i = 0; i < GUARD; i++)
+    if (h[i] != GUARD_VALUE || p->c[p->n + i] != GUARD_VALUE)
+      g_test_fail_printf ("%s: scratch guard %d overwritten", label, i);
+}
+
+#define MODULE_TOL 1e-4
+
+/* gated_attention over B items of Lq, with chunk items per scratch. */
+static void
+check_gated_attention (int64_t B, int64_t Lq, int64_t c, int64_t H, int64_t D, int64_t chunk,
+                       gboolean with_mask, gboolean with_bias, gboolean capture,
+                       gboolean accumulate)
+{
+  const int64_t hd = H * D;
+  Pair wq = pair_weight (gpu, c * hd, c), wk = pair_weight (gpu, c * hd, c);
+  Pair wv = pair_weight (gpu, c * hd, c), wg = pair_weight (gpu, c * hd, c);
+  Pair bg = pair_random (gpu, hd), wo = pair_weight (gpu, hd * c, hd), bo = pair_random (gpu, c);
+  Pair x = pair_random (gpu, B * Lq * c), mask = pair_mask (gpu, B * Lq);
+  Pair bias = pair_random (gpu, H * Lq * Lq);
+  Pair y = accumulate ? pair_random (gpu, B * Lq * c) : pair_poison (gpu, B * Lq * c);
+  Pair pm = pair_poison (gpu, H * Lq * Lq);
+  size_t n_scr = fl_module_gated_attention_scratch (B, chunk, Lq, H, D, capture);
+  Pair scr = pair_poison (gpu, (int64_t) n_scr);
+  const FlAttentionWeights wc = { wq.c, wk.c, wv.c, wg.c, bg.c, wo.c, bo.c };
+  const FlAttentionWeights wgp = { wq.g, wk.g, wv.g, wg.g, bg.g, wo.g, bo.g };
+  FL_OP (cpu, gated_attention, &wc, x.c, B, Lq, c, H, D, with_mask ? mask.c : NULL,
+         with_bias ? bias.c : NULL, y.c, accumulate, capture ? pm.c : NULL, scr.c, n_scr);
+  FL_OP (gpu, gated_attention, &wgp, x.g, B, Lq, c, H, D, with_mask ? mask.g : NULL,
+         with_bias ? bias.g : NULL, y.g, accumulate, capture ? pm.g : NULL, scr.g, n_scr);
+  g_autofree char *label = g_strdup_printf (
+    "gated_attention B=%" G_GINT64_FORMAT " Lq=%" G_GINT64_FORMAT " c=%" G_GINT64_FORMAT
+    " H=%" G_GINT64_FORMAT " D=%" G_GINT64_FORMAT " chunk=%" G_GINT64_FORMAT
+    " mask=%d bias=%d capture=%d acc=%d", B, Lq, c, H, D, chunk, with_mask, with_bias,
+    capture, accumulate);
+  pair_check (label, &y, MODULE_TOL);
+  if (capture)
+    {
+      g_autofree char *l2 = g_strconcat (label, " probs_mean", NULL);
+      pair_check (l2, &pm, MODULE_TOL);
+    }
+  scratch_check_guards (label, &scr);
+  Pair *all[] = { &wq, &wk, &wv, &wg, &bg, &wo, &bo, &x, &mask, &bias, &y, &pm, &scr };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    pair_free (all[i]);
+}
+
+static void
+test_module_gated_attention (void)
+{
+  if (!require_gpu ())
+    return;
+  for (guint s = 0; s < 3; s++)
+    {
+      int64_t L = odd[s];
+      check_gated_attention (3, L, 19, 2, 8, 3, TRUE, TRUE, TRUE, TRUE);
+      check_gated_attention (5, L, 16, 3, 4, 2, TRUE, FALSE, FALSE, FALSE);
+    }
+  /* MSA row attention (odd depth, pair bias, capture over several chunks),
+   * column attention (queries = rows), triangle attention. */
+  check_gated_attention (13, 33, 64, 8, 8, 4, TRUE, TRUE, TRUE, TRUE);
+  check_gated_attention (33, 13, 32, 8, 8, 33, TRUE, FALSE, FALSE, FALSE);
+  check_gated_attention (7, 7, 32, 4, 8, 7, TRUE, TRUE, FALSE, TRUE);
+}
+
+static void
+check_transition (int64_t M, int64_t c, int64_t hidden, int64_t chunk)
+{
+  Pair ls = pair_random (gpu, c), lo = pair_random (gpu, c);
+  Pair w1 = pair_weight (gpu, c * hidden, c), b1 = pair_random (gpu, hidden);
+  Pair w2 = pair_weight (gpu, hidden * c, hidden), b2 = pair_random (gpu, c);
+  Pair act = pair_random (gpu, M * c);
+  size_t n_scr = (size_t) chunk * fl_module_transition_per_row (c, hidden);
+  Pair scr = pair_poison (gpu, (int64_t) n_scr);
+  const FlTransitionWeights wc = { ls.c, lo.c, w1.c, b1.c, w2.c, b2.c };
+  const FlTransitionWeights wg = { ls.g, lo.g, w1.g, b1.g, w2.g, b2.g };
+  FL_OP (cpu, transition, &wc, act.c, M, c, hidden, scr.c, n_scr);
+  FL_OP (gpu, transition, &wg, act.g, M, c, hidden, scr.g, n_scr);
+  g_autofree char *label = g_strdup_printf ("transition M=%" G_GINT64_FORMAT " c=%" G_GINT64_FORMAT
+                                            " hidden=%" G_GINT64_FORMAT " chunk=%" G_GINT64_FORMAT,
+                                            M, c, hidden, chunk);
+  pair_check (label, &act, MODULE_TOL);
+  scratch_check_guards (label, &scr);
+  Pair *all[] = { &ls, &lo, &w1, &b1, &w2, &b2, &act, &scr };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    pair_free (all[i]);
+}
+
+static void
+test_module_transition (void)
+{
+  if (!require_gpu ())
+    return;
+  for (guint s = 0; s < 3; s++)
+    {
+      check_transition (odd[s], 16, 64, odd[s]);
+      check_transition (odd[s] * 13, 24, 96, 5);
+    }
+  check_transition (33 * 33, 128, 512, 33 * 33);   /* pair transition, one chunk */
+  check_transition (13 * 33, 256, 1024, 100);      /* MSA transition, chunked */
+}
+
+static void
+check_triangle_multiplication (int64_t L, int64_t cz, int64_t mc, gboolean outgoing)
+{
+  Pair ns = pair_random (gpu, cz), no = pair_random (gpu, cz);
+  Pair lw = pair_weight (gpu, cz * mc, cz), lb = pair_random (gpu, mc);
+  Pair lgw = pair_weight (gpu, cz * mc, cz), lgb = pair_random (gpu, mc);
+  Pair rw = pair_weight (gpu, cz * mc, cz), rb = pair_random (gpu, mc);
+  Pair rgw = pair_weight (gpu, cz * mc, cz), rgb = pair_random (gpu, mc);
+  Pair cs = pair_random (gpu, mc), co = pair_random (gpu, mc);
+  Pair ow = pair_weight (gpu, mc * cz, mc), ob = pair_random (gpu, cz);
+  Pair gw = pair_weight (gpu, cz * cz, cz), gb = pair_random (gpu, cz);
+  Pair pair = pair_random (gpu, L * L * cz), mask = pair_mask (gpu, L * L);
+  size_t n_scr = fl_module_triangle_multiplication_scratch (L, cz, mc);
+  Pair scr = pair_poison (gpu, (int64_t) n_scr);
+  const FlTriangleMulWeights wc = { ns.c, no.c, lw.c, lb.c, lgw.c, lgb.c, rw.c, rb.c, rgw.c,
+                                    rgb.c, cs.c, co.c, ow.c, ob.c, gw.c, gb.c };
+  const FlTriangleMulWeights wg = { ns.g, no.g, lw.g, lb.g, lgw.g, lgb.g, rw.g, rb.g, rgw.g,
+                                    rgb.g, cs.g, co.g, ow.g, ob.g, gw.g, gb.g };
+  FL_OP (cpu, triangle_multiplication, &wc, outgoing, pair.c, mask.c, L, cz, mc, scr.c, n_scr);
+  FL_OP (gpu, triangle_multiplication, &wg, outgoing, pair.g, mask.g, L, cz, mc, scr.g, n_scr);
+  g_autofree char *label = g_strdup_printf ("triangle_multiplication L=%" G_GINT64_FORMAT
+                                            " c_z=%" G_GINT64_FORMAT " mc=%" G_GINT64_FORMAT
+                                            " %s", L, cz, mc, outgoing ? "outgoing" : "incoming");
+  pair_check (label, &pair, MODULE_TOL);
+  scratch_check_guards (label, &scr);
+  Pair *all[] = { &ns, &no, &lw, &lb, &lgw, &lgb, &rw, &rb, &rgw, &rgb, &cs, &co, &ow, &ob,
+                  &gw, &gb, &pair, &mask, &scr };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    pair_free (all[i]);
+}
+
+static void
+test_module_triangle_multiplication (void)
+{
+  if (!require_gpu ())
+    return;
+  for (guint s = 0; s < 3; s++)
+    {
+      check_triangle_multiplication (odd[s], 16, 8, TRUE);
+      check_triangle_multiplication (odd[s], 12, 20, FALSE);
+    }
+  check_triangle_multiplication (33, 128, 128, TRUE);
+  check_triangle_multiplication (33, 128, 128, FALSE);
+}
+
+static void
+check_outer_product_mean (int64_t S, int64_t L, int64_t cm, int64_t oc, int64_t cz, int64_t rows)
+{
+  Pair ns = pair_random (gpu, cm), no = pair_random (gpu, cm);
+  Pair lw = pair_weight (gpu, cm * oc, cm), lb = pair_random (gpu, oc);
+  Pair rw = pair_weight (gpu, cm * oc, cm), rb = pair_random (gpu, oc);
+  Pair ow = pair_weight (gpu, oc * oc * cz, oc * oc), ob = pair_random (gpu, cz);
+  Pair msa = pair_random (gpu, S * L * cm), mask = pair_mask (gpu, S * L);
+  Pair inv = pair_random (gpu, L * L), pair = pair_random (gpu, L * L * cz);
+  size_t n_scr = fl_module_outer_product_mean_scratch (S, L, cm, oc, cz, rows);
+  Pair scr = pair_poison (gpu, (int64_t) n_scr);
+  const FlOuterProductWeights wc = { ns.c, no.c, lw.c, lb.c, rw.c, rb.c, ow.c, ob.c };
+  const FlOuterProductWeights wg = { ns.g, no.g, lw.g, lb.g, rw.g, rb.g, ow.g, ob.g };
+  FL_OP (cpu, outer_product_mean, &wc, msa.c, mask.c, inv.c, pair.c, S, L, cm, oc, cz,
+         scr.c, n_scr);
+  FL_OP (gpu, outer_product_mean, &wg, msa.g, mask.g, inv.g, pair.g, S, L, cm, oc, cz,
+         scr.g, n_scr);
+  g_autofree char *label = g_strdup_printf ("outer_product_mean S=%" G_GINT64_FORMAT
+                                            " L=%" G_GINT64_FORMAT " rows=%" G_GINT64_FORMAT,
+                                            S, L, rows);
+  pair_check (label, &pair, MODULE_TOL);
+  scratch_check_guards (label, &scr);
+  Pair *all[] = { &ns, &no, &lw, &lb, &rw, &rb, &ow, &ob, &msa, &mask, &inv, &pair, &scr };
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    pair_free (all[i]);
+}
+
+static void
+test_module_outer_product_mean (void)
+{
+  if (!require_gpu ())
+    return;
+  for (guint s = 0; s < 3; s++)
+    {
+      check_outer_product_mean (13, odd[s], 16, 8, 12, odd[s]);   /* deep, one chunk */
+      check_outer_product_mean (13, odd[s], 16, 8, 12, 2);        /* deep, chunked */
+      check_outer_product_mean (1, odd[s], 16, 8, 12, 3);         /* single sequence */
+    }
+  check_outer_product_mean (65, 33, 256, 32, 128, 7);              /* model widths */
+  check_outer_product_mean (1, 33, 256, 32, 128, 33);
+}
+
+/* Too little scratch is an error on both backends, not a crash. */
+static void
+test_module_scratch_too_small (void)
+{
+  if (!require_gpu ())
+    return;
+  FlBackend *bs[] = { cpu, gpu };
+  for (guint i = 0; i < 2; i++)
+    {
+      FlBackend *b = bs[i];
+      float *buf = b->ops->alloc (b, 64);
+      const FlTransitionWeights w = { buf, buf, buf, buf, buf, buf };
+      b->ops->transition (b, &w, buf, 4, 8, 32, buf, 8);
+      g_autoptr (GError) error = NULL;
+      g_assert_false (fl_backend_check (b, &error));
+      g_assert_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_OUT_OF_MEMORY);
+      b->ops->free (b, buf);
+    }
+}
+
 /* ------------------------------------------------------ whole model vs golden */
 
 static GoldenCase *g_tiny, *g_realdim, *g_single;
@@ -861,6 +1092,11 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/ops/attention-tf32", test_attention_tf32);
   g_test_add_func ("/cuda/ops/attention-bf16", test_attention_bf16);
   g_test_add_func ("/cuda/ops/global-attention", test_global_attention);
+  g_test_add_func ("/cuda/modules/gated-attention", test_module_gated_attention);
+  g_test_add_func ("/cuda/modules/transition", test_module_transition);
+  g_test_add_func ("/cuda/modules/triangle-multiplication", test_module_triangle_multiplication);
+  g_test_add_func ("/cuda/modules/outer-product-mean", test_module_outer_product_mean);
+  g_test_add_func ("/cuda/modules/scratch-too-small", test_module_scratch_too_small);
   g_test_add_func ("/cuda/engine/tiny", test_engine_tiny);
   g_test_add_func ("/cuda/engine/realdim", test_engine_realdim);
   g_test_add_func ("/cuda/engine/single", test_engine_single);

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <json-glib/json-glib.h>
 #include "fl-arrays.h"
 #include "fl-npz.h"
 #include "fl-scores-io.h"
@@ -348,6 +350,90 @@ test_bad_input (void)
   g_rmdir (dir);
 }
 
+/* The preset follows DeepMind's file name, with each model's own data
+ * settings (AlphaFold's CONFIG_DIFFS), unless --preset or the size options
+ * say otherwise; config.json says how the result was made. */
+static void
+test_presets_from_file_names (void)
+{
+  g_autofree char *params = fl_test_golden_path ("tiny", "params_tiny.npz");
+  g_autofree char *config = fl_test_golden_path ("tiny", "config.json");
+  g_autofree char *a3m = fl_test_golden_path ("tiny", "input.a3m");
+  if (!fl_test_require_file (params) || !fl_test_require_file (config)
+      || !fl_test_require_file (a3m))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fl-presets-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* The tiny architecture without its data section, so that the presets' stand. */
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, config, NULL));
+  json_object_remove_member (json_node_get_object (json_parser_get_root (parser)), "data");
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, json_parser_get_root (parser));
+  g_autofree char *model_only = g_build_filename (dir, "model.json", NULL);
+  g_assert_true (json_generator_to_file (gen, model_only, NULL));
+  g_autofree char *params_data = NULL;
+  gsize params_len = 0;
+  g_assert_true (g_file_get_contents (params, &params_data, &params_len, NULL));
+  g_autofree char *sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                                         (const guchar *) params_data, params_len);
+
+  const struct {
+    int model;
+    const char *extra, *preset, *preset_from;
+    int max_seq, max_extra;
+    gboolean notice;
+  } cases[] = {
+    { 1, "", "model_1_ptm", "file name", 508, 5120, TRUE },
+    { 2, "", "model_2_ptm", "file name", 508, 1024, TRUE },
+    { 3, "", "model_3_ptm", "file name", 512, 5120, FALSE },
+    { 4, "", "model_4_ptm", "file name", 512, 5120, FALSE },
+    { 5, "", "model_5_ptm", "file name", 512, 1024, FALSE },
+    { 5, "--max-msa-clusters 100 --max-extra-msa 7", "model_5_ptm", "file name", 100, 7, FALSE },
+    { 5, "--preset model_2_ptm", "model_2_ptm", "--preset", 508, 1024, TRUE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("params_model_%d_ptm.npz", cases[i].model);
+      g_autofree char *link = g_build_filename (dir, name, NULL);
+      if (!g_file_test (link, G_FILE_TEST_EXISTS))
+        g_assert_cmpint (symlink (params, link), ==, 0);
+      g_autofree char *out = g_build_filename (dir, "out", NULL);
+      g_autofree char *args = g_strdup_printf (
+          "--params '%s' --config '%s' --a3m '%s' --recycles 0 --backend cpu --threads 1 "
+          "--out '%s' %s", link, model_only, a3m, out, cases[i].extra);
+      g_autofree char *o = NULL, *e = NULL;
+      g_assert_cmpint (run_cli (args, &o, &e), ==, 0);
+      g_test_message ("%s\n%s", args, e);
+      g_assert_cmpint (strstr (e, "notice: ") != NULL, ==, cases[i].notice);
+      if (cases[i].notice)
+        g_assert_nonnull (strstr (e, "was trained with templates; Foldlight runs it without"));
+
+      g_autofree char *cfg_path = g_build_filename (out, "config.json", NULL);
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_assert_true (json_parser_load_from_file (p, cfg_path, NULL));
+      JsonObject *c = json_node_get_object (json_parser_get_root (p));
+      g_assert_cmpstr (json_object_get_string_member (c, "preset"), ==, cases[i].preset);
+      g_assert_cmpstr (json_object_get_string_member (c, "model_type"), ==, "alphafold2_ptm");
+      g_assert_cmpint (json_object_get_int_member (c, "max_seq"), ==, cases[i].max_seq);
+      g_assert_cmpint (json_object_get_int_member (c, "max_extra_seq"), ==, cases[i].max_extra);
+      g_assert_cmpint (json_object_get_int_member (c, "num_recycles"), ==, 0);
+      g_assert_cmpfloat (json_object_get_double_member (c, "recycle_early_stop_tolerance"), ==, 0.0);
+      g_assert_cmpstr (json_object_get_string_member (c, "params_file"), ==, name);
+      g_assert_cmpstr (json_object_get_string_member (c, "params_sha256"), ==, sha256);
+      g_assert_cmpstr (json_object_get_string_member (c, "backend"), ==, "cpu");
+      g_assert_cmpstr (json_object_get_string_member (c, "precision"), ==, "fp32");
+      g_assert_true (json_object_has_member (c, "foldlight_version"));
+      JsonObject *m = json_array_get_object_element (json_object_get_array_member (c, "models"), 0);
+      g_assert_cmpstr (json_object_get_string_member (m, "preset_from"), ==, cases[i].preset_from);
+      g_assert_cmpint (json_object_get_boolean_member (m, "trained_with_templates"), ==,
+                       cases[i].notice);
+      remove_dir (out);
+    }
+  remove_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -359,5 +445,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/predict/tiny-a3m", test_tiny_a3m);
   g_test_add_func ("/cli/predict/tiny-teacher-forced", test_tiny_teacher_forced);
   g_test_add_func ("/cli/predict/bad-input", test_bad_input);
+  g_test_add_func ("/cli/predict/presets-from-file-names", test_presets_from_file_names);
   return g_test_run ();
 }

@@ -240,11 +240,34 @@ test_bad_json (void)
   g_rmdir (dir);
 }
 
+/* DeepMind's file names give the preset; anything else gives none. */
+static void
+test_preset_from_filename (void)
+{
+  const struct { const char *path, *preset; } cases[] = {
+    { "params_model_1.npz", "model_1" },
+    { "/data/params/params_model_5_ptm.npz", "model_5_ptm" },
+    { "params/params_model_2_ptm.npz", "model_2_ptm" },
+    { "model_3.npz", "model_3" },
+    { "/x/model_9/params_model_4.npz", "model_4" },
+    { "params_tiny.npz", NULL },
+    { "params_model_6.npz", NULL },
+    { "params_model_12.npz", NULL },
+    { "params_model_1_multimer_v3.npz", "model_1" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = fl_model_config_preset_from_filename (cases[i].path);
+      g_assert_cmpstr (got, ==, cases[i].preset);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/model/config/presets", test_presets);
+  g_test_add_func ("/model/config/preset-from-filename", test_preset_from_filename);
   g_test_add_func ("/model/config/golden-json", test_golden_json);
   g_test_add_func ("/model/config/infer-matches-json", test_infer_matches_json);
   g_test_add_func ("/model/config/infer-errors-pae", test_infer_errors_and_pae);

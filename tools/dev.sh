@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 BUILD=${FL_BUILD_DIR:-build}
 PKGS="build-essential pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev
       libopenblas-dev libgtk-4-dev libepoxy-dev libcairo2-dev libgl1-mesa-dri
-      librsvg2-common xvfb xauth dbus dbus-x11 python3"
+      librsvg2-common xvfb xauth dbus dbus-x11 python3 python3-venv"
 
 missing_packages() {
   local p out=""
@@ -34,6 +34,15 @@ install_missing() {
     echo "  sudo apt-get install -y$missing" >&2
     exit 1
   fi
+}
+
+# The workflow test (tests/test-workflow.sh) runs Snakemake, from PyPI, in .venv.
+install_snakemake() {
+  [ -x .venv/bin/snakemake ] && return 0
+  command -v snakemake >/dev/null && return 0
+  echo "Installing Snakemake into .venv (pip) for the workflow test" >&2
+  python3 -m venv .venv && .venv/bin/pip install -q 'snakemake>=9,<10' \
+    || echo "Snakemake could not be installed: the workflow test will fail" >&2
 }
 
 build() {
@@ -68,6 +77,7 @@ case "$cmd" in
     ;;
   test)
     install_missing
+    install_snakemake
     build
     with_display
     export GSETTINGS_BACKEND=memory

@@ -9,8 +9,14 @@
 #   5. foldlight-cli bench (BENCH_ARGS), table printed last
 #   6. (only when asked) profile: one bench run (PROFILE_ARGS) with FL_CUDA_PROFILE=events,
 #      GPU time per op from CUDA events, nothing synchronised
-# Usage: tools/gpu-run.sh [STEP...]   STEP: build test sanitize bench profile all (default all)
-# Environment: OUT (logs; default ./out), BENCH_ARGS, PROFILE_ARGS, BUILD (default build-gpu).
+#   7. colabfold (with all when .peers and .whl were carried): ColabFold's fused kernels timed
+#      by ../shared/peers/run.sh (copied to .peers/, wheels in .whl/) on the same machine for
+#      the rows of BENCH_ARGS' lengths, then tools/compare-peers.py prints both and the ratio
+# Usage: tools/gpu-run.sh [STEP...]   STEP: build test sanitize bench profile colabfold all
+#        (default all)
+# Environment: OUT (logs; default ./out), BENCH_ARGS (BENCH_ARGS2, BENCH_ARGS3: more bench runs), PROFILE_ARGS, BUILD (default build-gpu),
+#   SANITIZE_TESTS (test paths for memcheck), CF_SECONDS (ColabFold's share; default 360, at least ~330 on a fresh machine),
+#   CF_MSA_LENGTHS / CF_SINGLE_LENGTHS (default 128,256,512 / 256,512,1024).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -99,7 +105,7 @@ fi
 # ---- 4. compute-sanitizer memcheck on the tiny golden case (and the op tests' attention)
 if want sanitize; then
   if command -v compute-sanitizer >/dev/null; then
-    for p in /cuda/engine/tiny /cuda/ops/attention /cuda/ops/attention-tf32 /cuda/ops/attention-bf16 /cuda/ops/global-attention; do
+    for p in ${SANITIZE_TESTS:-/cuda/engine/tiny /cuda/modules/gated-attention /cuda/modules/transition /cuda/modules/triangle-multiplication /cuda/modules/outer-product-mean /cuda/ops/attention /cuda/ops/attention-tf32 /cuda/ops/attention-bf16 /cuda/ops/global-attention}; do
       compute-sanitizer --tool memcheck --error-exitcode 9 --leak-check no \
         "$BUILD/tests/test-backend-cuda" -p "$p" >"$OUT/memcheck$(echo "$p" | tr '/' '-').log" 2>&1
       rc=$?
@@ -115,10 +121,14 @@ fi
 # ---- 5. benchmark
 if want bench; then
   if "$BUILD/app/foldlight-cli" --help 2>/dev/null | grep -q bench; then
-    stdbuf -oL "$BUILD/app/foldlight-cli" bench $BENCH_ARGS 2>&1 | tee "$OUT/bench.log"
-    note ""
-    note "benchmark ($BENCH_ARGS):"
-    awk '/^prec /{p=1} p' "$OUT/bench.log" >> "$SUMMARY"
+    : > "$OUT/bench.log"
+    for args in "$BENCH_ARGS" ${BENCH_ARGS2:+"$BENCH_ARGS2"} ${BENCH_ARGS3:+"$BENCH_ARGS3"}; do
+      stdbuf -oL "$BUILD/app/foldlight-cli" bench $args 2>&1 | tee "$OUT/bench-one.log"
+      cat "$OUT/bench-one.log" >> "$OUT/bench.log"
+      note ""
+      note "benchmark ($args):"
+      awk '/^prec /{p=1} p' "$OUT/bench-one.log" >> "$SUMMARY"
+    done
   else
     note "bench: foldlight-cli has no bench command in this build"
   fi
@@ -134,8 +144,28 @@ if [[ " $STEPS " == *" profile "* ]]; then
   stamp "profile done"
 fi
 
+# ---- 7. ColabFold with its fused kernels, same machine, same call
+if want colabfold; then
+  if [ -f .peers/run.sh ] && ls .whl/*.whl >/dev/null 2>&1; then
+    # ColabFold's parameter init alone took over 115 s on a fresh H200 (2026-12-02): the
+    # first spec gets most of the time; the second reads the cached parameters.
+    CF=${CF_SECONDS:-360}
+    [ -n "${CF_END:-}" ] && CF=$(( CF_END - $(date +%s) ))   # CF_END: epoch seconds to end by
+    OUT="$OUT" bash .peers/run.sh "$CF" \
+      "kernels:msa:${CF_MSA_LENGTHS:-128,256,512}:$((CF * 62 / 100)):200" \
+      "kernels:single:${CF_SINGLE_LENGTHS:-256,512,1024}:$CF:30" >"$OUT/colabfold.log" 2>&1
+    note "colabfold: rc=$? ($(grep -c median_run_s "$OUT/peer_timing.jsonl" 2>/dev/null) rows timed)"
+    if [ -f "$OUT/bench.log" ]; then
+      python3 tools/compare-peers.py "$OUT/bench.log" "$OUT/peer_timing.jsonl" | tee -a "$SUMMARY"
+    fi
+  else
+    note "colabfold: .peers/run.sh or .whl/ not carried (see /work/shared/peers/README.md)"
+  fi
+  stamp "colabfold done"
+fi
+
 tar czf "$FINAL_OUT/logs.tgz" -C "$OUT" . 2>/dev/null
-for f in summary.txt testlog-gpu.txt bench.log test-gpu-lines.txt profile.log; do
+for f in summary.txt testlog-gpu.txt bench.log test-gpu-lines.txt profile.log peer_timing.jsonl colabfold.log; do
   [ -f "$OUT/$f" ] && cp "$OUT/$f" "$FINAL_OUT/$f"
 done
 [ "$FINAL_OUT" != "$ROOT" ] && rm -rf "$OUT"
