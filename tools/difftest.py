@@ -577,7 +577,7 @@ def report(results, seconds, ill_threshold):
     lines.append('Teacher-forced mismatches: %d%s' % (len(mism), ''.join(
         '\n  %s: %s' % (res['name'], res['mismatch']) for res in mism)))
     ill = [res for res in results if res['ill_conditioned']]
-    lines.append('Ill-conditioned free runs (min |d²-edge²| < %g Å²): %d%s' % (
+    lines.append('Ill-conditioned free runs (min |d²-edge²| < max(%g Å², 8·e·ε)): %d%s' % (
         ill_threshold, len(ill), ''.join('\n  %s: min %.3g Å² (free run %s)' % (
             res['name'], res['min_conditioning'], res['free_status']) for res in ill)))
     free_bad = [res for res in results if res['free_status'] == 'mismatch']
