@@ -3,6 +3,7 @@
 #include "fl-build-config.h"
 #include "fl-error.h"
 #include "fl-prediction.h"
+#include "fl-npz.h"
 #include "fl-structure-io.h"
 #include <math.h>
 #include <string.h>
@@ -15,10 +16,21 @@ struct _FlApplication {
   FlRunController *controller;
   FlWindow *window;           /* weak */
   char *params_path;          /* NULL: demo parameters */
+  char **templates;           /* --template FILE[:CHAIN] (models 1 and 2), or NULL */
   FlBackendKind backend;
   int n_threads;
   gboolean run_uses_demo_params;
+  gboolean run_shown;         /* the current run's messages go to the window (not after an open) */
+  gboolean params_from_command_line;  /* --params: not replaced by the saved choice */
   GtkNativeDialog *dialog;    /* the file chooser open now, if any */
+
+  /* --open ... --screenshot: render one view, then quit */
+  char **open_paths;
+  char *screenshot;
+  int frame_number;           /* 1-based; 0 = the last */
+  int shot_width, shot_height;
+  gint64 shot_start_us;
+  int exit_status;
 
   /* --benchmark */
   gboolean benchmark;
@@ -99,7 +111,7 @@ static void
 on_inputs_ready (FlMsa *msa, FlFeatures *features, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (self->window)
+  if (self->window && self->run_shown)
     fl_window_set_run_inputs (self->window, msa, features);
   else
     {
@@ -114,17 +126,15 @@ static void
 on_run_started (const char *backend, int L, int n_passes, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (!self->window)
-    return;
-  fl_window_set_backend (self->window, backend);
-  fl_timeline_clear (fl_window_get_timeline (self->window), n_passes);
+  if (self->window)
+    fl_window_set_backend (self->window, backend);
 }
 
 static void
 on_progress (double fraction, const char *text, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (self->window)
+  if (self->window && self->run_shown)
     fl_window_set_progress (self->window, fraction, text);
 }
 
@@ -132,7 +142,7 @@ static void
 on_frame (FlFrame *frame, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (!self->window)
+  if (!self->window || !self->run_shown)
     return;
   fl_window_add_frame (self->window, frame);
   /* the run's own structure is on screen from its first frame on */
@@ -148,7 +158,7 @@ static void
 on_recycle (FlRecycleData *data, gpointer user_data)
 {
   FlApplication *self = user_data;
-  if (self->window)
+  if (self->window && self->run_shown)
     fl_window_add_recycle (self->window, data);
 }
 
@@ -157,7 +167,7 @@ on_finished (FlResult *result, gpointer user_data)
 {
   FlApplication *self = user_data;
   update_run_state (self);
-  if (self->window)
+  if (self->window && self->run_shown)
     {
       const float *ptm = fl_result_get (result, "confidence/ptm");
       const float *plddt = fl_result_get (result, "confidence/plddt");
@@ -178,6 +188,8 @@ on_finished (FlResult *result, gpointer user_data)
       fl_window_set_progress (self->window, 1.0, text);
     }
   fl_result_free (result);
+  if (self->window)
+    fl_window_end_run (self->window);
   if (self->benchmark)
     bench_after_run (self);
 }
@@ -187,8 +199,9 @@ on_failed (const GError *error, gboolean cancelled, gpointer user_data)
 {
   FlApplication *self = user_data;
   update_run_state (self);
-  if (!self->window)
+  if (!self->window || !self->run_shown)
     return;
+  fl_window_end_run (self->window);
   if (cancelled)
     fl_window_set_progress (self->window, 0, "Cancelled");
   else
@@ -196,9 +209,10 @@ on_failed (const GError *error, gboolean cancelled, gpointer user_data)
       fl_window_set_progress (self->window, 0, "The run failed");
       fl_window_show_error (self->window, "The run failed", error);
     }
-  /* Before its first frame the view still holds the previous structure:
-   * the run's note ("untrained ... not a prediction") must not label it. */
-  if (fl_timeline_get_n_frames (fl_window_get_timeline (self->window)) == 0)
+  /* Before its first frame the view still holds the previous document
+   * whole: the run's note ("untrained ... not a prediction") must not label it. */
+  if (fl_window_get_document (self->window)->kind != FL_DOCUMENT_RUN
+      || fl_timeline_get_n_frames (fl_window_get_timeline (self->window)) == 0)
     fl_window_set_view_note (self->window, cancelled
                              ? "Cancelled before the first frame · showing the previous structure"
                              : "The run made no frame · showing the previous structure");
@@ -212,6 +226,12 @@ gboolean
 fl_application_start_run (FlApplication *self, GError **error)
 {
   g_return_val_if_fail (self->window != NULL, FALSE);
+  const char *problem = fl_window_get_input_problem (self->window);
+  if (problem)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s", problem);
+      return FALSE;
+    }
   const char *name = NULL;
   g_autofree char *text = fl_window_dup_input_text (self->window, &name);
   g_autofree char *preset = fl_window_dup_preset (self->window);
@@ -224,12 +244,16 @@ fl_application_start_run (FlApplication *self, GError **error)
     .tolerance = fl_window_get_tolerance (self->window),
     .backend = self->backend,
     .n_threads = self->n_threads,
+    .templates = (const char *const *) self->templates,
   };
   if (!fl_run_controller_start (self->controller, &req, error))
     return FALSE;
   self->run_uses_demo_params = self->params_path == NULL;
-  fl_window_begin_run (self->window, name, NULL, req.num_recycle + 1);
-  fl_window_set_view_note (self->window, "Running · the previous structure stays until the first frame");
+  self->run_shown = TRUE;
+  gboolean shown = fl_window_get_current_frame (self->window) != NULL;
+  fl_window_begin_run (self->window, name, text, req.num_recycle);
+  fl_window_set_view_note (self->window, shown ? "Running · the previous structure stays until the first frame"
+                                               : "Running · the structure appears after the first pass");
   update_run_state (self);
   return TRUE;
 }
@@ -287,6 +311,36 @@ cancel_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 
 /* ------------------------------------------------------------ opening */
 
+/* Opening anything replaces the document: a run going on is stopped and
+ * nothing it still sends reaches the window. */
+static void
+stop_run_for_open (FlApplication *self)
+{
+  self->run_shown = FALSE;
+  if (fl_run_controller_is_running (self->controller))
+    fl_run_controller_cancel (self->controller);
+  if (self->window)
+    fl_window_end_run (self->window);
+  update_run_state (self);
+}
+
+static FlDocument *
+document_from_prediction (FlPrediction *p)
+{
+  FlDocument *doc = fl_document_new (FL_DOCUMENT_PREDICTION, p->name);
+  doc->sequence = g_strdup (p->sequence);
+  for (guint k = 0; k < p->frames->len; k++)
+    fl_document_add_frame (doc, g_ptr_array_index (p->frames, k));
+  for (guint k = 0; k < p->recycles->len; k++)
+    fl_document_add_recycle (doc, g_ptr_array_index (p->recycles, k));
+  doc->last_recycle = p->last_recycle;
+  if (p->msa)
+    fl_document_set_input (doc, p->msa_name, p->msa_text, g_steal_pointer (&p->msa));
+  else
+    fl_document_set_input (doc, p->name, p->sequence, NULL);
+  return doc;
+}
+
 gboolean
 fl_application_open_demo (FlApplication *self, GError **error)
 {
@@ -295,11 +349,27 @@ fl_application_open_demo (FlApplication *self, GError **error)
     return FALSE;
   if (!self->window)
     return TRUE;
-  fl_window_show_prediction (self->window, p->name, p->frame, p->sequence, p->scores, NULL);
-  fl_window_set_input (self->window, p->msa_name, p->msa_text, g_steal_pointer (&p->msa));
+  stop_run_for_open (self);
+  g_autoptr (FlDocument) doc = document_from_prediction (p);
+  fl_window_set_document (self->window, doc);
   fl_window_set_view_note (self->window, "ColabFold's AlphaFold2 prediction (real pLDDT)");
   fl_window_set_progress (self->window, 0, "Demo: 4-OT predicted by ColabFold · press Run to watch a fold");
   return TRUE;
+}
+
+static char *
+describe_prediction (const FlPrediction *p)
+{
+  GString *s = g_string_new ("Opened ");
+  g_string_append (s, p->name);
+  guint n = p->frames->len;
+  if (n > 1 && p->last_recycle >= 0)
+    g_string_append_printf (s, " · %u frames, recycle 0–%d", n, p->last_recycle);
+  else if (n > 1)
+    g_string_append_printf (s, " · %u models", n);
+  if (p->found)
+    g_string_append_printf (s, " · %s", p->found);
+  return g_string_free (s, FALSE);
 }
 
 gboolean
@@ -335,14 +405,12 @@ fl_application_open_paths (FlApplication *self, const char *const *paths, GError
         return FALSE;
       if (!self->window)
         return TRUE;
-      fl_window_show_prediction (self->window, p->name, p->frame, p->sequence, p->scores, NULL);
-      if (p->msa)
-        fl_window_set_input (self->window, p->msa_name, p->msa_text, g_steal_pointer (&p->msa));
-      else
-        fl_window_set_input (self->window, p->name, p->sequence, NULL);
+      g_autofree char *text = describe_prediction (p);
+      stop_run_for_open (self);
+      g_autoptr (FlDocument) doc = document_from_prediction (p);
+      fl_window_set_document (self->window, doc);
       fl_window_set_view_note (self->window, NULL);
-      fl_window_set_progress (self->window, 0, "Opened a prediction");
-      fl_window_clear_error (self->window);
+      fl_window_set_progress (self->window, 0, text);
       return TRUE;
     }
   if (!alignment)
@@ -361,15 +429,22 @@ fl_application_open_paths (FlApplication *self, const char *const *paths, GError
       g_prefix_error (error, "%s: ", alignment);
       return FALSE;
     }
-  if (self->window)
+  if (!self->window)
     {
-      g_autofree char *base = g_path_get_basename (alignment);
-      fl_window_set_input (self->window, base, text, msa);
-      fl_window_set_progress (self->window, 0, "Input loaded · press Run");
-      fl_window_clear_error (self->window);
+      fl_msa_free (msa);
+      return TRUE;
     }
-  else
-    fl_msa_free (msa);
+  /* an input alone: a document with nothing folded yet */
+  stop_run_for_open (self);
+  g_autofree char *base = g_path_get_basename (alignment);
+  int L = msa->L;
+  g_autoptr (FlDocument) doc = fl_document_new (FL_DOCUMENT_INPUT, base);
+  doc->sequence = g_strdup (msa->query);
+  fl_document_set_input (doc, base, text, msa);
+  fl_window_set_document (self->window, doc);
+  g_autofree char *note = g_strdup_printf ("%s · %d residues · press Run to fold it", base, L);
+  fl_window_set_view_note (self->window, note);
+  fl_window_set_progress (self->window, 0, "Input loaded · press Run");
   return TRUE;
 }
 
@@ -519,10 +594,57 @@ fl_application_set_params_path (FlApplication *self, const char *path)
 }
 
 void
+fl_application_set_templates (FlApplication *self, const char *const *templates)
+{
+  g_strfreev (self->templates);
+  self->templates = templates && templates[0] ? g_strdupv ((char **) templates) : NULL;
+}
+
+void
 fl_application_set_backend (FlApplication *self, FlBackendKind kind, int n_threads)
 {
   self->backend = kind;
   self->n_threads = n_threads;
+}
+
+/* A parameter file is checked when chosen (its zip directory and the
+ * AlphaFold tensor names, not the 100s of MB of values), so a wrong file
+ * is refused at once and the parameters in use stay. */
+static gboolean
+check_params_file (const char *path, GError **error)
+{
+  GError *e = NULL;
+  g_autoptr (FlNpz) npz = fl_npz_open (path, &e);
+  if (!npz)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s is not an AlphaFold parameter file: %s", path, e->message);
+      g_error_free (e);
+      return FALSE;
+    }
+  for (guint k = 0; k < fl_npz_n_members (npz); k++)
+    if (g_str_has_prefix (fl_npz_member_name (npz, k), "alphafold/alphafold_iteration/"))
+      return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+               "%s is an .npz file without AlphaFold's parameter names "
+               "(alphafold/alphafold_iteration/...): choose params_model_*.npz from "
+               "DeepMind's parameter tarball", path);
+  return FALSE;
+}
+
+gboolean
+fl_application_choose_params (FlApplication *self, const char *path, GError **error)
+{
+  if (!check_params_file (path, error))
+    return FALSE;
+  fl_application_set_params_path (self, path);
+  if (self->settings)
+    {
+      g_autofree char *dir = g_path_get_dirname (path);
+      g_settings_set_string (self->settings, "params-file", path);
+      g_settings_set_string (self->settings, "params-folder", dir);
+    }
+  return TRUE;
 }
 
 static void
@@ -532,16 +654,9 @@ on_params_response (GtkNativeDialog *dialog, int response, FlApplication *self)
     {
       g_autoptr (GFile) f = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = f ? g_file_get_path (f) : NULL;
-      if (path)
-        {
-          fl_application_set_params_path (self, path);
-          if (self->settings)
-            {
-              g_autofree char *dir = g_path_get_dirname (path);
-              g_settings_set_string (self->settings, "params-file", path);
-              g_settings_set_string (self->settings, "params-folder", dir);
-            }
-        }
+      g_autoptr (GError) error = NULL;
+      if (path && !fl_application_choose_params (self, path, &error))
+        show_error (self, "Cannot use this parameter file", error);
     }
   if (self->dialog == dialog)
     self->dialog = NULL;
@@ -622,14 +737,17 @@ fl_application_export (FlApplication *self, const char *kind, const char *path,
   g_autoptr (GArray) models = g_array_new (FALSE, TRUE, sizeof (FlStructureModel));
   g_autoptr (GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
   guint n = traj ? fl_timeline_get_n_frames (tl) : 1;
+  FlDocument *doc = fl_window_get_document (win);
+  gboolean by_recycle = doc->kind == FL_DOCUMENT_RUN || doc->last_recycle >= 0;
   for (guint k = 0; k < n; k++)
     {
       /* Trajectories use the superposed frames, so the models do not jump. */
       FlFrame *f = traj ? fl_timeline_get_aligned_frame (tl, k) : current;
       if (f->L != L)
         continue;
-      char *title = f->n_layers > 1
-        ? g_strdup_printf ("recycle %d layer %d", f->recycle + 1, f->layer + 1)
+      /* the titles read back as the same timeline (fl_frame_title) */
+      char *title = by_recycle && f->n_layers > 0 ? fl_frame_title (f->recycle, f->layer)
+        : f->n_layers == 0 ? g_strdup_printf ("model %d", f->recycle + 1)
         : g_strdup (fl_window_get_title_name (win) ? fl_window_get_title_name (win) : "structure");
       g_ptr_array_add (titles, title);
       FlStructureModel m = { title, aatype, f->atom37, f->atom37_mask, f->plddt };
@@ -681,12 +799,12 @@ export_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   if (!self->window)
     return;
   const char *kind = g_variant_get_string (param, NULL);
-  static const struct { const char *kind, *title, *name; } kinds[] = {
-    { "pdb", "Export the Structure as PDB", "structure.pdb" },
-    { "cif", "Export the Structure as mmCIF", "structure.cif" },
-    { "traj-pdb", "Export Every Frame as a Multi-Model PDB", "trajectory.pdb" },
-    { "traj-cif", "Export Every Frame as a Multi-Model mmCIF", "trajectory.cif" },
-    { "png", "Export the 3D View as PNG", "foldlight.png" },
+  static const struct { const char *kind, *title, *name, *filter, *pattern; } kinds[] = {
+    { "pdb", "Export the Structure as PDB", "structure.pdb", "PDB files (.pdb)", "*.pdb" },
+    { "cif", "Export the Structure as mmCIF", "structure.cif", "mmCIF files (.cif)", "*.cif" },
+    { "traj-pdb", "Export Every Frame as a Multi-Model PDB", "trajectory.pdb", "PDB files (.pdb)", "*.pdb" },
+    { "traj-cif", "Export Every Frame as a Multi-Model mmCIF", "trajectory.cif", "mmCIF files (.cif)", "*.cif" },
+    { "png", "Export the 3D View as PNG", "foldlight.png", "PNG images (.png)", "*.png" },
   };
   int k = -1;
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
@@ -698,6 +816,8 @@ export_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
     gtk_file_chooser_native_new (kinds[k].title, GTK_WINDOW (self->window),
                                  GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), kinds[k].name);
+  /* a named filter: without one the chooser lists a "(None)" filter */
+  add_filter (GTK_FILE_CHOOSER (native), kinds[k].filter, (const char *[]) { kinds[k].pattern, NULL });
   if (strcmp (kind, "png") == 0)
     {
       static const char *ids[] = { "view", "2x", "1920x1080", "3840x2160", "4000x4000", NULL };
@@ -887,7 +1007,10 @@ bench_after_run (FlApplication *self)
   g_autofree char *seq = NULL;
   FlFrame *big = bench_big_frame (p->frame, p->sequence, 2000, &seq);
   FlStructureView *view = fl_window_get_structure_view (self->window);
-  fl_window_show_prediction (self->window, "benchmark: demo chain repeated", big, seq, NULL, NULL);
+  g_autoptr (FlDocument) doc = fl_document_new (FL_DOCUMENT_PREDICTION, "benchmark: demo chain repeated");
+  doc->sequence = g_strdup (seq);
+  fl_document_add_frame (doc, big);
+  fl_window_set_document (self->window, doc);
   g_print ("benchmark: cartoon build at %d residues: %.1f ms\n", big->L,
            fl_structure_view_get_last_build_ms (view));
   fl_frame_unref (big);
@@ -917,6 +1040,65 @@ bench_start (gpointer user_data)
 }
 
 /* ------------------------------------------------------------ life cycle */
+
+/* --screenshot: once the view has drawn, the chosen frame goes to a PNG
+ * (rendered offscreen at the asked size), then the app quits. */
+static gboolean
+screenshot_poll (gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return G_SOURCE_REMOVE;
+  FlStructureView *view = fl_window_get_structure_view (self->window);
+  g_autoptr (GError) error = NULL;
+  if (fl_structure_view_get_n_draws (view) == 0)
+    {
+      if (g_get_monotonic_time () - self->shot_start_us < 60 * G_USEC_PER_SEC)
+        return G_SOURCE_CONTINUE;
+      g_printerr ("foldlight: the 3D view was not drawn within 60 s (no display or no OpenGL 3.3?)\n");
+      self->exit_status = 1;
+      g_application_quit (G_APPLICATION (self));
+      return G_SOURCE_REMOVE;
+    }
+  FlTimeline *tl = fl_window_get_timeline (self->window);
+  guint n = fl_timeline_get_n_frames (tl);
+  if (n == 0)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "There is no structure to render");
+  else if (self->frame_number > (int) n)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "--frame %d: the timeline has %u frame%s", self->frame_number, n, n == 1 ? "" : "s");
+  else
+    {
+      fl_timeline_set_position (tl, self->frame_number > 0 ? self->frame_number - 1 : n - 1.0, FALSE);
+      if (fl_application_export (self, "png", self->screenshot, self->shot_width, self->shot_height, &error))
+        g_print ("%s: %s\n", self->screenshot, fl_timeline_get_label (tl));
+    }
+  if (error)
+    {
+      g_printerr ("foldlight: %s\n", error->message);
+      self->exit_status = 1;
+    }
+  g_application_quit (G_APPLICATION (self));
+  return G_SOURCE_REMOVE;
+}
+
+const char *
+fl_application_get_params_path (FlApplication *self)
+{
+  return self->params_path;
+}
+
+int
+fl_application_get_exit_status (FlApplication *self)
+{
+  return self->exit_status;
+}
+
+GtkNativeDialog *
+fl_application_get_dialog (FlApplication *self)
+{
+  return self->dialog;
+}
 
 FlWindow *
 fl_application_get_window (FlApplication *self)
@@ -982,15 +1164,40 @@ fl_application_activate (GApplication *app)
     ? g_strdup_printf ("GPU (CUDA) when one is found, else CPU, %u threads", g_get_num_processors ())
     : g_strdup_printf ("CPU, %u threads", g_get_num_processors ());
   fl_window_set_backend (self->window, backend);
-  g_autofree char *params = self->settings ? g_settings_get_string (self->settings, "params-file") : NULL;
+  g_autofree char *params = self->params_from_command_line
+    ? g_strdup (self->params_path)
+    : self->settings ? g_settings_get_string (self->settings, "params-file") : NULL;
   if (params && *params && !g_file_test (params, G_FILE_TEST_EXISTS))
-    g_clear_pointer (&params, g_free);
+    {
+      if (self->params_from_command_line)
+        g_printerr ("foldlight: %s: no such parameter file; using the demo parameters\n", params);
+      g_clear_pointer (&params, g_free);
+    }
   fl_application_set_params_path (self, params);
   g_autoptr (GError) error = NULL;
-  if (!fl_application_open_demo (self, &error))
+  if (self->open_paths)
+    {
+      if (!fl_application_open_paths (self, (const char *const *) self->open_paths, &error))
+        {
+          show_error (self, "Cannot open", error);
+          if (self->screenshot)
+            {
+              g_printerr ("foldlight: %s\n", error->message);
+              self->exit_status = 1;
+              g_application_quit (app);
+              return;
+            }
+        }
+    }
+  else if (!fl_application_open_demo (self, &error))
     show_error (self, "Cannot open the demo", error);
   update_run_state (self);
   gtk_window_present (GTK_WINDOW (self->window));
+  if (self->screenshot)
+    {
+      self->shot_start_us = g_get_monotonic_time ();
+      g_timeout_add (20, screenshot_poll, self);
+    }
   if (self->benchmark)
     g_timeout_add (500, bench_start, self);
 }
@@ -1023,6 +1230,45 @@ fl_application_handle_local_options (GApplication *app, GVariantDict *options)
     }
   if (g_variant_dict_contains (options, "benchmark"))
     self->benchmark = TRUE;
+  g_autofree char **templates = NULL;
+  if (g_variant_dict_lookup (options, "template", "^a&ay", &templates) && templates)
+    {
+      g_strfreev (self->templates);
+      self->templates = g_strdupv (templates);
+    }
+  const char *params = NULL;
+  if (g_variant_dict_lookup (options, "params", "^&ay", &params) && params && *params)
+    {
+      g_free (self->params_path);
+      self->params_path = g_strdup (params);
+      self->params_from_command_line = TRUE;
+    }
+  g_variant_dict_lookup (options, "open", "^aay", &self->open_paths);
+  g_variant_dict_lookup (options, "screenshot", "^ay", &self->screenshot);
+  const char *size = NULL;
+  if (g_variant_dict_lookup (options, "size", "&s", &size))
+    {
+      char x = 0, rest = 0;
+      if (sscanf (size, "%d%c%d%c", &self->shot_width, &x, &self->shot_height, &rest) != 3
+          || (x != 'x' && x != 'X') || self->shot_width < 1 || self->shot_height < 1
+          || self->shot_width > 16384 || self->shot_height > 16384)
+        {
+          g_printerr ("foldlight: --size %s: give WIDTHxHEIGHT in pixels (1 to 16384), e.g. 1200x900\n", size);
+          return 2;
+        }
+    }
+  else
+    self->shot_width = 1200, self->shot_height = 900;
+  if (g_variant_dict_lookup (options, "frame", "i", &self->frame_number) && self->frame_number < 1)
+    {
+      g_printerr ("foldlight: --frame counts from 1 (frame 1 = the first of the timeline)\n");
+      return 2;
+    }
+  if ((self->frame_number || g_variant_dict_contains (options, "size")) && !self->screenshot)
+    {
+      g_printerr ("foldlight: --frame and --size go with --screenshot OUT.png\n");
+      return 2;
+    }
   return -1;
 }
 
@@ -1050,6 +1296,9 @@ fl_application_finalize (GObject *object)
 {
   FlApplication *self = FL_APPLICATION (object);
   g_free (self->params_path);
+  g_strfreev (self->open_paths);
+  g_free (self->screenshot);
+  g_strfreev (self->templates);
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
 }
 
@@ -1073,6 +1322,18 @@ fl_application_init (FlApplication *self)
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version", NULL },
     { "benchmark", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, NULL,
       "Print Run-to-first-frame and orbit benchmarks, then quit", NULL },
+    { "open", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
+      "Open FILE instead of the demo (repeat for a structure's scores / PAE JSON or alignment)", "FILE" },
+    { "frame", 0, 0, G_OPTION_ARG_INT, NULL,
+      "With --screenshot: frame N of the timeline (1 = the first; default the last)", "N" },
+    { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      "Render the 3D view offscreen to OUT.png and quit", "OUT.png" },
+    { "size", 0, 0, G_OPTION_ARG_STRING, NULL, "With --screenshot: WIDTHxHEIGHT in pixels (default 1200x900)", "WxH" },
+    { "params", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      "Parameter file (.npz) for this session", "PARAMS.npz" },
+    { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
+      "Template structure (PDB or mmCIF, chain after ':') for models 1 and 2, aligned to "
+      "the query globally; repeat for more", "FILE[:CHAIN]" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_application_add_main_option_entries (G_APPLICATION (self), entries);

@@ -28,8 +28,19 @@ gboolean fl_application_open_demo (FlApplication *self, GError **error);
 gboolean fl_application_open_paths (FlApplication *self, const char *const *paths, GError **error);
 /* Start a run of the current input now (no question asked). */
 gboolean fl_application_start_run (FlApplication *self, GError **error);
-/* Parameter file for runs; NULL = untrained demo parameters. */
+/* Use a parameter file chosen by the user: checked first (an .npz with
+ * AlphaFold's tensor names); FALSE keeps the parameters in use. Remembered. */
+gboolean fl_application_choose_params (FlApplication *self, const char *path, GError **error);
+const char *fl_application_get_params_path (FlApplication *self);   /* NULL: demo parameters */
+/* Exit status for main(): non-zero after a failed --screenshot. */
+int fl_application_get_exit_status (FlApplication *self);
+/* The file chooser open now (tests), or NULL. */
+GtkNativeDialog *fl_application_get_dialog (FlApplication *self);
+/* Parameter file for runs (not checked); NULL = untrained demo parameters. */
 void fl_application_set_params_path (FlApplication *self, const char *path);
+/* Template structures "FILE[:CHAIN]" for the runs (models 1 and 2),
+ * NULL-terminated; NULL or empty: none. */
+void fl_application_set_templates (FlApplication *self, const char *const *templates);
 /* Runs use this backend / thread count (default AUTO, all cores). */
 void fl_application_set_backend (FlApplication *self, FlBackendKind kind, int n_threads);
 /* Export what is shown: kind "pdb", "cif", "traj-pdb", "traj-cif", "png"

@@ -151,9 +151,9 @@ void
 fl_cli_model_notice_templates (const FlCliModel *m)
 {
   if (trained_with_templates (m))
-    g_printerr ("foldlight-cli: notice: %s was trained with templates; Foldlight runs it "
-                "without templates, so its results differ from AlphaFold's with templates.\n",
-                m->cfg.preset);
+    g_printerr ("foldlight-cli: notice: %s was trained with templates; this run has none "
+                "(predict --template gives some), so its results differ from AlphaFold's with "
+                "templates.\n", m->cfg.preset);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include "fl-cli.h"
 #include "fl-cli-model.h"
+#include "fl-snapshot.h"
 #include "fl-config.h"
 #include "fl-engine.h"
 #include "fl-error.h"
@@ -17,6 +18,7 @@
 #include "fl-params.h"
 #include "fl-scores-io.h"
 #include "fl-structure-io.h"
+#include "fl-templates.h"
 
 typedef struct {
   gboolean tty;
@@ -69,8 +71,8 @@ on_block (const FlBlockEvent *e, gpointer user_data)
   gboolean last = e->block + 1 == e->n_blocks;
   /* On a terminal every block rewrites one line; otherwise one line per stage. */
   if (p->tty || last)
-    fprintf (stderr, "%srecycle %d/%d \302\267 %s block %d/%d%s",
-                p->tty ? "\r\033[K" : "", e->recycle, MAX (p->n_passes - 1, 0),
+    fprintf (stderr, "%srecycle %d of 0\342\200\223%d \302\267 %s block %d/%d%s",
+                p->tty ? "\r\033[K" : "", e->recycle, MAX (p->n_passes - 1, e->recycle),
                 fl_stage_name (e->stage), e->block + 1, e->n_blocks,
                 p->tty ? "" : "\n");
   return FL_OBSERVE_CONTINUE;
@@ -84,7 +86,7 @@ on_layer (const FlLayerEvent *e, gpointer user_data)
     return FL_OBSERVE_CONTINUE;
   TrajFrame *f = g_new0 (TrajFrame, 1);
   gsize L = e->L;
-  f->title = g_strdup_printf ("recycle %d layer %d", e->recycle, e->layer + 1);
+  f->title = fl_frame_title (e->recycle, e->layer);
   f->atom37 = g_memdup2 (e->atom37, L * 37 * 3 * sizeof (float));
   f->atom37_mask = g_memdup2 (e->atom37_mask, L * 37 * sizeof (float));
   f->plddt = e->plddt ? g_memdup2 (e->plddt, L * sizeof (float)) : g_new0 (float, L);
@@ -147,6 +149,47 @@ write_trajectory (const char *path, Progress *p, GError **error)
                              models, n, error);
 }
 
+/* Template options -> features->templates (replacing any the features
+ * file had); the alignment of each globally aligned template is printed. */
+gboolean
+fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
+                      const char *const *templates, const char *alignment_file,
+                      const char *template_dir, GError **error)
+{
+  if (!alignment_file && !(templates && templates[0]))
+    return TRUE;
+  if (!cfg->has_templates)
+    {
+      g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
+                   "The parameters have no template stack: templates are used by models 1 "
+                   "and 2 (and their _ptm variants).");
+      return FALSE;
+    }
+  g_autoptr (GPtrArray) hits = NULL;
+  FlTemplateFeatures *tf = fl_template_features_from_options (features->sequence, templates,
+                                                              alignment_file, template_dir,
+                                                              MAX (cfg->max_templates, 1),
+                                                              &hits, error);
+  if (!tf)
+    return FALSE;
+  for (guint t = 0; t < hits->len; t++)
+    {
+      FlTemplateHit *h = g_ptr_array_index (hits, t);
+      g_autofree char *qr = NULL, *tr = NULL;
+      fl_template_hit_alignment_strings (h, features->sequence, &qr, &tr);
+      int aligned = 0;
+      for (int i = 0; i < h->L; i++)
+        aligned += h->query_to_template[i] >= 0;
+      g_printerr ("foldlight-cli: template %u %s (%s): %d of %d query residues aligned%s\n"
+                  "  query    %s\n  template %s\n", t + 1, h->chain->domain_name, h->chain->path,
+                  aligned, h->L, (int) t >= tf->T ? " (beyond max_templates: not used)" : "",
+                  qr, tr);
+    }
+  fl_template_features_free (features->templates);
+  features->templates = tf;
+  return TRUE;
+}
+
 int fl_cli_predict_main (int argc, char **argv);
 
 int
@@ -160,6 +203,8 @@ fl_cli_predict_main (int argc, char **argv)
   gint64 seed = 0;
   double tolerance = 0.0;
   gboolean deterministic = FALSE, save_npz = FALSE, trajectory = FALSE;
+  g_auto (GStrv) template_files = NULL;
+  g_autofree char *template_alignment = NULL, *template_dir = NULL;
 
   GOptionEntry entries[] = {
     { "params", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &params_paths, "Parameter file (.npz); repeat to merge several", "PARAMS.npz" },
@@ -172,14 +217,17 @@ fl_cli_predict_main (int argc, char **argv)
     { "max-extra-msa", 0, 0, G_OPTION_ARG_INT, &max_extra, "Extra MSA rows (default: the preset's)", "M" },
     { "deterministic", 0, 0, G_OPTION_ARG_NONE, &deterministic, "Golden feature mode: file order, no masking", NULL },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed of MSA sampling and masking", "S" },
-    { "recycles", 0, 0, G_OPTION_ARG_INT, &recycles, "Recycles after the first pass (default: the config's)", "N" },
+    { "recycles", 0, 0, G_OPTION_ARG_INT, &recycles, "Recycles after the first pass: recycles 0..N run (default: the config's)", "N" },
     { "tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance, "Stop early when the CA-distance RMS change is below T Å", "T" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &backend_name, "cpu, cuda or auto (default)", "NAME" },
     { "device", 0, 0, G_OPTION_ARG_INT, &device, "CUDA device index", "N" },
     { "precision", 0, 0, G_OPTION_ARG_STRING, &precision_name, "tf32 (default), fp32 or bf16: the CUDA products' precision (the CPU is always fp32)", "P" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "CPU threads (default: all cores)", "N" },
     { "save-npz", 0, 0, G_OPTION_ARG_NONE, &save_npz, "Also write result.npz (golden key names)", NULL },
-    { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle x layer)", NULL },
+    { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle × structure-module layer; opens as a timeline in foldlight)", NULL },
+    { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &template_files, "Template structure (PDB or mmCIF), chain after ':' (default the first); aligned to the query globally; repeat for more (models 1 and 2)", "FILE[:CHAIN]" },
+    { "template-alignment", 0, 0, G_OPTION_ARG_FILENAME, &template_alignment, "Query-template alignment (the format of golden tmpl's template_alignment.tsv)", "FILE" },
+    { "template-dir", 0, 0, G_OPTION_ARG_FILENAME, &template_dir, "Folder where template files not found as given are looked up", "DIR" },
     { "teacher-forced", 0, 0, G_OPTION_ARG_FILENAME, &teacher_path, "Run every pass from the previous-pass state of a reference run (r{r}/... keys of recycles.npz); writes result.npz only", "RECYCLES.npz" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Output folder", "DIR" },
     { NULL }
@@ -193,7 +241,10 @@ fl_cli_predict_main (int argc, char **argv)
   if (argc > 1)
     return fl_cli_usage_error (ctx, "unexpected argument; every input is given by an option");
   if (!params_paths || !params_paths[0])
-    return fl_cli_usage_error (ctx, "--params is required");
+    return fl_cli_usage_error (ctx, "--params is required: an AlphaFold parameter file such as "
+                               "params_model_1_ptm.npz from DeepMind's alphafold_params_2022-12-06.tar "
+                               "(CC BY 4.0; see the README), or untrained ones for trying the engine: "
+                               "foldlight-cli random-params --out random.npz");
   if (!out_dir)
     return fl_cli_usage_error (ctx, "--out is required");
   int n_inputs = (features_path != NULL) + (a3m_path != NULL) + (fasta_path != NULL);
@@ -260,6 +311,9 @@ fl_cli_predict_main (int argc, char **argv)
     }
   if (!features)
     return fl_cli_fail (error);
+  if (!fl_cli_add_templates (features, &cfg, (const char *const *) template_files,
+                             template_alignment, template_dir, &error))
+    return fl_cli_fail (error);
 
   if (g_mkdir_with_parents (out_dir, 0755) != 0)
     {
@@ -270,7 +324,8 @@ fl_cli_predict_main (int argc, char **argv)
 
   g_printerr ("foldlight-cli: %s (preset from the %s), %d + %d MSA rows at most\n",
               cfg.preset, model->preset_source, cfg.max_msa_clusters, cfg.max_extra_msa);
-  fl_cli_model_notice_templates (model);
+  if (!features->templates || features->templates->n_real == 0)
+    fl_cli_model_notice_templates (model);
 
   if (teacher_path)
     {

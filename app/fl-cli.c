@@ -1,7 +1,9 @@
 /* foldlight-cli: the engine without a window, for batch work. */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include "fl-build-config.h"
+#include "fl-backend.h"
 #include "fl-cli.h"
 
 int
@@ -31,8 +33,11 @@ print_help (FILE *out)
            "Usage: foldlight-cli COMMAND [OPTIONS]\n\n"
            "Foldlight %s: AlphaFold2 monomer inference without a window.\n\n"
            "Commands:\n", FL_VERSION);
+  int width = 0;
   for (const FlCliCommand *c = fl_cli_commands; c->name; c++)
-    fprintf (out, "  %-12s %s\n", c->name, c->summary);
+    width = MAX (width, (int) strlen (c->name));
+  for (const FlCliCommand *c = fl_cli_commands; c->name; c++)
+    fprintf (out, "  %-*s  %s\n", width, c->name, c->summary);
   fprintf (out,
            "\nOptions:\n"
            "  -h, --help     Show this help\n"
@@ -43,6 +48,12 @@ print_help (FILE *out)
 int
 main (int argc, char **argv)
 {
+  fl_cpu_threads_prepare (argv);
+  /* Help and messages are UTF-8 ("Å", "…"): GLib converts them to the
+   * locale's charset, which in the C locale turns them into "?". */
+  setlocale (LC_CTYPE, "");
+  if (!g_get_charset (NULL))
+    setlocale (LC_CTYPE, "C.UTF-8");
   if (argc < 2)
     {
       print_help (stderr);
@@ -62,7 +73,12 @@ main (int argc, char **argv)
     }
   for (const FlCliCommand *c = fl_cli_commands; c->name; c++)
     if (strcmp (argv[1], c->name) == 0)
-      return c->main (argc - 1, argv + 1);
+      {
+        /* GOption's usage line: "Usage: foldlight-cli predict [OPTION…]" */
+        g_autofree char *prgname = g_strdup_printf ("foldlight-cli %s", c->name);
+        g_set_prgname (prgname);
+        return c->main (argc - 1, argv + 1);
+      }
 
   g_printerr ("foldlight-cli: unknown command '%s'\n", argv[1]);
   print_help (stderr);

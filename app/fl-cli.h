@@ -4,6 +4,8 @@
 #pragma once
 #include <glib.h>
 #include "fl-engine.h"
+#include "fl-config.h"
+#include "fl-features.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +21,15 @@ extern const FlCliCommand fl_cli_commands[];
 /* Shared helpers for sub-commands. */
 int fl_cli_fail (GError *error);                         /* prints, frees, returns 1 */
 int fl_cli_usage_error (GOptionContext *ctx, const char *message); /* returns 2 */
+
+/* The template options of predict (--template FILE[:CHAIN] repeated,
+ * --template-alignment FILE, --template-dir DIR) applied to features:
+ * features->templates is replaced by the templates they give (nothing
+ * happens without any); an error for a model without a template stack
+ * (app/fl-cli-predict.c). Each hit's alignment is printed on stderr. */
+gboolean fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
+                               const char *const *templates, const char *alignment_file,
+                               const char *template_dir, GError **error);
 
 /* foldlight-cli features: alignment -> features .npz (app/fl-cli-features.c). */
 int fl_cli_features_main (int argc, char **argv);

@@ -13,11 +13,17 @@ G_BEGIN_DECLS
 typedef struct {
   char *name;              /* for the title */
   char *sequence;          /* (L) one-letter codes */
-  FlFrame *frame;          /* the structure, pLDDT from the B-factors */
-  FlRecycleData *scores;   /* pLDDT, PAE, pTM when a scores / PAE file came; else NULL */
+  GPtrArray *frames;       /* FlFrame*, >= 1: the structure, or every frame of a
+                            * trajectory (multi-model file, ColabFold .r0 .. .rN set) */
+  FlFrame *frame;          /* the last frame (borrowed from frames) */
+  GPtrArray *recycles;     /* FlRecycleData*, >= 1: per recycle of the frames, the
+                            * last with the scores / PAE files' values */
+  FlRecycleData *scores;   /* the last of recycles (borrowed) */
+  int last_recycle;        /* frames named by recycle: the last one; else -1 */
   FlMsa *msa;              /* nullable */
   char *msa_text;          /* the alignment's text (what Run would use), nullable */
   char *msa_name;
+  char *found;             /* files found beside the structure and read with it, nullable */
 } FlPrediction;
 
 typedef enum {
@@ -39,7 +45,13 @@ FlPrediction *fl_prediction_new_from_texts (const char *name,
                                             const char *msa_text, gsize msa_len,
                                             const char *msa_name,
                                             GError **error);
-/* From files: paths of a structure, any number of JSON files, one alignment. */
+/* From files: paths of a structure, any number of JSON files, one alignment.
+ * A ColabFold --save-recycles file ("...seed_000.r2.pdb"; "_r2.pdb" too) brings its siblings
+ * .r0 ... .rN as a recycle timeline; so does the final model's file when
+ * they lie beside it. Without a JSON among the paths, the
+ * scores / PAE file beside the structure is read when there is one
+ * (ours: scores.json, pae.json; ColabFold: *_scores_*.json,
+ * *_predicted_aligned_error_v1.json; AlphaFold DB: *-predicted_aligned_error_v*.json). */
 FlPrediction *fl_prediction_new_from_files (const char *const *paths, GError **error);
 /* The bundled demo (resources/demo, 4-OT by ColabFold). */
 FlPrediction *fl_prediction_new_demo (GError **error);

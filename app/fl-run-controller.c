@@ -20,6 +20,7 @@ typedef struct {
   double tolerance;
   FlBackendKind backend;
   int n_threads;
+  char **templates;        /* "FILE[:CHAIN]", or NULL */
 
   /* worker-side state */
   int n_passes;
@@ -60,6 +61,7 @@ run_job_unref (RunJob *job)
   g_free (job->input_text);
   g_free (job->params_path);
   g_free (job->preset);
+  g_strfreev (job->templates);
   g_free (job);
 }
 
@@ -232,8 +234,9 @@ static FlObserveAction
 on_block_finished (const FlBlockEvent *e, gpointer user_data)
 {
   RunJob *job = user_data;
-  char *text = g_strdup_printf ("recycle %d/%d · %s block %d/%d", e->recycle + 1,
-                                MAX (job->n_passes, e->recycle + 1), fl_stage_name (e->stage),
+  /* the same numbering as the timeline, the CLI and the exports */
+  char *text = g_strdup_printf ("Recycle %d of 0–%d · %s block %d/%d", e->recycle,
+                                MAX (job->n_passes - 1, e->recycle), fl_stage_name (e->stage),
                                 e->block + 1, e->n_blocks);
   send_progress (job, e->fraction_done, text);
   return job_stopped (job) ? FL_OBSERVE_STOP : FL_OBSERVE_CONTINUE;
@@ -309,6 +312,22 @@ run_job (RunJob *job, FlFeatures **features_out, GError **error)
   g_autoptr (FlFeatures) features = fl_features_build (msa, &fopts, error);
   if (!features)
     return NULL;
+  if (job->templates && job->templates[0])
+    {
+      if (!cfg.has_templates)
+        {
+          g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
+                       "These parameters have no template stack: templates are used by "
+                       "models 1 and 2 (and their _ptm variants).");
+          return NULL;
+        }
+      send_progress (job, 0, g_strdup ("Reading and aligning the templates…"));
+      features->templates = fl_template_features_from_options (
+        features->sequence, (const char *const *) job->templates, NULL, NULL,
+        MAX (cfg.max_templates, 1), NULL, error);
+      if (!features->templates)
+        return NULL;
+    }
   {
     Msg *m = msg_new (job, MSG_INPUTS);
     m->msa = g_steal_pointer (&msa);
@@ -393,6 +412,7 @@ fl_run_controller_start (FlRunController *self, const FlRunRequest *req, GError 
   job->input_text = g_strdup (req->input_text);
   job->params_path = g_strdup (req->params_path);
   job->preset = g_strdup (req->preset);
+  job->templates = req->templates ? g_strdupv ((char **) req->templates) : NULL;
   job->num_recycle = req->num_recycle;
   job->tolerance = req->tolerance;
   job->backend = req->backend;

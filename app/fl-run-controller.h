@@ -32,6 +32,10 @@ typedef struct {
   double tolerance;          /* early stop (Å), 0 never */
   FlBackendKind backend;     /* AUTO: CUDA when present */
   int n_threads;             /* CPU threads, 0 all */
+  /* Template structures "FILE[:CHAIN]" (models 1 and 2), each aligned to
+   * the query globally; NULL-terminated, or NULL for none. A model without
+   * a template stack refuses them. */
+  const char *const *templates;
 } FlRunRequest;
 
 /* Main-thread callbacks; pointers are borrowed for the call unless said. */

@@ -4,7 +4,7 @@
 #include <glib.h>
 #include <math.h>
 #include <string.h>
-#include "fl-backend.h"
+#include "fl-backend-cpu-private.h"
 #include "fl-backend-modules.h"
 #include "fl-error.h"
 #include "fl-test-util.h"
@@ -12,7 +12,8 @@
 #define GUARD 16
 #define GUARD_VALUE 12345.678f
 
-static FlBackend *backend;
+static FlBackend *backend;          /* fl_backend_cpu_new: the fast ops in place */
+static FlBackend *reference;        /* the plain op table */
 
 /* A backend buffer of n floats plus GUARD guard values. */
 static float *
@@ -516,6 +517,128 @@ test_masked_mean (void)
       }
 }
 
+/* ---------------------------------------------- fast ops against the plain ones */
+
+/* The fast attention, linear and linear_relu of fl_backend_cpu_new against
+ * the plain op table on fresh random inputs: odd lengths (1, 7, 33), odd and
+ * padded head widths, masks with masked keys (and a fully masked batch row),
+ * bias, gate and the probability capture. */
+static void
+compare (const char *label, const float *got, const float *want, int64_t n, double tol)
+{
+  g_autofree double *w = g_new (double, n);
+  for (int64_t i = 0; i < n; i++)
+    w[i] = want[i];
+  check_close (label, got, w, n, tol);
+}
+
+static void
+test_fast_attention (void)
+{
+  static const int64_t shapes[][5] = {
+    /* B, Lq, Lk, H, D */
+    { 1, 1, 1, 1, 1 },
+    { 2, 7, 7, 3, 5 },
+    { 3, 33, 33, 2, 9 },
+    { 7, 33, 1, 1, 8 },
+    { 1, 7, 33, 4, 17 },
+    { 5, 1, 33, 2, 32 },
+    { 33, 7, 7, 8, 8 },
+    { 2, 33, 70, 3, 33 },
+    { 3, 150, 601, 2, 16 },    /* several query blocks of the long-key tiling */
+    { 40, 33, 33, 8, 32 },     /* threaded */
+  };
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int variant = 0; variant < 8; variant++)
+      {
+        int64_t B = shapes[s][0], Lq = shapes[s][1], Lk = shapes[s][2], H = shapes[s][3];
+        int64_t D = shapes[s][4];
+        gboolean use_mask = variant & 1, use_bias = variant & 2, use_gate = variant & 4;
+        guint64 seed = 1000 + 10 * s + variant;   /* fresh inputs per case */
+        int64_t nq = B * Lq * H * D, nk = B * Lk * H * D;
+        float *q = buf_random (nq, seed), *k = buf_random (nk, seed + 1);
+        float *v = buf_random (nk, seed + 2), *bias = buf_random (H * Lq * Lk, seed + 3);
+        float *gate = buf_random (nq, seed + 4), *mask = buf_random (B * Lk, seed + 5);
+        for (int64_t i = 0; i < B * Lk; i++)
+          mask[i] = (mask[i] > 0.3f || i < Lk) && i / Lk != 1 ? 1.f : 0.f;  /* row 1: all masked */
+        for (int64_t i = 0; i < nq; i++)
+          q[i] *= 3.f;    /* sharp softmax */
+        float *want = buf_new (nq), *got = buf_new (nq);
+        float *mean_want = buf_new (H * Lq * Lk), *mean_got = buf_new (H * Lq * Lk);
+        for (int capture = 0; capture < 2; capture++)
+          {
+            FL_OP (reference, attention, q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL,
+                   use_gate ? gate : NULL, want, B, Lq, Lk, H, D, capture ? mean_want : NULL);
+            FL_OP (backend, attention, q, k, v, use_mask ? mask : NULL, use_bias ? bias : NULL,
+                   use_gate ? gate : NULL, got, B, Lq, Lk, H, D, capture ? mean_got : NULL);
+            compare ("fast attention", got, want, nq, 2e-6);
+            buf_check_guard (got, nq);
+            if (capture)
+              {
+                compare ("fast attention probs_mean", mean_got, mean_want, H * Lq * Lk, 2e-6);
+                buf_check_guard (mean_got, H * Lq * Lk);
+              }
+          }
+        g_assert_no_error (reference->error);
+        buf_free (q); buf_free (k); buf_free (v); buf_free (bias); buf_free (gate);
+        buf_free (mask); buf_free (want); buf_free (got); buf_free (mean_want);
+        buf_free (mean_got);
+      }
+}
+
+static void
+test_fast_linear (void)
+{
+  static const int64_t shapes[][3] = {
+    /* M, K, N */
+    { 1, 1, 1 },
+    { 7, 33, 1 },
+    { 33, 7, 33 },
+    { 1, 33, 7 },
+    { 333, 65, 129 },       /* many row tiles, threaded */
+    { 1031, 257, 1025 },    /* tiles of 56 rows with a short last one */
+  };
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int variant = 0; variant < 4; variant++)
+      {
+        int64_t M = shapes[s][0], K = shapes[s][1], N = shapes[s][2];
+        gboolean use_bias = variant & 1, acc = variant & 2;
+        guint64 seed = 2000 + 10 * s + variant;
+        float *x = buf_random (M * K, seed), *w = buf_random (K * N, seed + 1);
+        float *bias = buf_random (N, seed + 2), *y0 = buf_random (M * N, seed + 3);
+        float *want = buf_new (M * N), *got = buf_new (M * N);
+        memcpy (want, y0, M * N * sizeof (float));
+        memcpy (got, y0, M * N * sizeof (float));
+        FL_OP (reference, linear, x, w, use_bias ? bias : NULL, want, M, K, N, acc);
+        FL_OP (backend, linear, x, w, use_bias ? bias : NULL, got, M, K, N, acc);
+        compare ("fast linear", got, want, M * N, 2e-6);
+        buf_check_guard (got, M * N);
+        if (!acc)
+          {
+            FL_OP (reference, linear_relu, x, w, use_bias ? bias : NULL, want, M, K, N);
+            FL_OP (backend, linear_relu, x, w, use_bias ? bias : NULL, got, M, K, N);
+            compare ("fast linear_relu", got, want, M * N, 2e-6);
+            buf_check_guard (got, M * N);
+            for (int64_t i = 0; i < M * N; i++)
+              g_assert_cmpfloat (got[i], >=, 0.f);
+          }
+        g_assert_no_error (reference->error);
+        buf_free (x); buf_free (w); buf_free (bias); buf_free (y0); buf_free (want);
+        buf_free (got);
+      }
+}
+
+/* The naive double references of the ops above also hold for the plain table. */
+static void
+test_reference_ops (void)
+{
+  FlBackend *fast = backend;
+  backend = reference;
+  test_linear ();
+  test_attention ();
+  backend = fast;
+}
+
 static void
 test_memory (void)
 {
@@ -786,6 +909,9 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   backend = fl_backend_cpu_new (2, &error);
   g_assert_no_error (error);
+  reference = fl_backend_cpu_reference_new (2, &error);
+  g_assert_no_error (error);
+  g_assert_true (backend->ops != reference->ops);
   g_test_add_func ("/model/backend-cpu/new", test_new);
   g_test_add_func ("/model/backend-cpu/memory", test_memory);
   g_test_add_func ("/model/backend-cpu/linear", test_linear);
@@ -801,7 +927,11 @@ main (int argc, char **argv)
   g_test_add_func ("/model/backend-cpu/module-transition", test_module_transition);
   g_test_add_func ("/model/backend-cpu/module-gated-attention", test_module_gated_attention);
   g_test_add_func ("/model/backend-cpu/module-outer-product-mean", test_module_outer_product_mean);
+  g_test_add_func ("/model/backend-cpu/fast-attention", test_fast_attention);
+  g_test_add_func ("/model/backend-cpu/fast-linear", test_fast_linear);
+  g_test_add_func ("/model/backend-cpu/reference-ops", test_reference_ops);
   int rc = g_test_run ();
   fl_backend_free (backend);
+  fl_backend_free (reference);
   return rc;
 }

@@ -837,7 +837,7 @@ test_module_scratch_too_small (void)
 
 /* ------------------------------------------------------ whole model vs golden */
 
-static GoldenCase *g_tiny, *g_realdim, *g_single;
+static GoldenCase *g_tiny, *g_realdim, *g_single, *g_tmpl;
 
 /* A golden case whose engine runs on the CUDA backend at `precision`. */
 static GoldenCase *
@@ -882,6 +882,14 @@ static GoldenCase *
 get_single (void)
 {
   return golden_cuda (&g_single, "single", "realdim", "params_realdim.npz");
+}
+
+/* The template case (model_1_ptm's template stack; features.npz carries
+ * the template features). */
+static GoldenCase *
+get_tmpl (void)
+{
+  return golden_cuda (&g_tmpl, "tmpl", "tmpl", "params_tmpl.npz");
 }
 
 /* Same tolerances as the CPU tests (test-engine.c, test-engine-slow.c). */
@@ -935,6 +943,17 @@ test_engine_realdim (void)
   GoldenCase *g = get_realdim ();
   if (!g)
     return;
+  check_teacher_forced (g, 2);
+  check_free_run (g, TRUE);
+}
+
+static void
+test_engine_tmpl (void)
+{
+  GoldenCase *g = get_tmpl ();
+  if (!g)
+    return;
+  g_assert_nonnull (g->features->templates);
   check_teacher_forced (g, 2);
   check_free_run (g, TRUE);
 }
@@ -1100,11 +1119,13 @@ main (int argc, char **argv)
   g_test_add_func ("/cuda/engine/tiny", test_engine_tiny);
   g_test_add_func ("/cuda/engine/realdim", test_engine_realdim);
   g_test_add_func ("/cuda/engine/single", test_engine_single);
+  g_test_add_func ("/cuda/engine/tmpl", test_engine_tmpl);
   g_test_add_func ("/cuda/engine/precisions", test_engine_precisions);
   int rc = g_test_run ();
   golden_case_free (g_tiny);
   golden_case_free (g_realdim);
   golden_case_free (g_single);
+  golden_case_free (g_tmpl);
   fl_backend_free (gpu);
   fl_backend_free (cpu);
   g_free (args);

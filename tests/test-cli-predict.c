@@ -13,6 +13,7 @@
 #include "fl-npz.h"
 #include "fl-scores-io.h"
 #include "fl-structure-io.h"
+#include "fl-snapshot.h"
 #include "fl-test-util.h"
 
 static const char *cli_path;
@@ -83,6 +84,9 @@ test_tiny_features (void)
   g_test_message ("stderr: %s", err);
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (err, "recycle=2"));
+  /* one numbering: recycles 0..2 of a 3-pass run, blocks from 1 */
+  g_assert_nonnull (strstr (err, "recycle 2 of 0–2 · Evoformer block"));
+  g_assert_null (strstr (err, "recycle 3"));
 
   /* Structures: 24 residues, pLDDT in the B-factors. */
   g_autofree char *scores_path = g_build_filename (dir, "scores.json", NULL);
@@ -114,6 +118,19 @@ test_tiny_features (void)
   g_autofree char *traj = NULL;
   g_assert_true (g_file_get_contents (traj_path, &traj, NULL, NULL));
   g_assert_cmpint (count_lines_starting (traj, "MODEL"), ==, 9);
+  /* read back as recycle x layer, numbered as everywhere (recycle 0..2, layer 1..3) */
+  g_auto (GStrv) titles = NULL;
+  g_autoptr (GPtrArray) models = fl_structure_read_models (traj_path, NULL, &titles, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (models->len, ==, 9);
+  for (int m = 0; m < 9; m++)
+    {
+      int r = -1, l = -1;
+      g_assert_true (fl_frame_title_parse (titles[m], &r, &l));
+      g_assert_cmpint (r, ==, m / 3);
+      g_assert_cmpint (l, ==, m % 3);
+    }
+  g_assert_cmpstr (titles[0], ==, "recycle 0 layer 1");
 
   /* result.npz: golden key names, final pLDDT close to the official one. */
   g_autofree char *npz_path = g_build_filename (dir, "result.npz", NULL);
@@ -166,6 +183,62 @@ test_tiny_a3m (void)
   FlArray *want = fl_arrays_lookup (gold, "confidence/plddt");
   fl_test_assert_close_abs ("a3m route pLDDT", scores->final.plddt, want->data, 24, 0.05);
   remove_dir (dir);
+}
+
+/* Golden tmpl through the CLI: templates from the alignment file and the
+ * structure files give DeepMind's outputs; a template aligned by the CLI
+ * itself runs and prints its alignment. */
+static void
+test_tmpl_templates (void)
+{
+  g_autofree char *a3m = fl_test_golden_path ("tmpl", "input.a3m");
+  g_autofree char *tsv = fl_test_golden_path ("tmpl", "template_alignment.tsv");
+  g_autofree char *params = fl_test_golden_path ("tmpl", "params_tmpl.npz");
+  g_autofree char *config = fl_test_golden_path ("tmpl", "config.json");
+  g_autofree char *outputs = fl_test_golden_path ("tmpl", "outputs.npz");
+  if (!fl_test_require_file (a3m) || !fl_test_require_file (tsv) || !fl_test_require_file (params)
+      || !fl_test_require_file (outputs))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fl-predict-XXXXXX", &error);
+  g_autofree char *args = g_strdup_printf (
+    "--params '%s' --config '%s' --a3m '%s' --deterministic --max-msa-clusters 8 "
+    "--max-extra-msa 16 --template-alignment '%s' --recycles 2 --backend cpu --threads 2 "
+    "--save-npz --out '%s'", params, config, a3m, tsv, dir);
+  g_autofree char *out = NULL, *err = NULL;
+  int status = run_cli (args, &out, &err);
+  g_test_message ("stderr: %s", err);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (err, "template 2 4i6p_B"));
+  g_autofree char *npz = g_build_filename (dir, "result.npz", NULL);
+  g_autoptr (FlArrays) res = fl_npz_load (npz, &error);
+  g_assert_no_error (error);
+  g_autoptr (FlArrays) gold = fl_npz_load (outputs, &error);
+  g_assert_no_error (error);
+  const char *keys[] = { "structure_module/final_atom_positions", "confidence/plddt" };
+  for (gsize k = 0; k < G_N_ELEMENTS (keys); k++)
+    {
+      FlArray *got = fl_arrays_lookup (res, keys[k]), *want = fl_arrays_lookup (gold, keys[k]);
+      g_assert_nonnull (got);
+      g_assert_nonnull (want);
+      fl_test_assert_close_abs (keys[k], got->data, want->data, fl_array_numel (want), 1e-3);
+    }
+  g_assert_nonnull (fl_arrays_lookup (res, "template/pair_contribution"));
+  remove_dir (dir);
+
+  /* One template file, aligned here (found through --template-dir). */
+  g_autofree char *tdir = g_path_get_dirname (tsv);
+  g_autofree char *dir2 = g_dir_make_tmp ("fl-predict-XXXXXX", &error);
+  g_autofree char *args2 = g_strdup_printf (
+    "--params '%s' --config '%s' --a3m '%s' --template 1GCN.pdb:A --template-dir '%s' "
+    "--recycles 0 --backend cpu --threads 2 --out '%s'", params, config, a3m, tdir, dir2);
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  status = run_cli (args2, &out2, &err2);
+  g_test_message ("stderr: %s", err2);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (err2, "template 1 1gcn_A"));
+  g_assert_nonnull (strstr (err2, "template HSQGTFTSDYSKYLDSRRAQD--FVQWLMNT---"));
+  remove_dir (dir2);
 }
 
 /* --teacher-forced: every pass from the golden previous state, so each
@@ -284,6 +357,17 @@ test_bad_input (void)
   g_autofree char *dna = g_strdup_printf ("--params '%s' --fasta '%s' --out '%s'",
                                           params, dna_fa, out_dir);
   expect_failure (dna, 1, NULL);
+
+  /* Templates for a model without a template stack; a missing template file. */
+  g_autofree char *tmpl_pdb = fl_test_golden_path ("tmpl", "1GCN.pdb");
+  g_autofree char *no_stack = g_strdup_printf ("--params '%s' --features '%s' --template '%s' "
+                                               "--out '%s'", params, features, tmpl_pdb, out_dir);
+  expect_failure (no_stack, 1, "no template stack");
+  g_autofree char *tmpl_params = fl_test_golden_path ("tmpl", "params_tmpl.npz");
+  g_autofree char *tmpl_a3m = fl_test_golden_path ("tmpl", "input.a3m");
+  g_autofree char *no_file = g_strdup_printf ("--params '%s' --a3m '%s' --template '%s/none.pdb:A' "
+                                              "--out '%s'", tmpl_params, tmpl_a3m, dir, out_dir);
+  expect_failure (no_file, 1, "cannot read template");
 
   /* A sequence too long for memory: refused before the features are built,
    * naming the longest that fits. */
@@ -408,7 +492,7 @@ test_presets_from_file_names (void)
       g_test_message ("%s\n%s", args, e);
       g_assert_cmpint (strstr (e, "notice: ") != NULL, ==, cases[i].notice);
       if (cases[i].notice)
-        g_assert_nonnull (strstr (e, "was trained with templates; Foldlight runs it without"));
+        g_assert_nonnull (strstr (e, "was trained with templates; this run has none"));
 
       g_autofree char *cfg_path = g_build_filename (out, "config.json", NULL);
       g_autoptr (JsonParser) p = json_parser_new ();
@@ -446,5 +530,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/predict/tiny-teacher-forced", test_tiny_teacher_forced);
   g_test_add_func ("/cli/predict/bad-input", test_bad_input);
   g_test_add_func ("/cli/predict/presets-from-file-names", test_presets_from_file_names);
+  g_test_add_func ("/cli/predict/tmpl-templates", test_tmpl_templates);
   return g_test_run ();
 }

@@ -30,6 +30,35 @@ test_help (void)
   run_cli ("--help", &out, &err, &status);
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (out, "Usage: foldlight-cli"));
+  /* bug 8: the command summaries start in one column */
+  const char *a = strstr (out, "\n  features "), *b = strstr (out, "\n  random-params ");
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  int col_a = (int) (strstr (a, "Build") - a), col_b = (int) (strstr (b, "Write") - b);
+  g_assert_cmpint (col_a, ==, col_b);
+}
+
+/* Bug 8: a sub-command's help in the C locale keeps "Å" and "…" and names
+ * the program; a missing --params says where parameters come from. */
+static void
+test_predict_help (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int status;
+  g_setenv ("LC_ALL", "C", TRUE);
+  run_cli ("predict --help", &out, &err, &status);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "foldlight-cli predict [OPTION…]"));
+  g_assert_nonnull (strstr (out, "below T Å"));
+  g_assert_null (strstr (out, "?"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  run_cli ("predict --fasta x.fasta --out o", &out, &err, &status);
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "--params is required"));
+  g_assert_nonnull (strstr (err, "params_model_1_ptm.npz"));
+  g_assert_nonnull (strstr (err, "random-params"));
+  g_unsetenv ("LC_ALL");
 }
 
 static void
@@ -93,6 +122,7 @@ main (int argc, char **argv)
   cli_path = g_getenv ("FL_CLI");
   g_assert_nonnull (cli_path);
   g_test_add_func ("/app/cli/help", test_help);
+  g_test_add_func ("/app/cli/predict-help", test_predict_help);
   g_test_add_func ("/app/cli/version", test_version);
   g_test_add_func ("/app/cli/unknown-command", test_unknown);
   g_test_add_func ("/app/cli/random-params", test_random_params);

@@ -113,6 +113,7 @@ make_recycle (int r)
   d->pae = filled (LL, 1, 0.3f);
   d->contact_probs = filled (LL, 0, 0.01f);
   d->expected_distance = filled (LL, 3, 0.2f);
+  d->template_contribution = filled (LL, 5, 0.05f);
   d->att_block = 47;
   d->att_heads = 3;
   d->tri_heads = 2;
@@ -474,6 +475,14 @@ dialog_has_file (void)
   return f != NULL;
 }
 
+static const char *export_path;
+
+static gboolean
+export_written (void)
+{
+  return g_file_test (export_path, G_FILE_TEST_EXISTS) && !find_file_dialog ();
+}
+
 /* The export menu of a panel: its action opens a save dialog with the
  * suggested name; choosing a file writes it. */
 static void
@@ -498,7 +507,11 @@ test_export_menu (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   gtk_dialog_response (GTK_DIALOG (dlg), GTK_RESPONSE_ACCEPT);
   G_GNUC_END_IGNORE_DEPRECATIONS
-  pump (0.5);
+  /* the chooser checks the chosen file asynchronously before it responds:
+   * on a loaded machine that takes longer than a fixed pause */
+  export_path = path;
+  g_assert_true (wait_for (export_written, 20));
+  pump (0.2);
   g_autofree char *text = NULL;
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_unlink (path);

@@ -888,7 +888,7 @@ test_legends_fit (void)
   g_autoptr (FlPairMap) pae = fl_pair_map_new (d, FL_PAIR_MAP_PAE, -1);
   g_assert_cmpfloat (pae->data_min, ==, 0.f);
   g_assert_cmpfloat (pae->data_max, ==, 60.f);
-  g_assert_nonnull (strstr (pae->title, "pass 2"));   /* 1-based passes, like the timeline */
+  g_assert_nonnull (strstr (pae->title, "recycle 1"));   /* recycles from 0, like the timeline */
   g_assert_cmpstr (fl_pair_map_value_label (FL_PAIR_MAP_PAE), ==, "Å");
   fl_recycle_data_unref (d);
 

@@ -203,7 +203,7 @@ test_validate_errors (void)
 }
 
 static void
-test_template_ignored_and_dtype (void)
+test_template_tensors_and_dtype (void)
 {
   FlModelConfig cfg;
   if (!golden_config ("tiny", &cfg))
@@ -212,20 +212,133 @@ test_template_ignored_and_dtype (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(FlArrays) arrays = fl_npz_load (path, &error);
   g_assert_no_error (error);
+  /* A template tensor in a model without templates is unexpected (checked,
+   * not skipped). */
   int64_t shape[2] = { 3, 4 };
   fl_arrays_add_f32 (arrays, FL_PARAMS_ROOT "evoformer/template_embedding/single_template_embedding/x//weights",
                      2, shape, NULL);
   g_autoptr(FlParams) p = fl_params_new_from_arrays (arrays, &error);
   g_assert_no_error (error);
   g_assert_null (fl_params_path (p));
-  g_assert_true (fl_params_validate (p, &cfg, &error));
-  g_assert_no_error (error);
+  g_assert_false (fl_params_validate (p, &cfg, &error));
+  g_assert_error (error, FL_PARAMS_ERROR, FL_PARAMS_ERROR_EXTRA);
+  g_assert_nonnull (strstr (error->message, "single_template_embedding/x//weights"));
+  g_clear_error (&error);
 
   /* Integer tensors are not parameters. */
   fl_arrays_add_i32 (arrays, FL_PARAMS_ROOT "evoformer/ints//bias", 2, shape, NULL);
   g_assert_null (fl_params_new_from_arrays (arrays, &error));
   g_assert_error (error, FL_PARAMS_ERROR, FL_PARAMS_ERROR_DTYPE);
   g_assert_nonnull (strstr (error->message, "evoformer/ints//bias"));
+}
+
+static int
+count_template_tensors (FlParams *p)
+{
+  int n = 0;
+  for (guint i = 0; i < fl_params_n_tensors (p); i++)
+    if (strstr (fl_params_tensor (p, i)->name, "template") != NULL)
+      n++;
+  return n;
+}
+
+static void
+assert_shape (FlParams *p, const char *rel, int ndim, const int64_t *want)
+{
+  g_autofree char *full = g_strconcat (FL_PARAMS_ROOT, rel, NULL);
+  const FlParamInfo *t = fl_params_lookup (p, full);
+  g_assert_nonnull (t);
+  g_assert_cmpint (t->ndim, ==, ndim);
+  for (int d = 0; d < ndim; d++)
+    g_assert_cmpint (t->shape[d], ==, want[d]);
+}
+
+/* The template stack of models 1 and 2: the golden tmpl file validates
+ * against its config and against what the shapes say; a released-size
+ * model_1 has the official template shapes; a wrong template tensor fails. */
+static void
+test_template_stack (void)
+{
+  g_autofree char *json = fl_test_golden_path ("tmpl", "config.json");
+  g_autofree char *path = golden_params_path ("tmpl");
+  if (!fl_test_require_file (json) || !fl_test_require_file (path))
+    return;
+  g_autoptr(GError) error = NULL;
+  FlModelConfig cfg, inferred;
+  g_assert_true (fl_model_config_from_preset ("model_1_ptm", &cfg, &error));
+  g_assert_true (fl_model_config_load_json (json, &cfg, &error));
+  g_assert_no_error (error);
+  g_assert_true (cfg.has_templates);
+  g_assert_cmpint (cfg.c_t, ==, 8);
+  g_assert_cmpint (cfg.template_tri_mul_channels, ==, 8);
+  g_autoptr(FlParams) p = fl_params_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_template_tensors (p), ==, 71);
+  g_assert_true (fl_params_validate (p, &cfg, &error));
+  g_assert_no_error (error);
+  inferred = cfg;
+  g_assert_true (fl_model_config_infer (&inferred, p, &error));
+  g_assert_no_error (error);
+  g_assert_true (inferred.has_templates);
+  g_assert_cmpint (inferred.c_t, ==, 8);
+  g_assert_cmpint (inferred.template_blocks, ==, 2);
+  g_assert_cmpint (inferred.template_tri_start_heads, ==, 2);
+  g_assert_cmpint (inferred.template_tri_end_heads, ==, 2);
+  g_assert_cmpint (inferred.template_pair_transition_factor, ==, 2);
+  g_assert_cmpint (inferred.template_att_heads, ==, 4);
+  g_assert_cmpint (inferred.template_att_key_dim, ==, 8);
+  g_assert_cmpint (inferred.template_dgram_bins, ==, 39);
+  g_assert_true (fl_params_validate (p, &inferred, &error));
+  g_assert_no_error (error);
+
+  /* The same file against a config without templates: 71 unexpected. */
+  FlModelConfig off = cfg;
+  off.has_templates = FALSE;
+  g_assert_false (fl_params_validate (p, &off, &error));
+  g_assert_error (error, FL_PARAMS_ERROR, FL_PARAMS_ERROR_EXTRA);
+  g_assert_nonnull (strstr (error->message, "71 unexpected"));
+  g_clear_error (&error);
+  /* A wrong template width is named. */
+  FlModelConfig wide = cfg;
+  wide.c_t = 16;
+  g_assert_false (fl_params_validate (p, &wide, &error));
+  g_assert_error (error, FL_PARAMS_ERROR, FL_PARAMS_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "embedding2d//weights' has shape (88, 8), expected (88, 16)"));
+  g_clear_error (&error);
+
+  /* Released model_1 sizes (AlphaFold's config.py): c_t 64, 2 blocks, 4/4
+   * heads of width 16, 64 intermediate channels, point-wise 4 heads. */
+  FlModelConfig m1;
+  g_assert_true (fl_model_config_from_preset ("model_1", &m1, NULL));
+  m1.n_evoformer_blocks = 1;   /* keep the test fast */
+  g_autoptr(FlArrays) a = fl_params_generate_random (&m1, 11);
+  g_autoptr(FlParams) pm = fl_params_new_from_arrays (a, &error);
+  g_assert_no_error (error);
+  g_assert_true (fl_params_validate (pm, &m1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_template_tensors (pm), ==, 71);
+#define TE "evoformer/template_embedding/"
+#define TS TE "single_template_embedding/template_pair_stack/__layer_stack_no_state/"
+  assert_shape (pm, TE "attention//query_w", 3, (int64_t[]) { 128, 4, 16 });
+  assert_shape (pm, TE "attention//key_w", 3, (int64_t[]) { 64, 4, 16 });
+  assert_shape (pm, TE "attention//output_w", 3, (int64_t[]) { 4, 16, 128 });
+  assert_shape (pm, TE "single_template_embedding/embedding2d//weights", 2, (int64_t[]) { 88, 64 });
+  assert_shape (pm, TS "triangle_attention_starting_node/attention//query_w", 4,
+                (int64_t[]) { 2, 64, 4, 16 });
+  assert_shape (pm, TS "triangle_attention_ending_node//feat_2d_weights", 3, (int64_t[]) { 2, 64, 4 });
+  assert_shape (pm, TS "triangle_multiplication_incoming/left_projection//weights", 3,
+                (int64_t[]) { 2, 64, 64 });
+  assert_shape (pm, TS "pair_transition/transition1//weights", 3, (int64_t[]) { 2, 64, 128 });
+  assert_shape (pm, "evoformer/template_single_embedding//weights", 2, (int64_t[]) { 57, 256 });
+  assert_shape (pm, "evoformer/template_projection//weights", 2, (int64_t[]) { 256, 256 });
+#undef TS
+#undef TE
+  FlModelConfig back = m1;
+  g_assert_true (fl_model_config_infer (&back, pm, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (back.c_t, ==, 64);
+  g_assert_cmpint (back.template_att_value_dim, ==, 64);
+  g_assert_cmpint (back.template_tri_mul_channels, ==, 64);
 }
 
 static void
@@ -386,7 +499,8 @@ main (int argc, char **argv)
   g_test_add_func ("/model/params/load-tiny", test_load_tiny);
   g_test_add_func ("/model/params/validate-golden", test_validate_golden);
   g_test_add_func ("/model/params/validate-errors", test_validate_errors);
-  g_test_add_func ("/model/params/template-ignored-dtype", test_template_ignored_and_dtype);
+  g_test_add_func ("/model/params/template-tensors-dtype", test_template_tensors_and_dtype);
+  g_test_add_func ("/model/params/template-stack", test_template_stack);
   g_test_add_func ("/model/params/truncated-file", test_truncated_file);
   g_test_add_func ("/model/params/load-many", test_load_many);
   g_test_add_func ("/model/params/generate-random", test_generate_random);

@@ -1,5 +1,6 @@
 /* PDB / mmCIF reading and writing (model/fl-structure-io). */
 #include "fl-structure-io.h"
+#include "fl-snapshot.h"
 #include "fl-residue-constants.h"
 #include "fl-test-util.h"
 #include <json-glib/json-glib.h>
@@ -108,6 +109,24 @@ test_roundtrip (gconstpointer data)
   g_autoptr (FlStructure) s3 = fl_structure_read (path, NULL, &error);
   g_assert_no_error (error);
   check_equal (s3, &c[0]);
+  /* every model, with its title (a trajectory reads back as written) */
+  g_auto (GStrv) titles = NULL;
+  g_autoptr (GPtrArray) all = fl_structure_read_models (path, NULL, &titles, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+  g_assert_cmpuint (g_strv_length (titles), ==, 3);
+  for (int m = 0; m < 3; m++)
+    {
+      check_equal (g_ptr_array_index (all, m), &c[m]);
+      g_assert_cmpstr (titles[m], ==, models[m].title);
+    }
+  int r = -1, l = -1;
+  g_assert_true (fl_frame_title_parse (titles[1], &r, &l));
+  g_assert_cmpint (r, ==, 2);
+  g_assert_cmpint (l, ==, 4);   /* 0-based out; "layer 5" in the text */
+  g_autofree char *t = fl_frame_title (r, l);
+  g_assert_cmpstr (t, ==, "recycle 2 layer 5");
+  g_assert_false (fl_frame_title_parse ("model 3", &r, &l));
   g_autofree char *text = NULL;
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
   g_assert_nonnull (strstr (text, "recycle 2 layer 5"));

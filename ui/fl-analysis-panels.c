@@ -153,6 +153,20 @@ fl_analysis_panels_select_residue (FlAnalysisPanels *self, int residue)
   mark_selected (self, residue < 0 ? -1 : residue);
 }
 
+void
+fl_analysis_panels_reset (FlAnalysisPanels *self)
+{
+  g_return_if_fail (FL_IS_ANALYSIS_PANELS (self));
+  fl_msa_view_set_msa (self->msa_view, NULL, NULL);
+  fl_pair_map_view_set_sequence (self->pair_view, NULL);
+  fl_pair_map_view_set_frame (self->pair_view, NULL);
+  fl_pair_map_view_clear_brush (self->pair_view);
+  fl_analysis_panels_set_recycles (self, NULL, -1);
+  mark_selected (self, -1);
+  for (int k = 0; k < 4; k++)
+    self->brush[k] = -1;
+}
+
 gboolean
 fl_analysis_panels_get_brush (FlAnalysisPanels *self, int *row_first, int *row_last,
                               int *col_first, int *col_last)

@@ -45,6 +45,9 @@ void fl_analysis_panels_set_recycles (FlAnalysisPanels *self, GPtrArray *recycle
 void fl_analysis_panels_set_frame (FlAnalysisPanels *self, FlFrame *frame /* nullable */);
 void fl_analysis_panels_select_residue (FlAnalysisPanels *self, int residue /* -1 none */);
 
+/* Forget everything shown: alignment, maps, frame, selection and brushes
+ * (a new document comes next); emits nothing. */
+void fl_analysis_panels_reset (FlAnalysisPanels *self);
 /* The last brush: rows [row_first, row_last], columns [col_first, col_last]
  * (all -1 when none). For 1-D brushes the column range equals the row range.
  * Returns TRUE when a brush is active. Any pointer may be NULL. */

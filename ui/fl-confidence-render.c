@@ -116,7 +116,7 @@ draw_plddt (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
   font (cr, 9, FALSE);
   {
     char buf[64];
-    snprintf (buf, sizeof buf, "pass %d of %d (bold)", rec[current]->recycle + 1, n);
+    snprintf (buf, sizeof buf, "recycle %d (bold)", rec[current]->recycle);
     text_at (cr, x + w, y - 8, buf, 1.0);
   }
 
@@ -221,7 +221,7 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
   for (int r = 0; r < n; r++)
     {
       char buf[16];
-      snprintf (buf, sizeof buf, "%d", rec[r]->recycle + 1);
+      snprintf (buf, sizeof buf, "%d", rec[r]->recycle);
       cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
       text_at (cr, xs[r], y + h + 12, buf, 0.5);
       if (r == current)
@@ -307,10 +307,10 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
   FlRecycleData *c = rec[current];
   char buf[128];
   if (isfinite (c->ptm))
-    snprintf (buf, sizeof buf, "pass %d: mean pLDDT %.1f  pTM %.3f", c->recycle + 1,
+    snprintf (buf, sizeof buf, "recycle %d: mean pLDDT %.1f  pTM %.3f", c->recycle,
               c->mean_plddt, c->ptm);
   else
-    snprintf (buf, sizeof buf, "pass %d: mean pLDDT %.1f", c->recycle + 1, c->mean_plddt);
+    snprintf (buf, sizeof buf, "recycle %d: mean pLDDT %.1f", c->recycle, c->mean_plddt);
   if (isfinite (c->tolerance))
     {
       char tol[48];

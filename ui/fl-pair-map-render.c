@@ -14,6 +14,7 @@ static const struct {
   [FL_PAIR_MAP_CONTACTS] = { "contact_probs", "Contact probability" },
   [FL_PAIR_MAP_DISTANCE] = { "expected_distance", "Expected distance" },
   [FL_PAIR_MAP_PAE] = { "pae", "Predicted aligned error" },
+  [FL_PAIR_MAP_TEMPLATE] = { "template_contribution", "Template contribution to the pair" },
 };
 
 const char *
@@ -41,6 +42,8 @@ fl_pair_map_value_label (FlPairMapKind kind)
       return "bias";
     case FL_PAIR_MAP_CONTACTS:
       return "P(<8 Å)";
+    case FL_PAIR_MAP_TEMPLATE:
+      return "|Δpair|";
     case FL_PAIR_MAP_DISTANCE:
     case FL_PAIR_MAP_PAE:
       return "Å";
@@ -75,6 +78,8 @@ source (const FlRecycleData *d, FlPairMapKind kind, int *heads)
       return d->expected_distance;
     case FL_PAIR_MAP_PAE:
       return d->pae;
+    case FL_PAIR_MAP_TEMPLATE:
+      return d->template_contribution;
     default:
       return NULL;
     }
@@ -165,6 +170,11 @@ fl_pair_map_new (const FlRecycleData *d, FlPairMapKind kind, int head)
       g_free (m->unit);
       m->unit = g_strdup ("Å");
       break;
+    case FL_PAIR_MAP_TEMPLATE:
+      m->palette = FL_PALETTE_VIRIDIS;
+      m->vmin = 0.f;
+      m->vmax = hi > 0.f ? hi : 1.f;
+      break;
     case FL_PAIR_MAP_PAE:
     default:
       m->palette = FL_PALETTE_PAE;
@@ -175,13 +185,13 @@ fl_pair_map_new (const FlRecycleData *d, FlPairMapKind kind, int head)
       break;
     }
   if (kind == FL_PAIR_MAP_MSA_ROW_ATTENTION || kind == FL_PAIR_MAP_PAIR_BIAS)
-    m->title = g_strdup_printf ("%s, block %d%s, pass %d", kinds[kind].label,
-                                d->att_block + 1, heads_text, d->recycle + 1);
+    m->title = g_strdup_printf ("%s, block %d%s, recycle %d", kinds[kind].label,
+                                d->att_block + 1, heads_text, d->recycle);
   else if (m->query_residue >= 0)
-    m->title = g_strdup_printf ("%s around residue %d%s, pass %d", kinds[kind].label,
-                                m->query_residue + 1, heads_text, d->recycle + 1);
+    m->title = g_strdup_printf ("%s around residue %d%s, recycle %d", kinds[kind].label,
+                                m->query_residue + 1, heads_text, d->recycle);
   else
-    m->title = g_strdup_printf ("%s%s, pass %d", kinds[kind].label, heads_text, d->recycle + 1);
+    m->title = g_strdup_printf ("%s%s, recycle %d", kinds[kind].label, heads_text, d->recycle);
   return m;
 }
 

@@ -29,6 +29,7 @@ typedef enum {
   FL_PAIR_MAP_CONTACTS,
   FL_PAIR_MAP_DISTANCE,
   FL_PAIR_MAP_PAE,
+  FL_PAIR_MAP_TEMPLATE,   /* |what the templates add to the pair| (models 1 and 2) */
   FL_PAIR_MAP_N_KINDS,
 } FlPairMapKind;
 

@@ -81,6 +81,20 @@ rebuild_map (FlPairMapView *self)
   gtk_widget_queue_draw (self->area);
 }
 
+char *
+fl_pair_map_view_dup_empty_text (FlPairMapView *self)
+{
+  g_return_val_if_fail (FL_IS_PAIR_MAP_VIEW (self), NULL);
+  if (self->map || !self->data)
+    return NULL;
+  /* what would bring it: a run, or the file that holds it */
+  return g_strdup_printf ("%s: not available for recycle %d.\n%s",
+                          fl_pair_map_kind_label (self->kind), self->data->recycle,
+                          self->kind == FL_PAIR_MAP_PAE
+                          ? "PAE comes from a _ptm model's run, or with the prediction's scores / PAE JSON file."
+                          : "Maps are captured while a model runs in Foldlight.");
+}
+
 static void
 draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer user_data)
 {
@@ -95,14 +109,12 @@ draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
       cairo_set_font_size (cr, 12);
       cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
       cairo_move_to (cr, 16, 28);
-      g_autofree char *t = g_strdup_printf ("%s: not available for pass %d (maps are captured while a model runs).",
-                                            fl_pair_map_kind_label (self->kind), self->data->recycle + 1);
+      g_autofree char *t = fl_pair_map_view_dup_empty_text (self);
+      char *nl = strchr (t, '\n');
+      *nl = '\0';
       cairo_show_text (cr, t);
-      if (self->kind == FL_PAIR_MAP_PAE)
-        {
-          cairo_move_to (cr, 16, 46);
-          cairo_show_text (cr, "PAE needs a _ptm model.");
-        }
+      cairo_move_to (cr, 16, 46);
+      cairo_show_text (cr, nl + 1);
       return;
     }
   cairo_surface_t *image = self->image;
@@ -283,6 +295,14 @@ on_drag_end (GtkGestureDrag *g, double dx, double dy, FlPairMapView *self)
   int i, j;
   if (cell_at (self, self->drag_x0, self->drag_y0, &i, &j))
     fl_pair_map_view_click_cell (self, i, j);
+}
+
+void
+fl_pair_map_view_clear_brush (FlPairMapView *self)
+{
+  g_return_if_fail (FL_IS_PAIR_MAP_VIEW (self));
+  self->ov.brush_i0 = self->ov.brush_i1 = self->ov.brush_j0 = self->ov.brush_j1 = -1;
+  gtk_widget_queue_draw (self->area);
 }
 
 void

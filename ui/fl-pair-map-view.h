@@ -31,6 +31,11 @@ void fl_pair_map_view_set_head (FlPairMapView *self, int head);
 void fl_pair_map_view_select_residue (FlPairMapView *self, int residue);
 /* The map shown (borrowed), NULL when the data lacks it. */
 const FlPairMap *fl_pair_map_view_get_map (FlPairMapView *self);
+/* The two lines shown instead of a map that the recycle lacks (what
+ * would bring it), or NULL when a map is shown / there is no data. */
+char *fl_pair_map_view_dup_empty_text (FlPairMapView *self);
+/* Forget the brush (no signal). */
+void fl_pair_map_view_clear_brush (FlPairMapView *self);
 gboolean fl_pair_map_view_get_brush (FlPairMapView *self, int *i0, int *i1, int *j0, int *j1);
 /* The hover text of the status line (borrowed). */
 const char *fl_pair_map_view_get_status (FlPairMapView *self);

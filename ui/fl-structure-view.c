@@ -1,6 +1,7 @@
 /* FlStructureView: GtkGLArea showing a cartoon coloured by pLDDT. */
 #include "fl-structure-view.h"
 #include "fl-view-mesh.h"
+#include "fl-template-mesh.h"
 #include "fl-colors.h"
 #include <epoxy/gl.h>
 #include <math.h>
@@ -23,6 +24,10 @@ struct _FlStructureView {
   int L;
   FlViewMesh *cartoon;
   FlViewMesh *sticks;
+  FlViewMesh *templates;   /* superposed template CA traces (lines), or NULL */
+  float *template_ca;      /* (n_templates, template_L, 3) in query numbering */
+  float *template_mask;    /* (n_templates, template_L) */
+  int n_templates, template_L;
   gboolean show_side_chains;
   FlColorScale color_scale;
   int highlight[2];
@@ -47,9 +52,11 @@ struct _FlStructureView {
   gboolean gl_ready;
   GLuint program;
   GLint u_mv, u_proj, u_nmat, u_colors, u_color_width, u_fog_color, u_fog_range, u_light, u_lighten;
-  GLuint vao[2], vbo[2], ibo[2];
-  GLsizei n_index[2];
-  gboolean mesh_dirty[2];
+  GLint u_flat;
+  /* meshes: [0] cartoon, [1] side chains, [2] templates (GL_LINES) */
+  GLuint vao[3], vbo[3], ibo[3];
+  GLsizei n_index[3];
+  gboolean mesh_dirty[3];
   GLuint color_tex;
   int color_tex_rows;
   gboolean colors_dirty;
@@ -222,6 +229,7 @@ static const char *vertex_src =
   "uniform mat3 u_nmat;\n"
   "uniform sampler2D u_colors;\n"
   "uniform int u_color_width;\n"
+  "uniform int u_flat;\n"
   "out vec3 v_pos;\n"
   "out vec3 v_normal;\n"
   "flat out vec4 v_color;\n"
@@ -231,6 +239,7 @@ static const char *vertex_src =
   "  v_normal = u_nmat * a_normal;\n"
   "  int r = int (a_residue + 0.5);\n"
   "  v_color = texelFetch (u_colors, ivec2 (r % u_color_width, r / u_color_width), 0);\n"
+  "  if (u_flat != 0) v_color = vec4 (0.55, 0.55, 0.55, 1.0);\n"
   "  gl_Position = u_proj * p;\n"
   "}\n";
 
@@ -243,8 +252,14 @@ static const char *fragment_src =
   "uniform vec2 u_fog_range;\n"
   "uniform vec3 u_light;\n"
   "uniform float u_lighten;\n"
+  "uniform int u_flat;\n"
   "out vec4 frag_color;\n"
   "void main () {\n"
+  "  if (u_flat != 0) {\n"
+  "    float f = clamp ((-v_pos.z - u_fog_range.x) / (u_fog_range.y - u_fog_range.x), 0.0, 1.0);\n"
+  "    frag_color = vec4 (mix (v_color.rgb, u_fog_color, 0.8 * f), 1.0);\n"
+  "    return;\n"
+  "  }\n"
   "  vec3 n = normalize (v_normal);\n"
   "  if (!gl_FrontFacing) n = -n;\n"
   "  vec3 base = mix (v_color.rgb, vec3 (1.0), u_lighten);\n"
@@ -316,6 +331,7 @@ build_program (FlStructureView *self, GError **error)
   self->u_fog_range = glGetUniformLocation (p, "u_fog_range");
   self->u_light = glGetUniformLocation (p, "u_light");
   self->u_lighten = glGetUniformLocation (p, "u_lighten");
+  self->u_flat = glGetUniformLocation (p, "u_flat");
   return TRUE;
 }
 
@@ -326,12 +342,17 @@ rebuild_geometry (FlStructureView *self)
 {
   g_clear_pointer (&self->cartoon, fl_view_mesh_free);
   g_clear_pointer (&self->sticks, fl_view_mesh_free);
+  g_clear_pointer (&self->templates, fl_view_mesh_free);
+  self->mesh_dirty[2] = TRUE;
   if (!self->frame)
     return;
   gint64 t0 = g_get_monotonic_time ();
   self->cartoon = fl_view_mesh_new_cartoon (self->frame, self->sequence);
   if (self->show_side_chains)
     self->sticks = fl_view_mesh_new_side_chains (self->frame, self->sequence);
+  if (self->n_templates > 0)
+    self->templates = fl_template_mesh_new (self->frame, self->template_ca, self->template_mask,
+                                            self->n_templates, self->template_L);
   self->last_build_ms = (g_get_monotonic_time () - t0) / 1000.0;
   self->mesh_dirty[0] = self->mesh_dirty[1] = TRUE;
 }
@@ -379,6 +400,8 @@ draw_scene (FlStructureView *self, int width, int height,
     upload_mesh (self, 0, self->cartoon);
   if (self->mesh_dirty[1])
     upload_mesh (self, 1, self->sticks);
+  if (self->mesh_dirty[2])
+    upload_mesh (self, 2, self->templates);
   if (self->colors_dirty)
     upload_colors (self);
 
@@ -414,6 +437,7 @@ draw_scene (FlStructureView *self, int width, int height,
   glUniform3fv (self->u_light, 1, light);
   glActiveTexture (GL_TEXTURE0);
   glBindTexture (GL_TEXTURE_2D, self->color_tex);
+  glUniform1i (self->u_flat, 0);
   for (int k = 0; k < 2; k++)
     {
       if (self->n_index[k] == 0 || (k == 1 && !self->show_side_chains))
@@ -422,6 +446,14 @@ draw_scene (FlStructureView *self, int width, int height,
       glUniform1f (self->u_lighten, k == 1 ? 0.15f : 0.f);
       glBindVertexArray (self->vao[k]);
       glDrawElements (GL_TRIANGLES, self->n_index[k], GL_UNSIGNED_INT, NULL);
+    }
+  if (self->n_index[2] > 0)
+    {
+      /* templates: thin grey lines, unlit */
+      glUniform1i (self->u_flat, 1);
+      glBindVertexArray (self->vao[2]);
+      glDrawElements (GL_LINES, self->n_index[2], GL_UNSIGNED_INT, NULL);
+      glUniform1i (self->u_flat, 0);
     }
   glBindVertexArray (0);
   glUseProgram (0);
@@ -457,16 +489,16 @@ fl_structure_view_realize (GtkWidget *widget)
     }
   const char *r = (const char *) glGetString (GL_RENDERER);
   g_strlcpy (self->renderer, r ? r : "", sizeof self->renderer);
-  glGenVertexArrays (2, self->vao);
-  glGenBuffers (2, self->vbo);
-  glGenBuffers (2, self->ibo);
+  glGenVertexArrays (3, self->vao);
+  glGenBuffers (3, self->vbo);
+  glGenBuffers (3, self->ibo);
   glGenTextures (1, &self->color_tex);
   glBindTexture (GL_TEXTURE_2D, self->color_tex);
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
   glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
   self->color_tex_rows = 0;
   self->gl_ready = TRUE;
-  self->mesh_dirty[0] = self->mesh_dirty[1] = TRUE;
+  self->mesh_dirty[0] = self->mesh_dirty[1] = self->mesh_dirty[2] = TRUE;
   self->colors_dirty = TRUE;
 }
 
@@ -478,9 +510,9 @@ fl_structure_view_unrealize (GtkWidget *widget)
   gtk_gl_area_make_current (area);
   if (self->gl_ready && !gtk_gl_area_get_error (area))
     {
-      glDeleteVertexArrays (2, self->vao);
-      glDeleteBuffers (2, self->vbo);
-      glDeleteBuffers (2, self->ibo);
+      glDeleteVertexArrays (3, self->vao);
+      glDeleteBuffers (3, self->vbo);
+      glDeleteBuffers (3, self->ibo);
       glDeleteTextures (1, &self->color_tex);
       glDeleteProgram (self->program);
     }
@@ -937,6 +969,31 @@ fl_structure_view_reset_camera (FlStructureView *self)
 }
 
 void
+fl_structure_view_set_templates (FlStructureView *self, const float *ca, const float *ca_mask,
+                                 int T, int L)
+{
+  g_return_if_fail (FL_IS_STRUCTURE_VIEW (self));
+  g_clear_pointer (&self->template_ca, g_free);
+  g_clear_pointer (&self->template_mask, g_free);
+  self->n_templates = ca && ca_mask && T > 0 && L > 0 ? T : 0;
+  self->template_L = self->n_templates ? L : 0;
+  if (self->n_templates)
+    {
+      self->template_ca = g_memdup2 (ca, (gsize) T * L * 3 * sizeof (float));
+      self->template_mask = g_memdup2 (ca_mask, (gsize) T * L * sizeof (float));
+    }
+  rebuild_geometry (self);
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+int
+fl_structure_view_get_n_template_segments (FlStructureView *self)
+{
+  g_return_val_if_fail (FL_IS_STRUCTURE_VIEW (self), 0);
+  return self->templates ? (int) (self->templates->n_indices / 2) : 0;
+}
+
+void
 fl_structure_view_set_frame (FlStructureView *self, FlFrame *frame, const char *sequence,
                              gboolean keep_camera)
 {
@@ -1082,6 +1139,9 @@ fl_structure_view_finalize (GObject *object)
   g_clear_pointer (&self->frame, fl_frame_unref);
   g_clear_pointer (&self->cartoon, fl_view_mesh_free);
   g_clear_pointer (&self->sticks, fl_view_mesh_free);
+  g_clear_pointer (&self->templates, fl_view_mesh_free);
+  g_free (self->template_ca);
+  g_free (self->template_mask);
   g_free (self->sequence);
   G_OBJECT_CLASS (fl_structure_view_parent_class)->finalize (object);
 }

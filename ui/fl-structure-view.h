@@ -36,6 +36,13 @@ GtkWidget *fl_structure_view_new (void);
 void fl_structure_view_set_frame (FlStructureView *self, FlFrame *frame,
                                   const char *sequence, gboolean keep_camera);
 FlFrame *fl_structure_view_get_frame (FlStructureView *self);   /* borrowed, nullable */
+/* Templates drawn as thin grey CA traces, each superposed on the shown
+ * frame by the CA atoms both have: ca (T, L, 3) and ca_mask (T, L) in the
+ * query's numbering (copied); T = 0 or NULL clears. */
+void fl_structure_view_set_templates (FlStructureView *self, const float *ca,
+                                      const float *ca_mask, int T, int L);
+/* Line segments of the template traces drawn for the current frame. */
+int fl_structure_view_get_n_template_segments (FlStructureView *self);
 
 void fl_structure_view_set_color_scale (FlStructureView *self, FlColorScale scale);
 void fl_structure_view_set_side_chains (FlStructureView *self, gboolean show);

@@ -17,7 +17,7 @@ struct _FlTimeline {
   GPtrArray *aligned;   /* FlFrame*, superposed on the previous aligned frame */
   GArray *recycle_ptm;  /* float per recycle (NAN unknown) */
   GArray *recycle_plddt;
-  int n_passes_expected;
+  int last_recycle;     /* recycles 0..last_recycle are planned; -1 unknown */
 
   double position;
   double target;
@@ -55,15 +55,16 @@ update_label (FlTimeline *self, int index)
     {
       FlFrame *f = g_ptr_array_index (self->frames, index);
       GString *s = g_string_new (NULL);
-      if (self->frames->len == 1 && f->n_layers <= 1)
+      /* One numbering everywhere: recycle 0..N as AlphaFold and ColabFold
+       * count (0 = the first pass), structure-module layer 1..8. */
+      if (f->n_layers == 0)
+        g_string_append_printf (s, "Model %d of %u", f->recycle + 1, self->frames->len);
+      else if (self->frames->len == 1 && f->n_layers <= 1)
         g_string_append (s, "Final structure");
-      /* "Recycles 3" means 4 passes: name both so the count matches the spin button
-       * (pass 1 is AlphaFold's recycle 0, the first pass before any recycling). */
-      else if (self->n_passes_expected > 0)
-        g_string_append_printf (s, "Pass %d/%d (recycle %d)", f->recycle + 1,
-                                self->n_passes_expected, f->recycle);
+      else if (self->last_recycle >= 0)
+        g_string_append_printf (s, "Recycle %d of 0–%d", f->recycle, self->last_recycle);
       else
-        g_string_append_printf (s, "Pass %d (recycle %d)", f->recycle + 1, f->recycle);
+        g_string_append_printf (s, "Recycle %d", f->recycle);
       if (f->n_layers > 1)
         g_string_append_printf (s, " · layer %d/%d", f->layer + 1, f->n_layers);
       g_string_append_printf (s, " · mean pLDDT %.1f", f->mean_plddt);
@@ -72,11 +73,12 @@ update_label (FlTimeline *self, int index)
         ptm = g_array_index (self->recycle_ptm, float, f->recycle);
       if (!isnan (ptm))
         g_string_append_printf (s, " · pTM %.2f", ptm);
-      if (self->frames->len > 1)
+      if (self->frames->len > 1 && f->n_layers > 0)
         g_string_append_printf (s, "  (frame %d of %u)", index + 1, self->frames->len);
       text = g_string_free (s, FALSE);
     }
   gtk_label_set_text (GTK_LABEL (self->label), text);
+  gtk_widget_set_tooltip_text (self->label, text);
   g_free (self->label_text);
   self->label_text = g_steal_pointer (&text);
 }
@@ -247,14 +249,14 @@ update_range (FlTimeline *self)
 }
 
 void
-fl_timeline_clear (FlTimeline *self, int n_passes_expected)
+fl_timeline_clear (FlTimeline *self, int last_recycle)
 {
   g_return_if_fail (FL_IS_TIMELINE (self));
   g_ptr_array_set_size (self->frames, 0);
   g_ptr_array_set_size (self->aligned, 0);
   g_array_set_size (self->recycle_ptm, 0);
   g_array_set_size (self->recycle_plddt, 0);
-  self->n_passes_expected = n_passes_expected;
+  self->last_recycle = last_recycle;
   self->position = self->target = 0;
   self->animating = FALSE;
   self->shown_index = -1;
@@ -273,13 +275,13 @@ fl_timeline_add_frame (FlTimeline *self, FlFrame *frame)
   g_ptr_array_add (self->frames, fl_frame_ref (frame));
   g_ptr_array_add (self->aligned, fl_frame_new_superposed (frame, prev));
   guint n = self->frames->len;
-  if (frame->layer == 0 && n > 1)
+  FlFrame *before = n > 1 ? g_ptr_array_index (self->frames, n - 2) : NULL;
+  /* a tick where each recycle starts, named as everywhere else: r0, r1, ... */
+  if (frame->n_layers > 0 && (!before || before->recycle != frame->recycle))
     {
-      g_autofree char *mark = g_strdup_printf ("p%d", frame->recycle + 1);
+      g_autofree char *mark = g_strdup_printf ("r%d", frame->recycle);
       gtk_scale_add_mark (GTK_SCALE (self->scale), n - 1, GTK_POS_BOTTOM, mark);
     }
-  else if (n == 1)
-    gtk_scale_add_mark (GTK_SCALE (self->scale), 0, GTK_POS_BOTTOM, "r1");
   update_range (self);
   if (n == 1)
     fl_timeline_set_position (self, 0, FALSE);
@@ -377,6 +379,12 @@ fl_timeline_step (FlTimeline *self, int delta)
   double from = self->animating ? self->target : self->position;
   double target = delta > 0 ? floor (from + 1e-6) + delta : ceil (from - 1e-6) + delta;
   fl_timeline_set_position (self, target, TRUE);
+}
+
+gboolean
+fl_timeline_is_gliding (FlTimeline *self)
+{
+  return self->animating;
 }
 
 const char *
@@ -533,6 +541,9 @@ fl_timeline_init (FlTimeline *self)
 
   self->label = gtk_label_new ("No frames yet");
   gtk_label_set_xalign (GTK_LABEL (self->label), 0);
+  /* a long label must not set the width the 3D view needs (the split
+   * beside the panels): it ends in "…" and the tooltip has all of it */
+  gtk_label_set_ellipsize (GTK_LABEL (self->label), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (self->label, "fl-timeline-label");
   gtk_box_append (GTK_BOX (self->box), self->label);
 

@@ -21,8 +21,9 @@ G_DECLARE_FINAL_TYPE (FlTimeline, fl_timeline, FL, TIMELINE, GtkWidget)
 
 GtkWidget *fl_timeline_new (void);
 
-/* Forget every frame. n_passes_expected (or 0) sets the label's "r/N". */
-void fl_timeline_clear (FlTimeline *self, int n_passes_expected);
+/* Forget every frame. last_recycle (or -1: unknown) sets the label's
+ * "Recycle r of 0–N" (recycles counted from 0 as AlphaFold does). */
+void fl_timeline_clear (FlTimeline *self, int last_recycle);
 /* Append a frame (referenced). With "follow live" on, the view moves to it. */
 void fl_timeline_add_frame (FlTimeline *self, FlFrame *frame);
 /* Scores known at the end of a recycle (shown on its frames' labels). */
@@ -44,7 +45,9 @@ gboolean fl_timeline_get_playing (FlTimeline *self);
 void fl_timeline_set_follow_live (FlTimeline *self, gboolean follow);
 gboolean fl_timeline_get_follow_live (FlTimeline *self);
 void fl_timeline_step (FlTimeline *self, int delta);
-/* The label text of the current frame ("recycle 2/4 · layer 8/8 · ..."). */
+/* TRUE while the position glides towards a frame (after a step or a jump). */
+gboolean fl_timeline_is_gliding (FlTimeline *self);
+/* The label text of the current frame ("Recycle 2 of 0–3 · layer 8/8 · ..."). */
 const char *fl_timeline_get_label (FlTimeline *self);
 
 G_END_DECLS

@@ -2,6 +2,8 @@
 #include "fl-window.h"
 #include "fl-residue-constants.h"
 #include "fl-analysis-panels.h"
+#include "fl-msa.h"
+#include "fl-pair-map-view.h"
 #include <math.h>
 #include <string.h>
 
@@ -36,24 +38,23 @@ struct _FlWindow {
   GtkWidget *status_label;
   GtkWidget *backend_label;
   GtkWidget *panels;   /* FlAnalysisPanels or NULL */
+  GtkWidget *paned;
 
-  /* input */
-  char *input_name;
-  char *input_text;
-  char *input_query;    /* query of the loaded input (entry shows it) */
-
-  /* what is shown */
-  char *shown_name;
-  char *sequence;
-  GPtrArray *recycles;  /* FlRecycleData* */
-  FlMsa *msa;
-  FlFeatures *features;
+  FlDocument *doc;      /* what is shown: one input or result, never NULL */
+  FlDocument *pending;  /* a run before its first frame (the view keeps doc) */
+  char *input_problem;  /* why Run would refuse the pasted text, or NULL */
+  double split;         /* the 3D view's share of the paned's width */
+  int paned_max;
+  gboolean setting_split;
+  gboolean dragging_handle;
+  guint split_source;
   gboolean running;
   gboolean setting_entry;
-  gboolean fresh_view;   /* the next frame shown starts a new camera */
 };
 
 G_DEFINE_FINAL_TYPE (FlWindow, fl_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void show_templates (FlWindow *self, const FlTemplateFeatures *tf);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -70,7 +71,7 @@ clean_sequence (const char *text)
 static void
 update_subtitle (FlWindow *self)
 {
-  gtk_label_set_text (GTK_LABEL (self->subtitle_label), self->shown_name ? self->shown_name : "");
+  gtk_label_set_text (GTK_LABEL (self->subtitle_label), self->doc->title ? self->doc->title : "");
 }
 
 static void
@@ -85,65 +86,109 @@ static void
 update_panels_recycles (FlWindow *self, int current)
 {
   if (self->panels)
-    fl_analysis_panels_set_recycles (FL_ANALYSIS_PANELS (self->panels), self->recycles, current);
+    fl_analysis_panels_set_recycles (FL_ANALYSIS_PANELS (self->panels), self->doc->recycles, current);
 }
 
 static void
 update_panels_msa (FlWindow *self)
 {
-  if (self->panels && self->msa)
-    fl_analysis_panels_set_msa (FL_ANALYSIS_PANELS (self->panels), self->msa, self->features);
+  if (self->panels)
+    fl_analysis_panels_set_msa (FL_ANALYSIS_PANELS (self->panels), self->doc->msa, self->doc->features);
 }
 
 /* ------------------------------------------------------------ input */
 
-void
-fl_window_set_input (FlWindow *self, const char *name, const char *text, FlMsa *msa)
+static void
+update_input_label (FlWindow *self)
 {
-  g_return_if_fail (FL_IS_WINDOW (self));
-  g_free (self->input_name);
-  g_free (self->input_text);
-  g_free (self->input_query);
-  self->input_name = g_strdup (name);
-  self->input_text = g_strdup (text);
-  self->input_query = msa ? g_strdup (msa->query) : clean_sequence (text);
-  set_entry_text (self, self->input_query);
+  FlDocument *d = self->doc;
   g_autofree char *label = NULL;
-  if (msa)
-    label = g_strdup_printf ("%s · %d sequence%s · %d residues", name, msa->n_rows,
-                             msa->n_rows == 1 ? "" : "s", msa->L);
+  if (d->msa && d->input_name)
+    label = g_strdup_printf ("%s · %d sequence%s · %d residues", d->input_name, d->msa->n_rows,
+                             d->msa->n_rows == 1 ? "" : "s", d->msa->L);
+  else if (d->input_name)
+    label = g_strdup_printf ("%s · %zu residues", d->input_name,
+                             d->input_query ? strlen (d->input_query) : (gsize) 0);
   else
-    label = g_strdup_printf ("%s", name ? name : "");
+    label = g_strdup ("");
   gtk_label_set_text (GTK_LABEL (self->input_label), label);
   gtk_widget_set_tooltip_text (self->input_label, label);
-  /* a new input leaves the last structure on screen until Run: say so, or
-   * the view (and its hover labels) would pass for the new protein */
-  if (self->sequence && self->input_query && *self->input_query &&
-      g_strcmp0 (self->sequence, self->input_query) != 0)
+  g_clear_pointer (&self->input_problem, g_free);
+  gtk_widget_set_sensitive (self->run_button, TRUE);
+}
+
+/* Every view shows `doc` and nothing else: the timeline holds its frames,
+ * the panels its alignment and maps, the 3D view its structure with the
+ * camera fitted afresh, and no selection, brush or hover of the previous
+ * document survives. */
+static void
+apply_document (FlWindow *self)
+{
+  FlDocument *d = self->doc;
+  update_subtitle (self);
+  set_entry_text (self, d->input_query);
+  update_input_label (self);
+  /* the document's run templates (models 1 and 2), or none */
+  show_templates (self, d->features ? d->features->templates : NULL);
+  gtk_widget_set_visible (self->hover_label, FALSE);
+  fl_structure_view_set_highlight (self->structure_view, -1, -1);
+  fl_structure_view_set_selected_ranges (self->structure_view, -1, -1, -1, -1);
+  fl_structure_view_set_selected (self->structure_view, -1);
+  d->selected = -1;
+  d->camera_fitted = FALSE;
+  if (self->panels)
     {
-      g_autofree char *note = g_strdup_printf ("Still showing %s · press Run to fold %s",
-                                               self->shown_name ? self->shown_name : "the last structure",
-                                               name && *name ? name : "the new input");
-      fl_window_set_view_note (self, note);
+      FlAnalysisPanels *panels = FL_ANALYSIS_PANELS (self->panels);
+      fl_analysis_panels_reset (panels);
+      fl_analysis_panels_set_msa (panels, d->msa, d->features);
+      if (!d->msa)
+        fl_pair_map_view_set_sequence (FL_PAIR_MAP_VIEW (fl_analysis_panels_get_pair_map_view (panels)),
+                                       d->sequence);
+      fl_analysis_panels_set_recycles (panels, d->recycles, -1);
     }
-  if (msa)
+  fl_timeline_clear (self->timeline, d->last_recycle);
+  if (d->frames->len == 0)
+    fl_structure_view_set_frame (self->structure_view, NULL, NULL, FALSE);
+  fl_timeline_set_follow_live (self->timeline, TRUE);
+  for (guint k = 0; k < d->frames->len; k++)
+    fl_timeline_add_frame (self->timeline, g_ptr_array_index (d->frames, k));
+  for (guint k = 0; k < d->recycles->len; k++)
     {
-      g_clear_pointer (&self->msa, fl_msa_free);
-      g_clear_pointer (&self->features, fl_features_free);
-      self->msa = msa;
-      update_panels_msa (self);
+      FlRecycleData *r = g_ptr_array_index (d->recycles, k);
+      fl_timeline_set_recycle_scores (self->timeline, r->recycle, r->mean_plddt, r->ptm);
     }
+  if (d->frames->len > 1)
+    fl_timeline_set_position (self->timeline, d->frames->len - 1.0, FALSE);
+  fl_window_clear_error (self);
+}
+
+void
+fl_window_set_document (FlWindow *self, FlDocument *doc)
+{
+  g_return_if_fail (FL_IS_WINDOW (self));
+  g_return_if_fail (doc != NULL);
+  fl_document_ref (doc);
+  g_clear_pointer (&self->doc, fl_document_unref);
+  self->doc = doc;
+  apply_document (self);
+}
+
+FlDocument *
+fl_window_get_document (FlWindow *self)
+{
+  return self->doc;
 }
 
 char *
 fl_window_dup_input_text (FlWindow *self, const char **name_out)
 {
   g_autofree char *entry = clean_sequence (gtk_editable_get_text (GTK_EDITABLE (self->sequence_entry)));
-  if (self->input_text && self->input_query && g_strcmp0 (entry, self->input_query) == 0)
+  FlDocument *d = self->doc;
+  if (d->input_text && d->input_query && g_strcmp0 (entry, d->input_query) == 0)
     {
       if (name_out)
-        *name_out = self->input_name;
-      return g_strdup (self->input_text);
+        *name_out = d->input_name;
+      return g_strdup (d->input_text);
     }
   if (name_out)
     *name_out = "pasted sequence";
@@ -153,22 +198,14 @@ fl_window_dup_input_text (FlWindow *self, const char **name_out)
   return g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->sequence_entry)));
 }
 
-static void
-on_entry_changed (GtkEditable *editable, FlWindow *self)
+/* Letters that are not one of the 20 amino acids (nor X) in the sequence
+ * lines of a pasted text; AlphaFold reads them as X (unknown). */
+static char *
+nonstandard_letters (const char *text)
 {
-  if (self->setting_entry)
-    return;
-  g_autofree char *entry = clean_sequence (gtk_editable_get_text (editable));
-  if (self->input_query && g_strcmp0 (entry, self->input_query) == 0)
-    {
-      gtk_label_set_text (GTK_LABEL (self->input_label), gtk_widget_get_tooltip_text (self->input_label));
-      return;
-    }
-  /* count residues and what Run will refuse (digits, punctuation) in the
-   * sequence lines; a pasted FASTA's header lines (">name") do not count */
-  int other = 0, residues = 0;
+  gboolean seen[26] = { FALSE };
   gboolean header = FALSE, line_start = TRUE;
-  for (const char *p = gtk_editable_get_text (editable); *p; p = g_utf8_next_char (p))
+  for (const char *p = text; *p; p++)
     {
       if (*p == '\n' || *p == '\r')
         {
@@ -179,25 +216,68 @@ on_entry_changed (GtkEditable *editable, FlWindow *self)
       if (line_start && (*p == '>' || *p == ';' || *p == '#'))
         header = TRUE;
       line_start = FALSE;
-      if (header)
-        continue;
-      if (g_ascii_isalpha (*p))
-        residues++;
-      else if (!g_ascii_isspace (*p) && *p != '*' && *p != '-')
-        other++;
+      if (!header && g_ascii_isalpha (*p) && !strchr ("ACDEFGHIKLMNPQRSTVWYX", g_ascii_toupper (*p)))
+        seen[g_ascii_toupper (*p) - 'A'] = TRUE;
     }
+  GString *s = g_string_new (NULL);
+  for (int k = 0; k < 26; k++)
+    if (seen[k])
+      g_string_append_printf (s, "%s%c", s->len ? ", " : "", 'A' + k);
+  return g_string_free (s, s->len == 0);
+}
+
+static void
+on_entry_changed (GtkEditable *editable, FlWindow *self)
+{
+  if (self->setting_entry)
+    return;
+  g_autofree char *entry = clean_sequence (gtk_editable_get_text (editable));
+  if (self->doc->input_query && g_strcmp0 (entry, self->doc->input_query) == 0)
+    {
+      update_input_label (self);
+      return;
+    }
+  /* What Run would do with the pasted text: parse it now, so the label says
+   * why it would fail and Run stays off until it would not. */
+  const char *text = gtk_editable_get_text (editable);
+  g_clear_pointer (&self->input_problem, g_free);
   g_autofree char *label = NULL;
-  if (other > 0)
-    label = g_strdup_printf ("pasted sequence · %d invalid character%s", other, other == 1 ? "" : "s");
+  if (!*entry)
+    label = g_strdup ("");
   else
-    label = residues > 0 ? g_strdup_printf ("pasted sequence · %d residues", residues) : g_strdup ("");
+    {
+      g_autoptr (GError) error = NULL;
+      FlMsa *msa = fl_msa_parse_auto (text, -1, &error);
+      if (!msa)
+        {
+          self->input_problem = g_strdup (error->message);
+          label = g_strdup_printf ("pasted sequence · %s", error->message);
+        }
+      else
+        {
+          g_autofree char *odd = nonstandard_letters (text);
+          label = odd ? g_strdup_printf ("pasted sequence · %d residues · %s read as X (unknown)",
+                                         msa->L, odd)
+                      : g_strdup_printf ("pasted sequence · %d residues", msa->L);
+          fl_msa_free (msa);
+        }
+    }
   gtk_label_set_text (GTK_LABEL (self->input_label), label);
+  gtk_widget_set_tooltip_text (self->input_label, label);
+  gtk_widget_set_sensitive (self->run_button, self->input_problem == NULL);
+}
+
+const char *
+fl_window_get_input_problem (FlWindow *self)
+{
+  return self->input_problem;
 }
 
 static void
 on_entry_activate (GtkEntry *entry, FlWindow *self)
 {
-  gtk_widget_activate_action (GTK_WIDGET (self), "app.run", NULL);
+  if (!self->input_problem)
+    gtk_widget_activate_action (GTK_WIDGET (self), "app.run", NULL);
 }
 
 int
@@ -363,25 +443,27 @@ fl_window_set_running (FlWindow *self, gboolean running)
 }
 
 void
-fl_window_begin_run (FlWindow *self, const char *name, const char *sequence, int n_passes_expected)
+fl_window_begin_run (FlWindow *self, const char *name, const char *text, int last_recycle)
 {
-  g_free (self->shown_name);
-  self->shown_name = g_strdup_printf ("%s — run", name ? name : "input");
-  if (sequence)
-    {
-      g_free (self->sequence);
-      self->sequence = g_strdup (sequence);
-    }
-  update_subtitle (self);
-  g_ptr_array_set_size (self->recycles, 0);
-  update_panels_recycles (self, -1);
-  /* The view keeps what it shows until the run's first frame arrives (so a
-   * run that fails early leaves the previous structure on screen). */
-  fl_timeline_clear (self->timeline, n_passes_expected);
-  fl_timeline_set_follow_live (self->timeline, TRUE);
-  self->fresh_view = TRUE;
+  g_clear_pointer (&self->pending, fl_document_unref);
+  g_autofree char *title = g_strdup_printf ("%s — run", name ? name : "input");
+  self->pending = fl_document_new (FL_DOCUMENT_RUN, title);
+  /* the input the run folds: the current one, or the pasted text */
+  if (self->doc->input_text && g_strcmp0 (text, self->doc->input_text) == 0)
+    fl_document_copy_input (self->pending, self->doc);
+  else
+    fl_document_set_input (self->pending, name, text, NULL);
+  self->pending->last_recycle = last_recycle;
+  /* The view keeps the current document until the run's first frame (so a
+   * run that fails early leaves it whole on screen). */
   fl_window_clear_error (self);
   fl_window_set_progress (self, 0, "Starting…");
+}
+
+void
+fl_window_end_run (FlWindow *self)
+{
+  g_clear_pointer (&self->pending, fl_document_unref);
 }
 
 void
@@ -404,64 +486,86 @@ fl_window_set_backend (FlWindow *self, const char *description)
   gtk_label_set_text (GTK_LABEL (self->backend_label), description ? description : "");
 }
 
+/* The run's templates (models 1 and 2) as grey CA traces in the 3D view:
+ * the real templates' CA atoms in query numbering; NULL clears. */
+static void
+show_templates (FlWindow *self, const FlTemplateFeatures *tf)
+{
+  int T = 0;
+  for (int t = 0; tf && t < tf->T; t++)
+    T += tf->template_mask[t] > 0;
+  if (T == 0)
+    {
+      fl_structure_view_set_templates (self->structure_view, NULL, NULL, 0, 0);
+      return;
+    }
+  const int L = tf->L;
+  g_autofree float *ca = g_new (float, (gsize) T * L * 3);
+  g_autofree float *mask = g_new (float, (gsize) T * L);
+  int k = 0;
+  for (int t = 0; t < tf->T; t++)
+    {
+      if (tf->template_mask[t] <= 0)
+        continue;
+      for (int i = 0; i < L; i++)
+        {
+          gsize a = ((gsize) t * L + i) * 37 + FL_ATOM37_CA;
+          memcpy (ca + ((gsize) k * L + i) * 3, tf->all_atom_positions + a * 3, 3 * sizeof (float));
+          mask[(gsize) k * L + i] = tf->all_atom_masks[a];
+        }
+      k++;
+    }
+  fl_structure_view_set_templates (self->structure_view, ca, mask, T, L);
+}
+
 void
 fl_window_set_run_inputs (FlWindow *self, FlMsa *msa, FlFeatures *features)
 {
+  FlDocument *d = self->pending ? self->pending : self->doc;
   if (msa)
     {
-      g_clear_pointer (&self->msa, fl_msa_free);
-      self->msa = msa;
-      g_free (self->sequence);
-      self->sequence = g_strdup (msa->query);
+      g_clear_pointer (&d->msa, fl_msa_free);
+      d->msa = msa;
+      g_free (d->sequence);
+      d->sequence = g_strdup (msa->query);
     }
   if (features)
     {
-      g_clear_pointer (&self->features, fl_features_free);
-      self->features = features;
+      g_clear_pointer (&d->features, fl_features_free);
+      d->features = features;
+      if (d == self->doc)
+        show_templates (self, features->templates);
     }
-  update_panels_msa (self);
+  if (d == self->doc)
+    update_panels_msa (self);
+}
+
+/* The run's first frame: its document replaces what was shown. */
+static void
+promote_pending (FlWindow *self)
+{
+  if (!self->pending)
+    return;
+  FlDocument *run = g_steal_pointer (&self->pending);
+  fl_window_set_document (self, run);
+  fl_document_unref (run);
 }
 
 void
 fl_window_add_frame (FlWindow *self, FlFrame *frame)
 {
+  promote_pending (self);
+  fl_document_add_frame (self->doc, frame);
   fl_timeline_add_frame (self->timeline, frame);
 }
 
 void
 fl_window_add_recycle (FlWindow *self, FlRecycleData *data)
 {
-  g_ptr_array_add (self->recycles, fl_recycle_data_ref (data));
+  promote_pending (self);
+  fl_document_add_recycle (self->doc, data);
   fl_timeline_set_recycle_scores (self->timeline, data->recycle, data->mean_plddt, data->ptm);
   update_panels_recycles (self, -1);
-}
-
-void
-fl_window_show_prediction (FlWindow *self, const char *name, FlFrame *frame,
-                           const char *sequence, FlRecycleData *scores, FlMsa *msa)
-{
-  g_free (self->shown_name);
-  self->shown_name = g_strdup (name);
-  g_free (self->sequence);
-  self->sequence = g_strdup (sequence);
-  update_subtitle (self);
-  g_ptr_array_set_size (self->recycles, 0);
-  if (scores)
-    g_ptr_array_add (self->recycles, fl_recycle_data_ref (scores));
-  if (msa)
-    {
-      g_clear_pointer (&self->msa, fl_msa_free);
-      g_clear_pointer (&self->features, fl_features_free);
-      self->msa = msa;
-      update_panels_msa (self);
-    }
-  fl_timeline_clear (self->timeline, 0);
-  self->fresh_view = TRUE;
-  fl_timeline_add_frame (self->timeline, frame);
-  if (scores)
-    fl_timeline_set_recycle_scores (self->timeline, frame->recycle, scores->mean_plddt, scores->ptm);
-  update_panels_recycles (self, -1);
-  fl_structure_view_reset_camera (self->structure_view);
 }
 
 /* ------------------------------------------------------------ frames */
@@ -470,9 +574,10 @@ static void
 on_frame_shown (FlTimeline *timeline, FlFrame *display, int index, FlWindow *self)
 {
   FlStructureView *view = self->structure_view;
-  gboolean first = self->fresh_view || fl_structure_view_get_frame (view) == NULL;
-  self->fresh_view = FALSE;
-  fl_structure_view_set_frame (view, display, self->sequence, !first);
+  /* the camera is fitted to each document's first frame */
+  gboolean first = !self->doc->camera_fitted || fl_structure_view_get_frame (view) == NULL;
+  self->doc->camera_fitted = TRUE;
+  fl_structure_view_set_frame (view, display, self->doc->sequence, !first);
   if (self->panels)
     {
       FlFrame *real = fl_timeline_get_frame (timeline, index);
@@ -480,8 +585,9 @@ on_frame_shown (FlTimeline *timeline, FlFrame *display, int index, FlWindow *sel
       if (real)
         {
           int current = -1;
-          for (guint k = 0; k < self->recycles->len; k++)
-            if (((FlRecycleData *) g_ptr_array_index (self->recycles, k))->recycle == real->recycle)
+          GPtrArray *recycles = self->doc->recycles;
+          for (guint k = 0; k < recycles->len; k++)
+            if (((FlRecycleData *) g_ptr_array_index (recycles, k))->recycle == real->recycle)
               current = k;
           if (current >= 0)
             update_panels_recycles (self, current);
@@ -492,7 +598,8 @@ on_frame_shown (FlTimeline *timeline, FlFrame *display, int index, FlWindow *sel
 static char *
 residue_text (FlWindow *self, const FlFrame *f, int residue)
 {
-  char letter = self->sequence && residue < (int) strlen (self->sequence) ? self->sequence[residue] : 'X';
+  const char *seq = self->doc->sequence;
+  char letter = seq && residue < (int) strlen (seq) ? seq[residue] : 'X';
   const char *fl_name = fl_restype_3 (fl_aatype_from_letter (letter));
   return g_strdup_printf ("%s %d · pLDDT %.1f", fl_name, residue + 1, f->plddt[residue]);
 }
@@ -533,6 +640,7 @@ on_residue_hovered (FlStructureView *view, int residue, FlWindow *self)
 static void
 on_residue_selected (FlStructureView *view, int residue, FlWindow *self)
 {
+  self->doc->selected = residue;
   if (self->panels)
     fl_analysis_panels_select_residue (FL_ANALYSIS_PANELS (self->panels), residue);
   if (residue >= 0)
@@ -561,6 +669,7 @@ on_panels_brushed (FlAnalysisPanels *panels, int first, int last, FlWindow *self
 static void
 on_panels_selected (FlAnalysisPanels *panels, int i, FlWindow *self)
 {
+  self->doc->selected = i;
   fl_structure_view_set_selected (self->structure_view, i);
   show_hover (self, i);
 }
@@ -658,13 +767,13 @@ fl_window_get_timeline (FlWindow *self)
 const char *
 fl_window_get_sequence (FlWindow *self)
 {
-  return self->sequence;
+  return self->doc->sequence;
 }
 
 const char *
 fl_window_get_title_name (FlWindow *self)
 {
-  return self->shown_name;
+  return self->doc->title;
 }
 
 FlFrame *
@@ -677,7 +786,7 @@ fl_window_get_current_frame (FlWindow *self)
 GPtrArray *
 fl_window_get_recycles (FlWindow *self)
 {
-  return self->recycles;
+  return self->doc->recycles;
 }
 
 GtkWidget *
@@ -718,6 +827,86 @@ on_window_key_pressed (GtkEventControllerKey *controller, guint keyval, guint ke
     }
 }
 
+static int
+paned_int (GtkWidget *paned, const char *property)
+{
+  int v = 0;
+  g_object_get (paned, property, &v, NULL);
+  return v;
+}
+
+/* The split between the 3D view and the panels is a share of the width,
+ * applied whenever the width changes, so it comes back after the window is
+ * made small and large again; dragging the handle sets the share. */
+static gboolean
+apply_split (gpointer user_data)
+{
+  FlWindow *self = user_data;
+  self->split_source = 0;
+  int width = gtk_widget_get_width (self->paned);
+  int pos = (int) lround (self->split * width);   /* GTK keeps it within the children's minimum widths */
+  self->setting_split = TRUE;
+  if (width > 0 && pos != gtk_paned_get_position (GTK_PANED (self->paned)))
+    gtk_paned_set_position (GTK_PANED (self->paned), pos);
+  self->setting_split = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The width changed (max-position follows it): the share is applied after
+ * this allocation (a position set during one is not taken). */
+static void
+on_paned_max_position (GObject *paned, GParamSpec *pspec, FlWindow *self)
+{
+  /* max-position (the width less the panels' minimum) follows the width;
+   * GtkPaned notifies on every allocation: act on a new value only */
+  int max = paned_int (self->paned, "max-position");
+  if (max == self->paned_max)
+    return;
+  self->paned_max = max;
+  /* before the next redraw: a default-priority idle is not starved by
+   * the frame clock when the view animates */
+  if (!self->split_source)
+    self->split_source = g_idle_add_full (G_PRIORITY_DEFAULT, apply_split, self, NULL);
+}
+
+/* The handle moved while a button is down on the paned: the user's drag
+ * (GTK also moves it to keep the children's minimum widths: not a choice). */
+static void
+on_paned_position (GObject *paned, GParamSpec *pspec, FlWindow *self)
+{
+  int width = gtk_widget_get_width (self->paned);
+  if (self->setting_split || !self->dragging_handle || width <= 0)
+    return;
+  self->split = (double) gtk_paned_get_position (GTK_PANED (self->paned)) / width;
+}
+
+static void
+on_paned_press (GtkGestureDrag *gesture, double x, double y, FlWindow *self)
+{
+  self->dragging_handle = TRUE;
+}
+
+static void
+on_paned_release (GtkGestureDrag *gesture, double dx, double dy, FlWindow *self)
+{
+  self->dragging_handle = FALSE;
+}
+
+void
+fl_window_set_split (FlWindow *self, double share)
+{
+  self->split = CLAMP (share, 0.05, 0.95);
+  if (!self->split_source)
+    self->split_source = g_idle_add_full (G_PRIORITY_DEFAULT, apply_split, self, NULL);
+}
+
+double
+fl_window_get_split (FlWindow *self)
+{
+  int width = gtk_widget_get_width (self->paned);
+  return width > 0 ? (double) gtk_paned_get_position (GTK_PANED (self->paned)) / width : self->split;
+}
+
 /* ------------------------------------------------------------ life cycle */
 
 FlWindow *
@@ -729,6 +918,12 @@ fl_window_new (GtkApplication *app)
 static void
 fl_window_dispose (GObject *object)
 {
+  FlWindow *self = FL_WINDOW (object);
+  if (self->split_source)
+    {
+      g_source_remove (self->split_source);
+      self->split_source = 0;
+    }
   /* GtkWindow unparents its child (the whole template tree) itself. */
   G_OBJECT_CLASS (fl_window_parent_class)->dispose (object);
 }
@@ -737,14 +932,9 @@ static void
 fl_window_finalize (GObject *object)
 {
   FlWindow *self = FL_WINDOW (object);
-  g_free (self->input_name);
-  g_free (self->input_text);
-  g_free (self->input_query);
-  g_free (self->shown_name);
-  g_free (self->sequence);
-  g_ptr_array_unref (self->recycles);
-  g_clear_pointer (&self->msa, fl_msa_free);
-  g_clear_pointer (&self->features, fl_features_free);
+  g_clear_pointer (&self->doc, fl_document_unref);
+  g_clear_pointer (&self->pending, fl_document_unref);
+  g_free (self->input_problem);
   G_OBJECT_CLASS (fl_window_parent_class)->finalize (object);
 }
 
@@ -775,6 +965,7 @@ fl_window_class_init (FlWindowClass *klass)
   BIND (recycles_spin);
   BIND (tolerance_spin);
   BIND (view_overlay);
+  BIND (paned);
   BIND (structure_view);
   BIND (hover_label);
   BIND (view_note_label);
@@ -800,13 +991,22 @@ static void
 fl_window_init (FlWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->recycles = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_recycle_data_unref);
+  self->doc = fl_document_new (FL_DOCUMENT_INPUT, NULL);
+  self->split = 0.55;
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_actions, G_N_ELEMENTS (win_actions), self);
 
   g_signal_connect (self->error_bar, "response", G_CALLBACK (on_error_bar_response), self);
   g_signal_connect (self->sequence_entry, "changed", G_CALLBACK (on_entry_changed), self);
   g_signal_connect (self->sequence_entry, "activate", G_CALLBACK (on_entry_activate), self);
   g_signal_connect (self->timeline, "frame-shown", G_CALLBACK (on_frame_shown), self);
+  g_signal_connect (self->paned, "notify::max-position", G_CALLBACK (on_paned_max_position), self);
+  g_signal_connect (self->paned, "notify::position", G_CALLBACK (on_paned_position), self);
+  /* sees the button on the paned before the handle's own gesture; claims nothing */
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (drag), GTK_PHASE_CAPTURE);
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_paned_press), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_paned_release), self);
+  gtk_widget_add_controller (self->paned, GTK_EVENT_CONTROLLER (drag));
   g_signal_connect (self->structure_view, "residue-hovered", G_CALLBACK (on_residue_hovered), self);
   g_signal_connect (self->structure_view, "residue-selected", G_CALLBACK (on_residue_selected), self);
 

@@ -12,6 +12,7 @@
 #include "fl-msa.h"
 #include "fl-features.h"
 #include "fl-snapshot.h"
+#include "fl-document.h"
 #include "fl-structure-view.h"
 #include "fl-timeline.h"
 
@@ -25,13 +26,16 @@ FlWindow *fl_window_new (GtkApplication *app);
 /* Bind recycles, tolerance, preset and colour scale to settings (nullable). */
 void fl_window_bind_settings (FlWindow *self, GSettings *settings);
 
+/* ---- the document ---- */
+/* Show `doc` (referenced) and nothing else: it replaces the current
+ * document whole (frames, maps, alignment, selection, title, camera). */
+void fl_window_set_document (FlWindow *self, FlDocument *doc);
+FlDocument *fl_window_get_document (FlWindow *self);   /* borrowed, never NULL */
+
 /* ---- input ---- */
-/* A loaded alignment / sequence file: name for the label, its text (what a
- * run parses) and the parsed alignment (taken; shown in the MSA panel). */
-void fl_window_set_input (FlWindow *self, const char *name, const char *text, FlMsa *msa);
-/* What Run should use: the loaded text while the entry still shows its query,
- * else the sequence typed or pasted into the entry. NULL when empty.
- * name_out (nullable) gets a borrowed display name. */
+/* Why Run would refuse the text typed or pasted into the entry (the
+ * parser's message; Run is then off), or NULL. */
+const char *fl_window_get_input_problem (FlWindow *self);
 char *fl_window_dup_input_text (FlWindow *self, const char **name_out);
 int fl_window_get_num_recycle (FlWindow *self);
 double fl_window_get_tolerance (FlWindow *self);
@@ -56,21 +60,18 @@ const char *fl_window_get_input_summary (FlWindow *self);
 
 /* ---- runs ---- */
 void fl_window_set_running (FlWindow *self, gboolean running);
-/* A new run: clears the timeline and per-recycle data. */
-void fl_window_begin_run (FlWindow *self, const char *name, const char *sequence,
-                          int n_passes_expected);
+/* A new run of `text` (named `name`): its document replaces the current
+ * one at its first frame (a run that fails before leaves the view whole).
+ * last_recycle: recycles 0..last_recycle are planned. */
+void fl_window_begin_run (FlWindow *self, const char *name, const char *text, int last_recycle);
+/* The run ended: a run document that never showed a frame is dropped. */
+void fl_window_end_run (FlWindow *self);
 void fl_window_set_progress (FlWindow *self, double fraction, const char *text);
 void fl_window_set_backend (FlWindow *self, const char *description);
 /* The alignment and features the run uses (both taken; features nullable). */
 void fl_window_set_run_inputs (FlWindow *self, FlMsa *msa, FlFeatures *features);
 void fl_window_add_frame (FlWindow *self, FlFrame *frame);
 void fl_window_add_recycle (FlWindow *self, FlRecycleData *data);
-
-/* ---- an existing prediction ---- */
-/* Shows one structure (frame referenced) with its sequence, optional
- * confidence (PAE, pTM; referenced) and optional alignment (taken). */
-void fl_window_show_prediction (FlWindow *self, const char *name, FlFrame *frame,
-                                const char *sequence, FlRecycleData *scores, FlMsa *msa);
 
 /* ---- for exports and tests ---- */
 FlStructureView *fl_window_get_structure_view (FlWindow *self);
@@ -82,5 +83,9 @@ FlFrame *fl_window_get_current_frame (FlWindow *self);
 GPtrArray *fl_window_get_recycles (FlWindow *self);      /* FlRecycleData*, borrowed */
 GtkWidget *fl_window_get_analysis_area (FlWindow *self);
 const char *fl_window_get_progress_text (FlWindow *self);
+/* The 3D view's share of the width beside the panels (0..1). */
+double fl_window_get_split (FlWindow *self);
+/* Set that share (what a drag of the handle does). */
+void fl_window_set_split (FlWindow *self, double share);
 
 G_END_DECLS

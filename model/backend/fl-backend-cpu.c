@@ -1,7 +1,10 @@
 /* The CPU backend: every op of fl-backend.h as plain loops.
  *
- * This file is the readable specification of the op table; the CUDA backend
- * is checked against it op by op. Dense products go through cblas_sgemm
+ * This file is the readable specification of the op table
+ * (fl_cpu_reference_ops); the CUDA backend is checked against it op by op,
+ * and so are the fast CPU ops that fl_backend_cpu_new puts in place of some
+ * entries (attention as blocked products, linear with its bias and relu in
+ * the tile loop: fl-cpu-attention.c, fl-cpu-linear.c). Dense products go through cblas_sgemm
  * (OpenBLAS, FL_HAVE_BLAS) or a plain blocked loop; row-wise ops use OpenMP
  * across rows. Attention is computed one (batch row, head) at a time with a
  * scratch tile of Lq x Lk floats per thread, so memory stays O(L^2) per
@@ -12,7 +15,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize ("O3", "no-trapping-math")
 #endif
-#include "fl-backend.h"
+#include "fl-backend-cpu-private.h"
 #include "fl-backend-modules.h"
 #include "fl-error.h"
 #include <math.h>
@@ -27,59 +30,19 @@
 #include <cblas.h>
 #endif
 
-/* Ops on fewer elements than this run on one thread: starting and joining
- * threads costs more (and much more on a loaded machine, where a barrier
- * can wait for a descheduled thread). */
-#define PARALLEL_MIN 262144
-
-/* exp(x) for float x in a form the compiler vectorises (no libm call):
- * x = n ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2), e^r from the
- * Cephes degree-6 polynomial, times 2^n built in the exponent bits.
- * Relative error about 2e-7 (1-2 ulp); 0 below -87 (where expf is
- * denormal or 0), the largest float region kept finite above 88. */
-static inline __attribute__ ((always_inline)) float
-fast_expf (float x)
-{
-  float xc = x < -87.f ? -87.f : x;
-  xc = xc > 88.f ? 88.f : xc;
-  /* n = round (x / ln2) by the 1.5 * 2^23 trick (no libm call, vectorises) */
-  float n = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;
-  float r = xc - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.f;
-  int32_t bits = ((int32_t) n + 127) << 23;   /* 2^n */
-  float scale;
-  memcpy (&scale, &bits, sizeof scale);
-  float e = p * scale;
-  return x < -87.f ? 0.f : e;
-}
-
-/* Wider vectors where the CPU has them (chosen at load time), SSE2 otherwise. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FL_VECTOR_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-#else
-#define FL_VECTOR_CLONES
-#endif
+#define PARALLEL_MIN FL_CPU_PARALLEL_MIN
+#define GEMM_PARALLEL_MIN FL_CPU_GEMM_PARALLEL_MIN
+#define fast_expf fl_cpu_expf
 
 /* Every allocation carries a 64-byte header with its size (for the counters). */
 #define HEADER_FLOATS 16
 
-typedef struct {
-  int n_threads;
-  float *scratch;         /* reused between op calls (ops run on one thread) */
-  size_t scratch_cap;     /* floats */
-} CpuImpl;
+typedef FlCpuImpl CpuImpl;
 
 /* A scratch buffer of n floats, kept between calls so that large temporaries
  * are not mapped and faulted in again by every op. NULL + error on failure. */
-static float *
-cpu_scratch (FlBackend *b, size_t n)
+float *
+fl_cpu_scratch (FlBackend *b, size_t n)
 {
   CpuImpl *impl = b->impl;
   if (n <= impl->scratch_cap)
@@ -240,8 +203,8 @@ gemm_plain (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
 }
 
 /* One product on the calling thread. */
-static void
-gemm_serial (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
+void
+fl_cpu_gemm_serial (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
              float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
              float beta, float *C, int64_t ldc)
 {
@@ -268,9 +231,6 @@ gemm_serial (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K
   gemm_plain (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-/* Products smaller than this (multiply-adds) run on one thread. */
-#define GEMM_PARALLEL_MIN 1048576
-
 /* One product with its output rows split across the OpenMP threads. */
 static void
 gemm_rows_parallel (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, int64_t K,
@@ -279,7 +239,7 @@ gemm_rows_parallel (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, in
 {
   if (M * N * MAX (K, 1) < GEMM_PARALLEL_MIN || M < 2)
     {
-      gemm_serial (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+      fl_cpu_gemm_serial (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
       return;
     }
 #pragma omp parallel
@@ -295,7 +255,7 @@ gemm_rows_parallel (gboolean trans_a, gboolean trans_b, int64_t M, int64_t N, in
       per = (per + 7) / 8 * 8;
     int64_t m0 = MIN (M, per * t), m1 = MIN (M, m0 + per);
     if (m1 > m0)
-      gemm_serial (trans_a, trans_b, m1 - m0, N, K, alpha,
+      fl_cpu_gemm_serial (trans_a, trans_b, m1 - m0, N, K, alpha,
                    trans_a ? A + m0 : A + m0 * lda, lda, B, ldb, beta, C + m0 * ldc, ldc);
   }
 }
@@ -331,7 +291,6 @@ cpu_linear_relu (FlBackend *b, const float *x, const float *w, const float *bias
   cpu_relu (b, y, (size_t) (M * N));
 }
 
-static int cpu_threads (void);
 
 static void
 cpu_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
@@ -340,12 +299,12 @@ cpu_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
                   const float *B, int64_t ldb, int64_t stride_b, float beta,
                   float *C, int64_t ldc, int64_t stride_c, int64_t batch)
 {
-  if (batch >= cpu_threads () && batch * M * N * MAX (K, 1) >= GEMM_PARALLEL_MIN)
+  if (batch >= fl_cpu_threads () && batch * M * N * MAX (K, 1) >= GEMM_PARALLEL_MIN)
     {
       /* Whole products per thread. */
 #pragma omp parallel for schedule (static)
       for (int64_t p = 0; p < batch; p++)
-        gemm_serial (trans_a, trans_b, M, N, K, alpha, A + p * stride_a, lda,
+        fl_cpu_gemm_serial (trans_a, trans_b, M, N, K, alpha, A + p * stride_a, lda,
                      B + p * stride_b, ldb, beta, C + p * stride_c, ldc);
     }
   else
@@ -525,8 +484,8 @@ cpu_from_channel_first (FlBackend *b, const float *x, float *y, int64_t A, int64
 
 /* --------------------------------------------------------------- attention */
 
-static int
-cpu_threads (void)
+int
+fl_cpu_threads (void)
 {
 #ifdef _OPENMP
   return omp_get_max_threads ();
@@ -535,8 +494,8 @@ cpu_threads (void)
 #endif
 }
 
-static int
-cpu_thread_id (void)
+int
+fl_cpu_thread_id (void)
 {
 #ifdef _OPENMP
   return omp_get_thread_num ();
@@ -578,13 +537,13 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
     return;
   const float qscale = 1.f / sqrtf ((float) D);
   const int64_t row = H * D;     /* stride between positions */
-  const int n_threads = cpu_threads ();
+  const int n_threads = fl_cpu_threads ();
   /* Queries in blocks of QB rows so that a tile of QB x Lk logits stays
    * near 256 KiB (in cache) however long the rows are. */
   const int64_t QB = MIN (Lq, MAX ((int64_t) 16, (int64_t) 65536 / MAX (Lk, (int64_t) 1)));
   const size_t tile = (size_t) QB * Lk + (size_t) QB * D;
   const size_t mean_n = probs_mean ? (size_t) H * Lq * Lk : 0;
-  float *scratch = cpu_scratch (b, (size_t) n_threads * (tile + mean_n));
+  float *scratch = fl_cpu_scratch (b, (size_t) n_threads * (tile + mean_n));
   if (!scratch)
     return;
   float *mean_acc = probs_mean ? scratch + (size_t) n_threads * tile : NULL;
@@ -593,7 +552,7 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
 
 #pragma omp parallel if (B * H * Lq * Lk * MAX (D, 8) >= GEMM_PARALLEL_MIN)
   {
-    int t = cpu_thread_id ();
+    int t = fl_cpu_thread_id ();
     float *logits = scratch + (size_t) t * tile;      /* (QB, Lk) */
     float *qs = logits + (size_t) QB * Lk;            /* (QB, D) scaled queries */
     float *acc = mean_acc ? mean_acc + (size_t) t * mean_n : NULL;
@@ -616,7 +575,7 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
               for (int64_t d = 0; d < D; d++)
                 qs[i * D + d] = qb[i * row + d] * qscale;
             /* logits (nq,Lk) = qs (nq,D) @ k_bh^T */
-            gemm_serial (FALSE, TRUE, nq, Lk, D, 1.f, qs, D, kb, row, 0.f, logits, Lk);
+            fl_cpu_gemm_serial (FALSE, TRUE, nq, Lk, D, 1.f, qs, D, kb, row, 0.f, logits, Lk);
             for (int64_t i = 0; i < nq; i++)
               {
                 float *lr = logits + i * Lk;
@@ -638,7 +597,7 @@ cpu_attention (FlBackend *b, const float *q, const float *k, const float *v,
                   }
               }
             /* out (nq,D) = weights (nq,Lk) @ v_bh (Lk,D) */
-            gemm_serial (FALSE, FALSE, nq, D, Lk, 1.f, logits, Lk, vb, row, 0.f, ob, row);
+            fl_cpu_gemm_serial (FALSE, FALSE, nq, D, Lk, 1.f, logits, Lk, vb, row, 0.f, ob, row);
             if (gate)
               {
                 /* as sigmoid_mul */
@@ -671,13 +630,13 @@ cpu_global_attention (FlBackend *b, const float *q, const float *k, const float 
                       int64_t N, int64_t S, int64_t H, int64_t D)
 {
   /* q (N,H,D) pre-scaled, k,v (N,S,D), mask (N,S), out (N,H,D). */
-  int n_threads = cpu_threads ();
-  float *scratch = cpu_scratch (b, (size_t) n_threads * MAX (S, 1));
+  int n_threads = fl_cpu_threads ();
+  float *scratch = fl_cpu_scratch (b, (size_t) n_threads * MAX (S, 1));
   if (!scratch)
     return;
 #pragma omp parallel if (N * H * S * D >= PARALLEL_MIN)
   {
-    float *w = scratch + (size_t) cpu_thread_id () * MAX (S, 1);
+    float *w = scratch + (size_t) fl_cpu_thread_id () * MAX (S, 1);
 #pragma omp for schedule (static)
     for (int64_t nh = 0; nh < N * H; nh++)
       {
@@ -782,7 +741,7 @@ cpu_destroy (FlBackend *b)
   g_free (b);
 }
 
-static const FlBackendOps cpu_ops = {
+const FlBackendOps fl_cpu_reference_ops = {
   .name = "cpu",
   .destroy = cpu_destroy,
   .alloc = cpu_alloc,
@@ -820,8 +779,25 @@ static const FlBackendOps cpu_ops = {
   .outer_product_mean = fl_module_outer_product_mean_composed,
 };
 
-FlBackend *
-fl_backend_cpu_new (int n_threads, GError **error)
+/* The plain table with the fast ops in place (filled once). */
+static const FlBackendOps *
+fast_ops (void)
+{
+  static FlBackendOps ops;
+  static gsize done = 0;
+  if (g_once_init_enter (&done))
+    {
+      ops = fl_cpu_reference_ops;
+      ops.linear = fl_cpu_linear_tiled;
+      ops.linear_relu = fl_cpu_linear_relu_tiled;
+      ops.attention = fl_cpu_attention_blocked;
+      g_once_init_leave (&done, 1);
+    }
+  return &ops;
+}
+
+static FlBackend *
+cpu_new (const FlBackendOps *ops, int n_threads)
 {
   int n = n_threads > 0 ? n_threads : (int) g_get_num_processors ();
   if (n < 1)
@@ -830,24 +806,37 @@ fl_backend_cpu_new (int n_threads, GError **error)
   omp_set_num_threads (n);
 #endif
 #ifdef FL_HAVE_BLAS
-  /* OpenMP does the threading (gemm_rows_parallel); OpenBLAS stays on the
-   * calling thread so that two thread pools never spin against each other. */
+  /* OpenMP does the threading (row tiles, (batch, head) pairs); OpenBLAS
+   * stays on the calling thread so that two thread pools never spin
+   * against each other. */
   openblas_set_num_threads (1);
 #endif
   FlBackend *b = g_new0 (FlBackend, 1);
   CpuImpl *impl = g_new0 (CpuImpl, 1);
   impl->n_threads = n;
-  b->ops = &cpu_ops;
+  b->ops = ops;
   b->impl = impl;
   b->precision = FL_PRECISION_FP32;
   b->n_threads = n;
-  g_snprintf (b->description, sizeof b->description, "CPU, %d thread%s (%s)", n,
+  g_snprintf (b->description, sizeof b->description, "CPU, %d thread%s (%s%s)", n,
               n == 1 ? "" : "s",
 #ifdef FL_HAVE_BLAS
-              "OpenBLAS"
+              "OpenBLAS",
 #else
-              "plain loops"
+              "plain loops",
 #endif
-              );
+              ops == &fl_cpu_reference_ops ? ", reference ops" : "");
   return b;
+}
+
+FlBackend *
+fl_backend_cpu_new (int n_threads, GError **error)
+{
+  return cpu_new (fast_ops (), n_threads);
+}
+
+FlBackend *
+fl_backend_cpu_reference_new (int n_threads, GError **error)
+{
+  return cpu_new (&fl_cpu_reference_ops, n_threads);
 }

@@ -248,6 +248,13 @@ gboolean fl_precision_from_name (const char *name, FlPrecision *p);
 #define FL_OP(b, op, ...) \
   G_STMT_START { if ((b)->error == NULL) (b)->ops->op ((b), __VA_ARGS__); } G_STMT_END
 
+/* Call first thing in main() (before any OpenMP code runs): unless
+ * OMP_WAIT_POLICY is set, sets it to passive and runs the program again
+ * (argv as main got it), so that idle OpenMP threads sleep instead of
+ * spinning on the cores the work needs (fl-cpu-threads.c says why).
+ * Returns only when nothing was to be done or the exec failed. */
+void fl_cpu_threads_prepare (char **argv);
+
 /* CPU backend constructor (always built) and CUDA one (FL_HAVE_CUDA only). */
 FlBackend *fl_backend_cpu_new (int n_threads, GError **error);
 FlBackend *fl_backend_cuda_new (int device, FlPrecision precision, GError **error);

@@ -178,6 +178,8 @@ typedef struct {
   gpointer user_data;
   GCancellable *cancellable;
   int L, n_clust, n_extra;
+  int n_tmpl;              /* template slots (MSA rows after the clusters) */
+  float *tmpl_contribution;/* host (L, L) |template embedding| of the pass, or NULL */
 
   FlDeviceInputs *in;
   FlEvoformer *evo;
@@ -207,6 +209,7 @@ run_clear (Run *run)
     fl_structure_module_free (run->sm);
   if (run->evo)
     fl_evoformer_free (run->evo);
+  g_free (run->tmpl_contribution);
   if (run->in)
     fl_device_inputs_free (b, run->in);
   if (run->single)
@@ -353,7 +356,9 @@ run_setup (Run *run, int n_passes, GError **error)
   run->in = fl_device_inputs_new (b, cfg, run->f, error);
   if (!run->in)
     return FALSE;
-  run->evo = fl_evoformer_new (b, e->weights, cfg, L, run->n_clust, run->n_extra, error);
+  run->n_tmpl = fl_device_inputs_template_slots (cfg, run->f);
+  run->evo = fl_evoformer_new_with_templates (b, e->weights, cfg, L, run->n_clust, run->n_extra,
+                                              run->n_tmpl, fl_evoformer_chunk_budget (b), error);
   if (!run->evo)
     return FALSE;
   run->sm = fl_structure_module_new (b, e->weights, cfg, L, error);
@@ -384,7 +389,10 @@ run_setup (Run *run, int n_passes, GError **error)
       run->capture.msa_row_pair_bias = g_new0 (float, (gsize) cfg->msa_row_heads * L * L);
       run->capture.tri_start_attention = g_new0 (float, (gsize) cfg->tri_att_start_heads * L * L);
       run->capture.tri_end_attention = g_new0 (float, (gsize) cfg->tri_att_end_heads * L * L);
-      run->capture.msa_col_attention = g_new0 (float, (gsize) cfg->msa_col_heads * run->n_clust);
+      /* (heads, MSA rows): the template rows too; compacted to the
+       * cluster rows after the block */
+      run->capture.msa_col_attention = g_new0 (float, (gsize) cfg->msa_col_heads
+                                                      * (run->n_clust + run->n_tmpl));
     }
 
   run->units_total = n_passes * (cfg->n_extra_blocks + cfg->n_evoformer_blocks + 1);
@@ -539,6 +547,16 @@ run_trunk (Run *run, gint64 *tm, GError **error)
   if (g_cancellable_is_cancelled (run->cancellable))
     return cancelled_error (run, error);
   *tm = phase_mark (b, *tm, "embeddings", r);
+  if (run->n_tmpl > 0)
+    {
+      /* what the templates add to the pair (a map for the app) */
+      if (!run->tmpl_contribution)
+        run->tmpl_contribution = g_new (float, (gsize) run->L * run->L);
+      if (!fl_evoformer_template_contribution (run->evo, run->tmpl_contribution, error))
+        return FALSE;
+      put (run, r, "template/pair_contribution", run->tmpl_contribution, 2, (int64_t) run->L,
+           (int64_t) run->L);
+    }
 
   for (int blk = 0; blk < cfg->n_extra_blocks; blk++)
     {
@@ -553,6 +571,11 @@ run_trunk (Run *run, gint64 *tm, GError **error)
       FlAttentionCapture *cap = blk == run->capture_block ? &run->capture : NULL;
       if (!fl_evoformer_block (run->evo, blk, run->in, cap, error))
         return FALSE;
+      if (cap && cap->msa_col_attention && run->n_tmpl > 0)
+        for (int h = 1; h < cfg->msa_col_heads; h++)
+          memmove (cap->msa_col_attention + (gsize) h * run->n_clust,
+                   cap->msa_col_attention + (gsize) h * (run->n_clust + run->n_tmpl),
+                   (gsize) run->n_clust * sizeof (float));
       if (!block_done (run, FL_STAGE_EVOFORMER, blk, cfg->n_evoformer_blocks, error))
         return FALSE;
     }
@@ -714,6 +737,8 @@ store_final_results (Run *run, const FlStructureOutputs *out, const PassHeads *h
       put_scalar (run, -1, "confidence/ptm", h->pc.ptm);
     }
   put (run, -1, "confidence/contact_probs", h->pc.contacts, 2, L64, L64);
+  if (run->tmpl_contribution)
+    put (run, -1, "template/pair_contribution", run->tmpl_contribution, 2, L64, L64);
   put (run, -1, "confidence/expected_distance", h->pc.expected, 2, L64, L64);
   if (o->keep_representations)
     {
@@ -742,6 +767,7 @@ emit_recycle_event (Run *run, const FlStructureOutputs *out, const PassHeads *h)
     .plddt = h->plddt, .mean_plddt = h->mean_plddt, .ptm = h->pc.ptm,
     .pae = h->pc.pae, .max_pae = h->pc.max_pae,
     .contact_probs = h->pc.contacts, .expected_distance = h->pc.expected,
+    .template_contribution = run->tmpl_contribution, .n_templates = run->n_tmpl,
     .tolerance = h->tolerance,
     .att_block = cap ? run->capture_block : -1,
     .att_heads = cap ? cfg->msa_row_heads : 0,

@@ -86,6 +86,11 @@ typedef struct {
   const float *contact_probs; /* (L, L) P(CB-CB < 8 Å) from the distogram */
   const float *expected_distance; /* (L, L) Å, distogram expectation */
   float tolerance;            /* RMS change of CA-CA distances vs previous pass; NAN for pass 0 */
+  /* Templates (models 1 and 2): n_templates slots, and (L, L) the L2 norm
+   * of what the template embedding added to each pair entry this pass
+   * (NULL without templates). */
+  int n_templates;
+  const float *template_contribution;
 
   /* Attention capture (NULL when off). */
   int att_block, att_heads, tri_heads, att_residue;

@@ -29,6 +29,7 @@ fl_memory_plan_bytes (FlBackend *b, const FlModelConfig *cfg, int L, int n_clust
 {
   return fl_evoformer_bytes_needed_with_budget (cfg, L, n_clust, n_extra,
                                                 fl_evoformer_chunk_budget (b))
+         + fl_template_bytes_needed (cfg, L, cfg->has_templates ? cfg->max_templates : 0)
          + fl_structure_module_bytes_needed (cfg, L)
          + fl_engine_own_bytes_needed (cfg, L, n_clust, n_extra);
 }

@@ -1,4 +1,5 @@
 #include "fl-snapshot.h"
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -99,6 +100,7 @@ fl_recycle_data_new_from_event (const FlRecycleEvent *e)
   d->max_pae = e->max_pae;
   d->contact_probs = dup_floats (e->contact_probs, LL);
   d->expected_distance = dup_floats (e->expected_distance, LL);
+  d->template_contribution = dup_floats (e->template_contribution, LL);
   d->tolerance = e->tolerance;
   d->att_block = e->att_block;
   d->att_heads = e->att_heads;
@@ -127,6 +129,7 @@ recycle_data_clear (FlRecycleData *d)
   g_free (d->pae);
   g_free (d->contact_probs);
   g_free (d->expected_distance);
+  g_free (d->template_contribution);
   g_free (d->msa_row_attention);
   g_free (d->msa_row_pair_bias);
   g_free (d->tri_start_attention);
@@ -139,4 +142,21 @@ fl_recycle_data_unref (FlRecycleData *d)
 {
   if (d)
     g_atomic_rc_box_release_full (d, (GDestroyNotify) recycle_data_clear);
+}
+
+char *
+fl_frame_title (int recycle, int layer)
+{
+  return g_strdup_printf ("recycle %d layer %d", recycle, layer + 1);
+}
+
+gboolean
+fl_frame_title_parse (const char *title, int *recycle, int *layer)
+{
+  int r = -1, l = -1, n = 0;
+  if (!title || sscanf (title, "recycle %d layer %d%n", &r, &l, &n) != 2 || r < 0 || l < 1)
+    return FALSE;
+  *recycle = r;
+  *layer = l - 1;
+  return TRUE;
 }

@@ -11,9 +11,10 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  int recycle;          /* pass index, 0-based */
-  int layer;            /* structure-module layer, 0-based */
-  int n_layers;
+  int recycle;          /* recycle 0..N as AlphaFold counts (0 = the first pass) */
+  int layer;            /* structure-module layer, 0-based (shown 1..n_layers) */
+  int n_layers;         /* 0: a model of a multi-model file that names no
+                         * recycle / layer; `recycle` is then its 0-based index */
   int L;
   float *affines;       /* (L, 7) quaternion (w,x,y,z) + translation Å */
   float *atom37;        /* (L, 37, 3) Å */
@@ -26,6 +27,12 @@ typedef struct {
 FlFrame *fl_frame_new (int recycle, int layer, int n_layers, int L);  /* zero-filled arrays */
 FlFrame *fl_frame_new_from_layer_event (const FlLayerEvent *event);
 FlFrame *fl_frame_ref (FlFrame *frame);
+/* One numbering for every title (timeline, exports, CLI, docs): "recycle R
+ * layer L" with R = recycle 0..N and L = structure-module layer 1..n
+ * (layer is 0-based here). */
+char *fl_frame_title (int recycle, int layer);
+/* Reads such a title back (layer out 0-based); FALSE when it is not one. */
+gboolean fl_frame_title_parse (const char *title, int *recycle, int *layer);
 void fl_frame_unref (FlFrame *frame);
 /* CA position of residue i (atom37 index 1). */
 static inline const float *fl_frame_ca (const FlFrame *f, int i) { return f->atom37 + ((gsize) i * 37 + 1) * 3; }
@@ -39,6 +46,7 @@ typedef struct {
   float max_pae;
   float *contact_probs;      /* (L, L) or NULL */
   float *expected_distance;  /* (L, L) or NULL */
+  float *template_contribution; /* (L, L) |template embedding| or NULL (no templates) */
   float tolerance;           /* NAN for pass 0 */
   int att_block, att_heads, tri_heads, att_residue;
   float *msa_row_attention;  /* (att_heads, L, L) or NULL */

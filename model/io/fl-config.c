@@ -75,6 +75,20 @@ set_monomer_defaults (FlModelConfig *cfg)
   cfg->max_msa_clusters = 512;
   cfg->max_extra_msa = 1024;
   cfg->has_templates = FALSE;
+  /* AlphaFold's monomer template config (used when has_templates). */
+  cfg->max_templates = 4;
+  cfg->c_t = 64;
+  cfg->template_blocks = 2;
+  cfg->template_tri_start_heads = 4;
+  cfg->template_tri_end_heads = 4;
+  cfg->template_tri_mul_channels = 64;
+  cfg->template_pair_transition_factor = 2;
+  cfg->template_att_heads = 4;
+  cfg->template_att_key_dim = 64;
+  cfg->template_att_value_dim = 64;
+  cfg->template_dgram_bins = 39;
+  cfg->template_dgram_min = 3.25f;
+  cfg->template_dgram_max = 50.75f;
 }
 
 gboolean
@@ -271,8 +285,39 @@ fl_model_config_load_json (const char *path, FlModelConfig *cfg, GError **error)
   read_int (&ctx, o, "num_intermediate_channel", &c.tri_mul_channels, 1);
   read_int (&ctx, o, "num_intermediate_channel", &c.extra_tri_mul_channels, 1);
   double v;
-  if (get_num (get_obj (ee, "template"), "enabled", &v))
+  JsonObject *tp = get_obj (ee, "template");
+  if (get_num (tp, "enabled", &v))
     c.has_templates = v != 0.0;
+  read_int (&ctx, tp, "max_templates", &c.max_templates, 0);
+  JsonObject *tps = get_obj (tp, "template_pair_stack");
+  read_int (&ctx, tps, "num_block", &c.template_blocks, 0);
+  read_int (&ctx, get_obj (tps, "triangle_attention_starting_node"), "num_head",
+            &c.template_tri_start_heads, 1);
+  read_int (&ctx, get_obj (tps, "triangle_attention_ending_node"), "num_head",
+            &c.template_tri_end_heads, 1);
+  read_int (&ctx, get_obj (tps, "triangle_attention_ending_node"), "value_dim", &c.c_t, 1);
+  read_int (&ctx, get_obj (tps, "triangle_multiplication_outgoing"), "num_intermediate_channel",
+            &c.template_tri_mul_channels, 1);
+  read_int (&ctx, get_obj (tps, "pair_transition"), "num_intermediate_factor",
+            &c.template_pair_transition_factor, 1);
+  o = get_obj (tp, "attention");
+  read_int (&ctx, o, "num_head", &c.template_att_heads, 1);
+  read_int (&ctx, o, "key_dim", &c.template_att_key_dim, 1);
+  read_int (&ctx, o, "value_dim", &c.template_att_value_dim, 1);
+  o = get_obj (tp, "dgram_features");
+  read_int (&ctx, o, "num_bins", &c.template_dgram_bins, 1);
+  read_float (&ctx, o, "min_bin", &c.template_dgram_min);
+  read_float (&ctx, o, "max_bin", &c.template_dgram_max);
+  double flag;
+  if (c.has_templates && ctx.ok
+      && ((get_num (tp, "embed_torsion_angles", &flag) && flag == 0.0)
+          || (get_num (tp, "use_template_unit_vector", &flag) && flag != 0.0)))
+    {
+      g_set_error (error, FL_CONFIG_ERROR, FL_CONFIG_ERROR_INVALID,
+                   "%s: only AlphaFold's released template settings are supported "
+                   "(embed_torsion_angles true, use_template_unit_vector false)", path);
+      return FALSE;
+    }
 
   JsonObject *heads = get_obj (model, "heads");
   JsonObject *sm = get_obj (heads, "structure_module");
@@ -496,14 +541,36 @@ fl_model_config_infer (FlModelConfig *cfg, FlParams *params, GError **error)
   if (c.has_pae)
     c.pae_bins = dim_of (I, "predicted_aligned_error_head/logits//weights", 1, 2);
 
-  gboolean templates = FALSE;
-  for (guint i = 0; i < fl_params_n_tensors (params); i++)
-    if (strstr (fl_params_tensor (params, i)->name, "template") != NULL)
-      {
-        templates = TRUE;
-        break;
-      }
-  c.has_templates = templates;
+  /* Template stack (models 1 and 2): present or absent as a whole; the
+   * validation against the table names what is missing. */
+#define TE "evoformer/template_embedding/"
+#define TS TE "single_template_embedding/template_pair_stack/__layer_stack_no_state/"
+  c.has_templates = info (params, TE "single_template_embedding/embedding2d//weights") != NULL;
+  if (c.has_templates)
+    {
+      c.c_t = dim_of (I, TE "single_template_embedding/embedding2d//weights", 1, 2);
+      c.template_dgram_bins = dim_of (I, TE "single_template_embedding/embedding2d//weights", 0, 2)
+                              - FL_TEMPLATE_PAIR_FEAT_FIXED;
+      c.template_blocks = dim_of (I, TS "pair_transition/transition1//weights", 0, 3);
+      c.template_tri_start_heads = dim_of (I, TS "triangle_attention_starting_node//feat_2d_weights", -1, 3);
+      c.template_tri_end_heads = dim_of (I, TS "triangle_attention_ending_node//feat_2d_weights", -1, 3);
+      c.template_tri_mul_channels = dim_of (I, TS "triangle_multiplication_outgoing/left_projection//weights", -1, 3);
+      c.template_pair_transition_factor =
+        safe_div (I, dim_of (I, TS "pair_transition/transition1//weights", -1, 3), c.c_t,
+                  "template pair transition width / c_t");
+      c.template_att_heads = dim_of (I, TE "attention//query_w", 1, 3);
+      c.template_att_key_dim = c.template_att_heads * dim_of (I, TE "attention//query_w", 2, 3);
+      c.template_att_value_dim = c.template_att_heads * dim_of (I, TE "attention//value_w", 2, 3);
+      if (in.ok && c.template_dgram_bins < 1)
+        {
+          g_set_error (error, FL_CONFIG_ERROR, FL_CONFIG_ERROR_INVALID,
+                       "cannot infer the model configuration: the template embedding2d "
+                       "input width leaves no distogram bins");
+          return FALSE;
+        }
+    }
+#undef TS
+#undef TE
 
   if (!in.ok)
     return FALSE;

@@ -59,8 +59,28 @@ typedef struct {
   int num_recycle;              /* 3 */
   int max_msa_clusters;         /* 512 (model_1/2 with templates: 508) */
   int max_extra_msa;            /* model_1/3/4: 5120, model_2/5: 1024 (AlphaFold CONFIG_DIFFS) */
-  gboolean has_templates;       /* params contain template weights (ignored: templates off) */
+  gboolean has_templates;       /* template stack on (models 1 and 2; params carry its weights) */
+
+  /* Template stack (models 1 and 2; AlphaFold's config.template). */
+  int max_templates;            /* 4 (also the template rows added to the MSA) */
+  int c_t;                      /* template pair channels (64) */
+  int template_blocks;          /* template pair stack blocks (2) */
+  int template_tri_start_heads, template_tri_end_heads;  /* 4, 4 (key/value width c_t) */
+  int template_tri_mul_channels;     /* 64 */
+  int template_pair_transition_factor; /* 2 */
+  int template_att_heads;       /* pointwise attention heads (4) */
+  int template_att_key_dim;     /* pointwise attention key width, all heads (64 = c_t) */
+  int template_att_value_dim;   /* value width, all heads (64 = c_t) */
+  int template_dgram_bins;      /* 39 */
+  float template_dgram_min, template_dgram_max;  /* 3.25, 50.75 Å */
 } FlModelConfig;
+
+/* Template pair features besides the distogram bins: pseudo-beta mask (1),
+ * one-hot aatype of j and of i (22 + 22), unit vector (3), backbone mask (1). */
+#define FL_TEMPLATE_PAIR_FEAT_FIXED 49
+/* Template angle features: one-hot aatype (22), sin/cos and alternative
+ * sin/cos of 7 torsions (14 + 14), torsion masks (7). */
+#define FL_TEMPLATE_ANGLE_FEAT 57
 
 /* Fill from a preset name. Widths are the official full-size ones; call
  * fl_model_config_infer afterwards to take them from real parameter shapes. */

@@ -68,6 +68,7 @@ fl_features_free (FlFeatures *f)
   g_free (f->extra_assignment);
   if (f->debug)
     fl_arrays_unref (f->debug);
+  fl_template_features_free (f->templates);
   g_free (f);
 }
 
@@ -586,6 +587,8 @@ fl_features_to_arrays (const FlFeatures *f)
         FlArray *x = fl_arrays_index (f->debug, i);
         fl_arrays_add (a, x->name, x->dtype, x->ndim, x->shape, x->data);
       }
+  if (f->templates)
+    fl_template_features_add_arrays (f->templates, a);
   /* Row provenance for the MSA panel (not model inputs). */
   if (f->cluster_source_row)
     fl_arrays_add_i32 (a, "debug/cluster_source_row", 1, SHAPE1 (NC), f->cluster_source_row);
@@ -798,6 +801,17 @@ fl_features_from_arrays (FlArrays *arrays, GError **error)
     for (int k = 0; k < f->n_extra; k++)
       if (f->extra_msa_row_mask[k] <= 0.5f)
         f->extra_assignment[k] = -1;
+  }
+
+  /* Template features (models 1 and 2), when present. */
+  {
+    GError *tmpl_error = NULL;
+    f->templates = fl_template_features_from_arrays (arrays, f->L, &tmpl_error);
+    if (tmpl_error)
+      {
+        g_propagate_error (error, tmpl_error);
+        return NULL;
+      }
   }
 
   /* Keep debug intermediates (golden files have them). */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "fl-arrays.h"
 #include "fl-msa.h"
+#include "fl-templates.h"
 
 G_BEGIN_DECLS
 
@@ -60,6 +61,8 @@ typedef struct {
   /* "debug/..." intermediates of feature building (golden names: cluster
    * profile, assignment, deletion matrices, real-row counts), or NULL. */
   FlArrays *debug;
+  /* Template features (models 1 and 2), owned; NULL without templates. */
+  FlTemplateFeatures *templates;
 } FlFeatures;
 
 FlFeatures *fl_features_build (const FlMsa *msa, const FlFeatureOptions *opts,

@@ -173,6 +173,43 @@ add_block (Builder *b, int c_m, int c_z, int row_heads, int col_heads,
   add_tri_mul (b, "triangle_multiplication_outgoing", c_z, tri);
 }
 
+/* The template stack of models 1 and 2 (71 tensors): the pair stack (its
+ * blocks stacked under __layer_stack_no_state, attention first), the
+ * pair-feature embedding and output norm, the point-wise attention of the
+ * pair onto the templates (no gating) and the torsion-angle MSA rows. */
+static void
+add_templates (Builder *b, const FlModelConfig *cfg)
+{
+  const int ct = cfg->c_t, H = MAX (cfg->template_att_heads, 1);
+  b->prefix = "evoformer/template_embedding/";
+  b->stack = 0;
+  add (b, "attention", "key_w", 3, I (ct), I (H), I (cfg->template_att_key_dim / H));
+  add (b, "attention", "output_b", 1, I (cfg->c_z));
+  add (b, "attention", "output_w", 3, I (H), I (cfg->template_att_value_dim / H), I (cfg->c_z));
+  add (b, "attention", "query_w", 3, I (cfg->c_z), I (H), I (cfg->template_att_key_dim / H));
+  add (b, "attention", "value_w", 3, I (ct), I (H), I (cfg->template_att_value_dim / H));
+  add_linear (b, "single_template_embedding/embedding2d",
+              cfg->template_dgram_bins + FL_TEMPLATE_PAIR_FEAT_FIXED, ct);
+  add_norm (b, "single_template_embedding/output_layer_norm", ct);
+
+  b->prefix = "evoformer/template_embedding/single_template_embedding/template_pair_stack/"
+              "__layer_stack_no_state/";
+  b->stack = cfg->template_blocks;
+  if (b->stack > 0)
+    {
+      add_transition (b, "pair_transition", ct, cfg->template_pair_transition_factor);
+      add_tri_att (b, "triangle_attention_ending_node", ct, cfg->template_tri_end_heads);
+      add_tri_att (b, "triangle_attention_starting_node", ct, cfg->template_tri_start_heads);
+      add_tri_mul (b, "triangle_multiplication_incoming", ct, cfg->template_tri_mul_channels);
+      add_tri_mul (b, "triangle_multiplication_outgoing", ct, cfg->template_tri_mul_channels);
+    }
+
+  b->prefix = "evoformer/";
+  b->stack = 0;
+  add_linear (b, "template_projection", cfg->c_m, cfg->c_m);
+  add_linear (b, "template_single_embedding", FL_TEMPLATE_ANGLE_FEAT, cfg->c_m);
+}
+
 /* Width of the extra-MSA feature: one-hot 23 + has_deletion + deletion_value. */
 #define EXTRA_MSA_FEAT_DIM 25
 #define ATOM37 37
@@ -224,6 +261,8 @@ fl_param_table_new (const FlModelConfig *cfg)
              cfg->extra_opm_channels, cfg->extra_tri_mul_channels,
              cfg->tri_att_start_heads, cfg->tri_att_end_heads,
              cfg->msa_transition_factor, cfg->pair_transition_factor);
+  if (cfg->has_templates)
+    add_templates (&b, cfg);
   b.prefix = "structure_module/";
   b.stack = 0;
 

@@ -341,7 +341,7 @@ fl_params_validate (FlParams *params, const FlModelConfig *cfg, GError **error)
   for (guint i = 0; i < params->tensors->len; i++)
     {
       const FlParamInfo *t = &g_array_index (params->tensors, FlParamInfo, i);
-      if (g_hash_table_contains (expected, t->name) || strstr (t->name, "template") != NULL)
+      if (g_hash_table_contains (expected, t->name))
         continue;
       g_autofree char *got = fl_param_shape_string (t->ndim, t->shape);
       g_ptr_array_add (extra, g_strdup_printf ("unexpected '%s' %s", t->name, got));

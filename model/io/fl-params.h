@@ -42,7 +42,7 @@ const float *fl_params_get (FlParams *params, const char *relative_name,
                             int ndim, const int64_t *shape, GError **error);
 
 /* Check every tensor the configured model uses (name, dtype, shape) and that
- * no unused tensor is present (template weights are allowed and ignored). */
+ * no unused tensor is present (the template stack of models 1 and 2 included). */
 gboolean fl_params_validate (FlParams *params, const FlModelConfig *cfg,
                              GError **error);
 

@@ -244,29 +244,81 @@ parse_int (const char *s, int *out)
   return TRUE;
 }
 
+/* A model ends: with `all`, its chain joins `all` and a new one starts
+ * (FALSE on an empty model: error set); without, reading stops. */
+static gboolean
+model_done (ChainBuilder *b, GPtrArray *all, gboolean *stop, GError **error)
+{
+  if (!all)
+    {
+      *stop = TRUE;
+      return TRUE;
+    }
+  FlStructure *s = builder_finish (b, error);
+  if (!s)
+    {
+      if (all->len > 0)
+        g_prefix_error (error, "Model %u: ", all->len + 1);
+      return FALSE;
+    }
+  g_ptr_array_add (all, s);
+  const char *want = b->want_chain;
+  builder_clear (b);
+  builder_init (b, want);
+  return TRUE;
+}
+
+/* Our own model titles: "REMARK 999 MODEL k: title". */
+static void
+pdb_model_title (const char *line, gsize ll, GPtrArray *titles)
+{
+  static const char tag[] = "REMARK 999 MODEL ";
+  gsize n = sizeof tag - 1;
+  if (!titles || ll <= n || strncmp (line, tag, n) != 0)
+    return;
+  const char *colon = memchr (line + n, ':', ll - n);
+  if (!colon)
+    return;
+  char *end = NULL;
+  long k = strtol (line + n, &end, 10);
+  if (end != colon || k != (long) titles->len + 1)
+    return;
+  const char *t = colon + 1;
+  gsize tl = ll - (gsize) (t - line);
+  g_ptr_array_add (titles, g_strstrip (g_strndup (t, tl)));
+}
+
 static FlStructure *
-parse_pdb (const char *text, gsize len, const char *chain_id, GError **error)
+parse_pdb (const char *text, gsize len, const char *chain_id, GPtrArray *all, GPtrArray *titles,
+           GError **error)
 {
   ChainBuilder b;
   builder_init (&b, chain_id);
   gsize pos = 0;
   int line_no = 0;
-  gboolean seen_model = FALSE, seen_atoms = FALSE;
+  gboolean seen_model = FALSE, seen_atoms = FALSE, stop = FALSE;
   FlStructure *result = NULL;
-  while (pos < len)
+  while (pos < len && !stop)
     {
       const char *line = text + pos;
       const char *nl = memchr (line, '\n', len - pos);
       gsize ll = nl ? (gsize) (nl - line) : len - pos;
       pos += ll + (nl ? 1 : 0);
       line_no++;
-      if (ll >= 6 && strncmp (line, "ENDMDL", 6) == 0 && seen_atoms)
-        break;
+      pdb_model_title (line, ll, titles);
+      if (ll >= 6 && strncmp (line, "ENDMDL", 6) == 0)
+        {
+          if (seen_atoms && !model_done (&b, all, &stop, error))
+            goto out;
+          seen_atoms = FALSE;
+          continue;
+        }
       if (ll >= 5 && strncmp (line, "MODEL", 5) == 0)
         {
-          if (seen_model && seen_atoms)
-            break;
+          if (seen_model && seen_atoms && !model_done (&b, all, &stop, error))
+            goto out;
           seen_model = TRUE;
+          seen_atoms = FALSE;
           continue;
         }
       if (ll >= 3 && strncmp (line, "END", 3) == 0 && (ll == 3 || line[3] == ' ' || line[3] == '\r'))
@@ -302,7 +354,16 @@ parse_pdb (const char *text, gsize len, const char *chain_id, GError **error)
       seen_atoms = TRUE;
       builder_add (&b, &r);
     }
-  result = builder_finish (&b, error);
+  if (!all)
+    result = builder_finish (&b, error);
+  else if (seen_atoms || all->len == 0)
+    {
+      /* the last model (no ENDMDL), or a file without MODEL records */
+      if (model_done (&b, all, &stop, error))
+        result = g_ptr_array_index (all, 0);
+    }
+  else
+    result = g_ptr_array_index (all, 0);
 out:
   builder_clear (&b);
   return result;
@@ -465,7 +526,8 @@ static const char *const col_names[N_COLS] = {
 };
 
 static FlStructure *
-parse_mmcif (const char *text, gsize len, const char *chain_id, GError **error)
+parse_mmcif (const char *text, gsize len, const char *chain_id, GPtrArray *all,
+             GPtrArray *titles, GError **error)
 {
   CifLexer lx = { text, len, 0, 1, TRUE };
   CifToken t;
@@ -493,10 +555,12 @@ parse_mmcif (const char *text, gsize len, const char *chain_id, GError **error)
       int col[N_COLS];
       for (int c = 0; c < N_COLS; c++)
         col[c] = -1;
-      int n_tags = 0;
+      int n_tags = 0, name_col = -1;
       gboolean is_atom_site = FALSE;
       while (cif_next (&lx, &t, &err) && tok_is_tag (&t))
         {
+          if (tok_is (&t, "_ma_model_list.model_name"))
+            name_col = n_tags;
           if (t.n > 11 && g_ascii_strncasecmp (t.s, "_atom_site.", 11) == 0)
             {
               is_atom_site = TRUE;
@@ -513,10 +577,19 @@ parse_mmcif (const char *text, gsize len, const char *chain_id, GError **error)
         continue;
       if (!is_atom_site)
         {
-          /* skip the values: t is the first non-tag token (or end) */
-          while (!tok_is_reserved (&t) && !tok_is_tag (&t))
-            if (!cif_next (&lx, &t, &err))
-              goto done_tokens;
+          /* skip the values: t is the first non-tag token (or end);
+           * keep the model names (our titles) on the way */
+          for (int k = 0; !tok_is_reserved (&t) && !tok_is_tag (&t); k++)
+            {
+              if (titles && name_col >= 0 && k % n_tags == name_col)
+                {
+                  char name[256];
+                  tok_copy (&t, name, sizeof name);
+                  g_ptr_array_add (titles, g_strdup (name));
+                }
+              if (!cif_next (&lx, &t, &err))
+                goto done_tokens;
+            }
           have_tok = TRUE;
           continue;
         }
@@ -573,7 +646,11 @@ parse_mmcif (const char *text, gsize len, const char *chain_id, GError **error)
                   have_model = TRUE;
                 }
               if (strcmp (model, first_model) != 0)
-                stop = TRUE;
+                {
+                  if (!model_done (&b, all, &stop, error))
+                    goto out;
+                  g_strlcpy (first_model, model, sizeof first_model);
+                }
             }
           if (!stop)
             {
@@ -655,7 +732,16 @@ done_tokens:
                    "No _atom_site loop in the mmCIF file.");
       goto out;
     }
-  result = builder_finish (&b, error);
+  if (!all)
+    result = builder_finish (&b, error);
+  else if (b.aatype->len > 0 || all->len == 0)
+    {
+      gboolean stop_unused = FALSE;
+      if (model_done (&b, all, &stop_unused, error))
+        result = g_ptr_array_index (all, 0);
+    }
+  else
+    result = g_ptr_array_index (all, 0);
 out:
   g_array_unref (row);
   builder_clear (&b);
@@ -700,8 +786,42 @@ fl_structure_parse (const char *text, gssize len, FlStructureFormat format,
   if (format == FL_STRUCTURE_FORMAT_AUTO)
     format = guess_format (text, n);
   if (format == FL_STRUCTURE_FORMAT_MMCIF)
-    return parse_mmcif (text, n, chain_id, error);
-  return parse_pdb (text, n, chain_id, error);
+    return parse_mmcif (text, n, chain_id, NULL, NULL, error);
+  return parse_pdb (text, n, chain_id, NULL, NULL, error);
+}
+
+GPtrArray *
+fl_structure_parse_models (const char *text, gssize len, FlStructureFormat format,
+                           const char *chain_id, GStrv *titles_out, GError **error)
+{
+  g_return_val_if_fail (text != NULL, NULL);
+  gsize n = len < 0 ? strlen (text) : (gsize) len;
+  if (memchr (text, '\0', n))
+    {
+      g_set_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_PARSE,
+                   "Not a text file (contains NUL bytes).");
+      return NULL;
+    }
+  if (format == FL_STRUCTURE_FORMAT_AUTO)
+    format = guess_format (text, n);
+  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_structure_free);
+  g_autoptr (GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
+  FlStructure *first = format == FL_STRUCTURE_FORMAT_MMCIF
+                       ? parse_mmcif (text, n, chain_id, all, titles, error)
+                       : parse_pdb (text, n, chain_id, all, titles, error);
+  if (!first)
+    return NULL;
+  if (titles_out)
+    {
+      /* one per model; names that do not match the models count are dropped */
+      if (titles->len != all->len)
+        g_ptr_array_set_size (titles, 0);
+      while (titles->len < all->len)
+        g_ptr_array_add (titles, g_strdup (""));
+      g_ptr_array_add (titles, NULL);
+      *titles_out = (GStrv) g_ptr_array_free (g_steal_pointer (&titles), FALSE);
+    }
+  return g_steal_pointer (&all);
 }
 
 static FlStructureFormat
@@ -736,6 +856,31 @@ fl_structure_read (const char *path, const char *chain_id, GError **error)
       g_error_free (e);
     }
   return s;
+}
+
+GPtrArray *
+fl_structure_read_models (const char *path, const char *chain_id, GStrv *titles_out,
+                          GError **error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  GError *e = NULL;
+  if (!g_file_get_contents (path, &text, &len, &e))
+    {
+      g_set_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_IO,
+                   "Cannot read %s: %s", path, e->message);
+      g_error_free (e);
+      return NULL;
+    }
+  GPtrArray *all = fl_structure_parse_models (text, (gssize) len, format_from_path (path),
+                                              chain_id, titles_out, &e);
+  if (!all)
+    {
+      g_set_error (error, FL_STRUCTURE_IO_ERROR, e->code, "%s: %s", path, e->message);
+      g_error_free (e);
+    }
+  return all;
 }
 
 /* ------------------------------------------------------------------ */

@@ -9,7 +9,7 @@
  * PDB's fixed columns hold -999.999..9999.999 Å: coordinates outside are
  * clamped there (mmCIF has no such limit).
  *
- * Reading: the first model, one protein chain (the first one, or a chosen
+ * Reading: the first model (or every model: fl_structure_*_models), one protein chain (the first one, or a chosen
  * chain id: auth_asym_id in mmCIF), residues that are amino acids (MSE is
  * read as MET, selenium SE as SD; water and ligands are skipped, HETATM
  * records of amino acids kept), the first alternate location of each atom,
@@ -56,6 +56,15 @@ FlStructure *fl_structure_read (const char *path, const char *chain_id, GError *
 /* Parse text that is already in memory (len -1: NUL-terminated). */
 FlStructure *fl_structure_parse (const char *text, gssize len, FlStructureFormat format,
                                  const char *chain_id, GError **error);
+/* Every model of a multi-model file (PDB MODEL / ENDMDL, mmCIF
+ * pdbx_PDB_model_num), in file order, each read as above: a GPtrArray of
+ * FlStructure* that frees them. titles_out (nullable) gets one title per model,
+ * "" where the file names none (our own files do: "REMARK 999 MODEL k: ..."
+ * in PDB, _ma_model_list.model_name in mmCIF). */
+GPtrArray *fl_structure_parse_models (const char *text, gssize len, FlStructureFormat format,
+                                      const char *chain_id, GStrv *titles_out, GError **error);
+GPtrArray *fl_structure_read_models (const char *path, const char *chain_id, GStrv *titles_out,
+                                     GError **error);
 void fl_structure_free (FlStructure *structure);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlStructure, fl_structure_free)
 

@@ -2,6 +2,8 @@
  * (fl-device-inputs.h): masks, one-hot extra MSA, relative positions. */
 #include "fl-device-inputs.h"
 #include "fl-error.h"
+#include "fl-templates.h"
+#include <string.h>
 
 static int
 n_relpos (const FlModelConfig *cfg)
@@ -36,7 +38,8 @@ fl_device_inputs_free (FlBackend *b, FlDeviceInputs *in)
   if (!in)
     return;
   float *bufs[] = { in->target_feat, in->msa_feat, in->msa_mask, in->extra_feat,
-                    in->extra_mask, in->seq_mask, in->pair_mask, in->relpos };
+                    in->extra_mask, in->seq_mask, in->pair_mask, in->relpos,
+                    in->tmpl_angle_feat };
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     if (bufs[i])
       b->ops->free (b, bufs[i]);
@@ -95,13 +98,31 @@ fl_device_inputs_new (FlBackend *b, const FlModelConfig *cfg, const FlFeatures *
         relpos[((size_t) i * L + j) * n_rel + off] = 1.0f;
       }
 
+  /* Template rows: angle features and their MSA mask (the psi mask). */
+  const int T = fl_device_inputs_template_slots (cfg, f);
+  g_autofree float *msa_mask = g_try_new (float, (size_t) (S + T) * L);
+  g_autofree float *angle = T > 0 ? g_try_new (float, (size_t) T * L * FL_TEMPLATE_ANGLE_FEAT) : NULL;
+  if (!msa_mask || (T > 0 && !angle))
+    {
+      g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_TOO_LARGE,
+                   "Not enough host memory for the input features of %d residues.", L);
+      return NULL;
+    }
+  memcpy (msa_mask, f->msa_mask, (size_t) S * L * sizeof (float));
+  for (int t = 0; t < T; t++)
+    fl_template_angle_feat (f->templates, t, angle + (size_t) t * L * FL_TEMPLATE_ANGLE_FEAT,
+                            msa_mask + (size_t) (S + t) * L);
+
   FlDeviceInputs *in = g_new0 (FlDeviceInputs, 1);
   in->L = L;
   in->n_clust = S;
   in->n_extra = E;
+  in->n_tmpl = T;
   in->target_feat = alloc_upload (b, f->target_feat, (size_t) L * 22);
   in->msa_feat = alloc_upload (b, f->msa_feat, (size_t) S * L * 49);
-  in->msa_mask = alloc_upload (b, f->msa_mask, (size_t) S * L);
+  in->msa_mask = alloc_upload (b, msa_mask, (size_t) (S + T) * L);
+  if (T > 0)
+    in->tmpl_angle_feat = alloc_upload (b, angle, (size_t) T * L * FL_TEMPLATE_ANGLE_FEAT);
   in->extra_feat = alloc_upload (b, extra, (size_t) E * L * 25);
   in->extra_mask = alloc_upload (b, f->extra_msa_mask, (size_t) E * L);
   in->seq_mask = alloc_upload (b, f->seq_mask, L);
@@ -113,4 +134,11 @@ fl_device_inputs_new (FlBackend *b, const FlModelConfig *cfg, const FlFeatures *
       return NULL;
     }
   return in;
+}
+
+int
+fl_device_inputs_template_slots (const FlModelConfig *cfg, const FlFeatures *f)
+{
+  return cfg->has_templates && f && f->templates && f->templates->L == f->L
+         ? f->templates->T : 0;
 }

@@ -60,8 +60,8 @@ fl_evoformer_embed (FlEvoformer *evo, const FlDeviceInputs *in, const FlFeatures
   const int n_rel = in ? 2 * (evo->cfg.max_relative_feature > 0
                               ? evo->cfg.max_relative_feature : 32) + 1 : 0;
 
-  if (!in || in->L != L || in->n_clust != S || in->n_extra != E
-      || !features || features->L != L)
+  if (!in || in->L != L || in->n_clust != S || in->n_extra != E || in->n_tmpl != evo->n_tmpl
+      || !features || features->L != L || (evo->n_tmpl > 0 && !features->templates))
     {
       g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
                    "The inputs do not match the trunk's sizes (%d residues, %d + %d rows).",
@@ -164,11 +164,26 @@ fl_evoformer_embed (FlEvoformer *evo, const FlDeviceInputs *in, const FlFeatures
          fl_weights_get (w, "evoformer/pair_activiations//bias"), pair, (int64_t) LL, n_rel,
          c_z, TRUE);
 
+  fl_scratch_release (sc, mark);
+
+  /* ---- templates: the pair attends to the template stacks (computed once
+   *      per inputs: they do not depend on the recycle) ---- */
+  if (evo->n_tmpl > 0)
+    {
+      if (evo->tmpl_inputs != in
+          && !fl_template_compute_stacks (evo, in, features->templates, error))
+        return FALSE;
+      if (!fl_template_embed_pair (evo, features->templates, pair, pair, error))
+        return FALSE;
+    }
+
   /* ---- extra MSA ---- */
   FL_OP (b, linear, in->extra_feat, fl_weights_get (w, "evoformer/extra_msa_activations//weights"),
          fl_weights_get (w, "evoformer/extra_msa_activations//bias"), evo->act.extra,
          E * L, 25, c_e, FALSE);
-  fl_scratch_release (sc, mark);
+
+  /* ---- template torsion-angle rows after the cluster rows ---- */
+  fl_template_msa_rows (evo, in);
 
   fl_evoformer_prepare_norms (evo, in);
   return fl_backend_check (b, error);

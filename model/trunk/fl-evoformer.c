@@ -7,6 +7,7 @@
 #include "fl-trunk-modules.h"
 #include "fl-error.h"
 #include "fl-params.h"
+#include "fl-templates.h"
 #include <string.h>
 
 /* ------------------------------------------------------------ trunk */
@@ -22,6 +23,20 @@ fl_evoformer_new (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
 FlEvoformer *
 fl_evoformer_new_with_budget (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
                               int L, int n_clust, int n_extra, gsize budget, GError **error)
+{
+  return fl_evoformer_new_with_templates (b, w, cfg, L, n_clust, n_extra, 0, budget, error);
+}
+
+const float *
+fl_evoformer_template_single (FlEvoformer *evo)
+{
+  return evo->tmpl_single;
+}
+
+FlEvoformer *
+fl_evoformer_new_with_templates (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
+                                 int L, int n_clust, int n_extra, int n_tmpl, gsize budget,
+                                 GError **error)
 {
   if (L <= 0 || n_clust <= 0 || n_extra <= 0)
     {
@@ -39,22 +54,41 @@ fl_evoformer_new_with_budget (FlBackend *b, FlWeights *w, const FlModelConfig *c
   evo->L = L;
   evo->n_clust = n_clust;
   evo->n_extra = n_extra;
+  evo->n_tmpl = MAX (n_tmpl, 0);
   FlParams *params = fl_weights_params (w);
-  if (!fl_stack_dims_from_params (&evo->main_dims, params, cfg, FALSE, n_clust, L, error)
-      || !fl_stack_dims_from_params (&evo->extra_dims, params, cfg, TRUE, n_extra, L, error))
+  if (!fl_stack_dims_from_params (&evo->main_dims, params, cfg, FALSE, n_clust + evo->n_tmpl,
+                                  L, error)
+      || !fl_stack_dims_from_params (&evo->extra_dims, params, cfg, TRUE, n_extra, L, error)
+      || (evo->n_tmpl > 0
+          && !fl_template_dims_from_params (&evo->tmpl_dims, params, cfg, L, evo->n_tmpl, error)))
     {
       g_free (evo);
       return NULL;
     }
   evo->main_dims.budget = MAX (evo->main_dims.budget, budget);
   evo->extra_dims.budget = MAX (evo->extra_dims.budget, budget);
+  evo->tmpl_dims.stack.budget = MAX (evo->tmpl_dims.stack.budget, budget);
   const FlStackDims *m = &evo->main_dims, *e = &evo->extra_dims;
-  evo->act.msa = b->ops->alloc (b, (size_t) n_clust * L * m->c_m);
+  evo->act.msa = b->ops->alloc (b, (size_t) (n_clust + evo->n_tmpl) * L * m->c_m);
+  if (evo->n_tmpl > 0 && !b->error)
+    {
+      /* one allocation: stack outputs, contribution map, ones */
+      const size_t LL = (size_t) L * L;
+      evo->tmpl_single = b->ops->alloc (b, fl_template_state_floats (&evo->tmpl_dims));
+      if (!b->error)
+        {
+          evo->tmpl_contribution = evo->tmpl_single
+                                   + (size_t) evo->n_tmpl * LL * evo->tmpl_dims.stack.c_z;
+          evo->tmpl_ones = evo->tmpl_contribution + LL;
+          b->ops->fill (b, evo->tmpl_ones, 1.0f, evo->tmpl_dims.c_z);
+        }
+    }
   evo->act.pair = b->error ? NULL : b->ops->alloc (b, (size_t) L * L * m->c_z);
   evo->act.extra = b->error ? NULL : b->ops->alloc (b, (size_t) n_extra * L * e->c_m);
   evo->inv_norm_msa = b->error ? NULL : b->ops->alloc (b, (size_t) L * L);
   evo->inv_norm_extra = b->error ? NULL : b->ops->alloc (b, (size_t) L * L);
-  size_t cap = fl_trunk_scratch_floats (&evo->cfg, m, e);
+  size_t cap = MAX (fl_trunk_scratch_floats (&evo->cfg, m, e),
+                    fl_template_scratch (&evo->tmpl_dims));
   evo->scratch.b = b;
   evo->scratch.cap = cap;
   evo->scratch.base = b->error ? NULL : b->ops->alloc (b, MAX (cap, 1));
@@ -81,7 +115,7 @@ fl_evoformer_free (FlEvoformer *evo)
       g_free (evo->recordings[k]);
     }
   float *bufs[] = { evo->act.msa, evo->act.pair, evo->act.extra, evo->inv_norm_msa,
-                    evo->inv_norm_extra, evo->scratch.base };
+                    evo->inv_norm_extra, evo->scratch.base, evo->tmpl_single };
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     if (bufs[i])
       b->ops->free (b, bufs[i]);
@@ -128,7 +162,7 @@ fl_evoformer_prepare_norms (FlEvoformer *evo, const FlDeviceInputs *in)
                        "Out of host memory for the outer-product normaliser.");
       return;
     }
-  compute_inv_norm (b, in->msa_mask, in->n_clust, in->L, evo->inv_norm_msa, host);
+  compute_inv_norm (b, in->msa_mask, in->n_clust + in->n_tmpl, in->L, evo->inv_norm_msa, host);
   compute_inv_norm (b, in->extra_mask, in->n_extra, in->L, evo->inv_norm_extra, host);
   evo->norm_inputs = b->error ? NULL : in;
 }
@@ -136,7 +170,8 @@ fl_evoformer_prepare_norms (FlEvoformer *evo, const FlDeviceInputs *in)
 static gboolean
 check_inputs (FlEvoformer *evo, const FlDeviceInputs *in, GError **error)
 {
-  if (!in || in->L != evo->L || in->n_clust != evo->n_clust || in->n_extra != evo->n_extra)
+  if (!in || in->L != evo->L || in->n_clust != evo->n_clust || in->n_extra != evo->n_extra
+      || in->n_tmpl != evo->n_tmpl)
     {
       g_set_error (error, FL_ENGINE_ERROR, FL_ENGINE_ERROR_INVALID,
                    "The inputs (%d residues, %d + %d rows) do not match the trunk "

@@ -55,6 +55,19 @@ FlEvoformer *fl_evoformer_new_with_budget (FlBackend *b, FlWeights *w, const FlM
 
 FlEvoformer *fl_evoformer_new (FlBackend *b, FlWeights *w, const FlModelConfig *cfg,
                                int L, int n_clust, int n_extra, GError **error);
+/* With n_tmpl template slots (models 1 and 2): the MSA gets n_tmpl more
+ * rows and the embedding runs the template stack. */
+FlEvoformer *fl_evoformer_new_with_templates (FlBackend *b, FlWeights *w,
+                                              const FlModelConfig *cfg, int L, int n_clust,
+                                              int n_extra, int n_tmpl, gsize budget,
+                                              GError **error);
+/* Backend bytes of the template state and scratch for n_tmpl slots. */
+gsize fl_template_bytes_needed (const FlModelConfig *cfg, int L, int n_tmpl);
+/* host (L, L): |what the templates added to the pair| (L2 norm over
+ * channels) in the last embedding; FALSE without templates. */
+gboolean fl_evoformer_template_contribution (FlEvoformer *evo, float *host, GError **error);
+/* The template stacks' outputs (n_tmpl, L, L, c_t) after an embed (tests). */
+const float *fl_evoformer_template_single (FlEvoformer *evo);
 void fl_evoformer_free (FlEvoformer *evo);
 FlActivations *fl_evoformer_activations (FlEvoformer *evo);   /* borrowed */
 

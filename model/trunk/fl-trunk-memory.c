@@ -75,3 +75,30 @@ fl_evoformer_bytes_needed_with_budget (const FlModelConfig *cfg, int L, int n_cl
                   + fl_trunk_scratch_floats (cfg, &m, &e);
   return floats * sizeof (float);
 }
+
+gsize
+fl_template_bytes_needed (const FlModelConfig *cfg, int L, int n_tmpl)
+{
+  if (n_tmpl <= 0 || !cfg->has_templates)
+    return 0;
+  FlTemplateDims d = { 0 };
+  d.stack.L = L;
+  d.stack.c_z = cfg->c_t;
+  d.stack.mul_out_c = d.stack.mul_in_c = cfg->template_tri_mul_channels;
+  d.stack.start_heads = MAX (cfg->template_tri_start_heads, 1);
+  d.stack.end_heads = MAX (cfg->template_tri_end_heads, 1);
+  d.stack.start_dim = cfg->c_t / d.stack.start_heads;
+  d.stack.end_dim = cfg->c_t / d.stack.end_heads;
+  d.stack.pair_hidden = cfg->c_t * MAX (cfg->template_pair_transition_factor, 1);
+  d.stack.budget = MAX ((size_t) L * L * cfg->c_t / 4, (size_t) 1 << 20);
+  d.feat = cfg->template_dgram_bins + FL_TEMPLATE_PAIR_FEAT_FIXED;
+  d.c_z = cfg->c_z;
+  d.c_m = cfg->c_m;
+  d.heads = MAX (cfg->template_att_heads, 1);
+  d.head_dim = cfg->template_att_key_dim / d.heads;
+  d.T = n_tmpl;
+  /* state + scratch (counted in full: the arena is shared, but may grow to
+   * it) + the template MSA rows, their mask and angle features */
+  return (fl_template_state_floats (&d) + fl_template_scratch (&d)
+          + (size_t) n_tmpl * L * (cfg->c_m + 1 + FL_TEMPLATE_ANGLE_FEAT)) * sizeof (float);
+}

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include "fl-trunk-common.h"
 #include "fl-evoformer.h"
+#include "fl-templates.h"
 
 G_BEGIN_DECLS
 
@@ -15,6 +16,26 @@ typedef struct {
   const float *msa_mask, *extra_mask, *pair_mask;
   size_t budget;
 } FlBlockRecording;
+
+/* ---- the template stack (fl-template-embed.c) ---- */
+typedef struct {
+  FlStackDims stack;      /* the template pair stack: c_z = c_t, no MSA */
+  int n_blocks;
+  int feat;               /* pair feature width (n_bins + 49) */
+  int n_bins;
+  float min_bin, max_bin;
+  int c_z, c_m;           /* the trunk's pair and MSA widths */
+  int heads, head_dim;    /* point-wise attention (key = value width per head) */
+  int T;                  /* template slots */
+} FlTemplateDims;
+
+gboolean fl_template_dims_from_params (FlTemplateDims *d, FlParams *params,
+                                       const FlModelConfig *cfg, int64_t L, int T,
+                                       GError **error);
+/* Scratch floats the template steps take. */
+size_t fl_template_scratch (const FlTemplateDims *d);
+/* Backend floats of the template state (stack outputs, contribution map, ones). */
+size_t fl_template_state_floats (const FlTemplateDims *d);
 
 struct _FlEvoformer {
   FlBackend *b;
@@ -30,7 +51,27 @@ struct _FlEvoformer {
   /* Backend recordings of whole blocks ([0] Evoformer, [1] extra MSA), replayed
    * on later passes; each valid for the buffers in its key (fl-evoformer.c). */
   FlBlockRecording *recordings[2];
+  /* Templates (0 slots without): the MSA has n_clust + n_tmpl rows. */
+  int n_tmpl;
+  FlTemplateDims tmpl_dims;
+  float *tmpl_single;      /* (n_tmpl, L, L, c_t) template stack outputs (recycle-invariant) */
+  float *tmpl_contribution;/* (L, L) sum of squares of the last template embedding */
+  float *tmpl_ones;        /* (c_z) ones: row sums as a product */
+  const FlDeviceInputs *tmpl_inputs;  /* inputs tmpl_single was computed for */
 };
+
+/* The template steps of the embedding (AlphaFold's TemplateEmbedding and
+ * template torsion rows): compute the template stacks once per inputs
+ * (fl_template_compute_stacks), then add the point-wise attention of the
+ * pair onto them (pair += embedding) and fill the template MSA rows. */
+gboolean fl_template_compute_stacks (FlEvoformer *evo, const FlDeviceInputs *in,
+                                     const FlTemplateFeatures *tf, GError **error);
+/* out (L,L,c_z) += TemplateEmbedding(query_pair (L,L,c_z)); may alias: each
+ * chunk of rows reads its query before writing. */
+gboolean fl_template_embed_pair (FlEvoformer *evo, const FlTemplateFeatures *tf,
+                                 const float *query_pair, float *out, GError **error);
+/* msa rows n_clust .. n_clust + n_tmpl - 1 from in->tmpl_angle_feat. */
+void fl_template_msa_rows (FlEvoformer *evo, const FlDeviceInputs *in);
 
 /* The modules of one block in AlphaFold's order; fl_trunk_run_block runs
  * steps first_step .. end_step-1 of them (tests compare each step with the

@@ -1,0 +1,275 @@
+/* Fast CPU attention: the op of fl-backend.h as two blocked products per
+ * (batch row, head) with the softmax between them, on tiles that stay in
+ * the core's cache.
+ *
+ * Why not the plain op's route (two cblas_sgemm calls per query block): the
+ * products are small and thin (59 x 59 x 32 for MSA row attention, 128 x 512
+ * x 32 for column attention), and a BLAS call packs both operands, clears C
+ * and sets up its buffers each time, and around it the plain op makes five
+ * passes over the logits (scale, mask, bias, softmax, mean) and one over the
+ * output (gate). Here, per (b, h):
+ *   - K is packed once, transposed and zero-padded, as kt (Dp, Lkp), V as
+ *     vp (Lk, Dp), and the key mask as one additive row (-inf on the padding);
+ *   - per block of queries, q is packed scaled (rows, Dp); logits = q kt by a
+ *     6 x 16 register-blocked kernel (12 vector accumulators, fused
+ *     multiply-adds on AVX2 machines);
+ *   - one pass adds mask and bias and takes the row maximum, one pass takes
+ *     exp and the row sum (the weights stay unnormalised);
+ *   - out = weights vp by the same kernel, then 1 / sum and the gate are
+ *     applied to the D outputs of each row instead of the Lk weights.
+ * Dp = D rounded up to 8, Lkp = Lk rounded up to 16: the padding is zeros
+ * (exact in the dot products) and -inf logits (weight 0). Memory per thread:
+ * O((Lk + queries per block) * (Dp + ...)), never B*H*Lq*Lk. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("O3", "no-trapping-math", "fp-contract=fast")
+#endif
+#include "fl-backend-cpu-private.h"
+#include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+typedef float v8 __attribute__ ((vector_size (32)));
+
+#define MR 6      /* rows of the register block */
+#define NR 16     /* columns of the register block (two vectors of 8) */
+
+static inline int64_t
+round_up (int64_t x, int64_t m)
+{
+  return (x + m - 1) / m * m;
+}
+
+/* C (MR, 16) = A (MR, K) @ B (K, 16) for B rows 32-byte aligned (ldb a
+ * multiple of 8); n_vec = 1 uses only the first 8 columns. */
+FL_FMA_CLONES static void
+kernel_6x16 (const float *A, int64_t lda, const float *B, int64_t ldb, int64_t K,
+             float *C, int64_t ldc, int n_vec)
+{
+  v8 c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 }, c20 = { 0 }, c21 = { 0 };
+  v8 c30 = { 0 }, c31 = { 0 }, c40 = { 0 }, c41 = { 0 }, c50 = { 0 }, c51 = { 0 };
+  const float *a0 = A, *a1 = A + lda, *a2 = A + 2 * lda, *a3 = A + 3 * lda;
+  const float *a4 = A + 4 * lda, *a5 = A + 5 * lda;
+  if (n_vec == 2)
+    for (int64_t k = 0; k < K; k++)
+      {
+        const v8 b0 = *(const v8 *) (B + k * ldb), b1 = *(const v8 *) (B + k * ldb + 8);
+        c00 += a0[k] * b0; c01 += a0[k] * b1;
+        c10 += a1[k] * b0; c11 += a1[k] * b1;
+        c20 += a2[k] * b0; c21 += a2[k] * b1;
+        c30 += a3[k] * b0; c31 += a3[k] * b1;
+        c40 += a4[k] * b0; c41 += a4[k] * b1;
+        c50 += a5[k] * b0; c51 += a5[k] * b1;
+      }
+  else
+    for (int64_t k = 0; k < K; k++)
+      {
+        const v8 b0 = *(const v8 *) (B + k * ldb);
+        c00 += a0[k] * b0; c10 += a1[k] * b0; c20 += a2[k] * b0;
+        c30 += a3[k] * b0; c40 += a4[k] * b0; c50 += a5[k] * b0;
+      }
+  *(v8 *) (C) = c00; *(v8 *) (C + ldc) = c10; *(v8 *) (C + 2 * ldc) = c20;
+  *(v8 *) (C + 3 * ldc) = c30; *(v8 *) (C + 4 * ldc) = c40; *(v8 *) (C + 5 * ldc) = c50;
+  if (n_vec == 2)
+    {
+      *(v8 *) (C + 8) = c01; *(v8 *) (C + ldc + 8) = c11; *(v8 *) (C + 2 * ldc + 8) = c21;
+      *(v8 *) (C + 3 * ldc + 8) = c31; *(v8 *) (C + 4 * ldc + 8) = c41;
+      *(v8 *) (C + 5 * ldc + 8) = c51;
+    }
+}
+
+/* One row of logits (Lkp) in place: + key term (mask, -inf padding) + bias
+ * (Lk) -> unnormalised weights exp(x - max); returns their sum. */
+FL_VECTOR_CLONES static float
+softmax_row_unnormalised (float *row, const float *key_term, const float *bias,
+                          int64_t Lk, int64_t Lkp)
+{
+  float mx = -INFINITY;
+  if (bias)
+    {
+      for (int64_t j = 0; j < Lk; j++)
+        row[j] = (row[j] + key_term[j]) + bias[j];
+      for (int64_t j = Lk; j < Lkp; j++)
+        row[j] = key_term[j];
+    }
+  else
+    for (int64_t j = 0; j < Lkp; j++)
+      row[j] += key_term[j];
+#pragma omp simd reduction (max:mx)
+  for (int64_t j = 0; j < Lk; j++)
+    mx = row[j] > mx ? row[j] : mx;
+  float sum = 0.f;
+#pragma omp simd reduction (+:sum)
+  for (int64_t j = 0; j < Lkp; j++)
+    {
+      float e = fl_cpu_expf (row[j] - mx);
+      row[j] = e;
+      sum += e;
+    }
+  return sum;
+}
+
+/* out row (D) = acc (D) * inv [* sigmoid (gate)]. */
+FL_VECTOR_CLONES static void
+finish_row (const float *acc, float inv, const float *gate, float *out, int64_t D)
+{
+  if (gate)
+    for (int64_t d = 0; d < D; d++)
+      out[d] = (acc[d] * inv) * (1.f / (1.f + fl_cpu_expf (-gate[d])));
+  else
+    for (int64_t d = 0; d < D; d++)
+      out[d] = acc[d] * inv;
+}
+
+/* Per-thread work space, all pieces 64-byte aligned. */
+typedef struct {
+  float *kt;      /* (Dp, Lkp) keys transposed */
+  float *vp;      /* (Lkp, Dp) values */
+  float *key;     /* (Lkp) additive key term */
+  float *qb;      /* (QBp, Dp) scaled queries */
+  float *p;       /* (QBp, Lkp) logits, then weights */
+  float *o;       /* (QBp, Dp) unnormalised outputs */
+  float *inv;     /* (QBp) 1 / row sums */
+} Work;
+
+static size_t
+work_floats (int64_t Dp, int64_t Lkp, int64_t QBp)
+{
+  return (size_t) round_up (Dp * Lkp, 16) * 2 + round_up (Lkp, 16)
+         + (size_t) round_up (QBp * Dp, 16) * 2 + (size_t) QBp * Lkp + round_up (QBp, 16);
+}
+
+static Work
+work_at (float *base, int64_t Dp, int64_t Lkp, int64_t QBp)
+{
+  Work w;
+  w.kt = base;
+  w.vp = w.kt + round_up (Dp * Lkp, 16);
+  w.key = w.vp + round_up (Dp * Lkp, 16);
+  w.qb = w.key + round_up (Lkp, 16);
+  w.o = w.qb + round_up (QBp * Dp, 16);
+  w.p = w.o + round_up (QBp * Dp, 16);
+  w.inv = w.p + QBp * Lkp;
+  return w;
+}
+
+void
+fl_cpu_attention_blocked (FlBackend *b, const float *q, const float *k, const float *v,
+                          const float *key_mask, const float *bias, const float *gate,
+                          float *out, int64_t B, int64_t Lq, int64_t Lk, int64_t H,
+                          int64_t D, float *probs_mean)
+{
+  /* q (B,Lq,H,D), k,v (B,Lk,H,D), key_mask (B,Lk), bias (H,Lq,Lk),
+   * gate (B,Lq,H,D), out (B,Lq,H,D), probs_mean (H,Lq,Lk) */
+  if (B <= 0 || Lq <= 0 || H <= 0 || D <= 0)
+    return;
+  if (Lk <= 0)
+    {
+      /* no keys: an empty sum (the plain op's product with K = 0) */
+      for (int64_t i = 0; i < B * Lq * H * D; i++)
+        out[i] = 0.f;
+      return;
+    }
+  const float qscale = 1.f / sqrtf ((float) D);
+  const int64_t row = H * D;           /* stride between positions */
+  const int64_t Dp = round_up (D, 8), Lkp = round_up (Lk, NR);
+  /* Query blocks of QB rows (a multiple of MR) whose logits stay near
+   * 256 KiB however long the keys are. */
+  const int64_t QB = MIN (round_up (Lq, MR), MAX ((int64_t) MR, 65536 / Lkp / MR * MR));
+  const int nt = fl_cpu_threads ();
+  const size_t per_thread = work_floats (Dp, Lkp, QB);
+  const size_t mean_n = probs_mean ? (size_t) H * Lq * Lk : 0;
+  float *scratch = fl_cpu_scratch (b, (size_t) nt * (per_thread + mean_n));
+  if (!scratch)
+    return;
+  float *mean_acc = probs_mean ? scratch + (size_t) nt * per_thread : NULL;
+  if (mean_acc)
+    memset (mean_acc, 0, (size_t) nt * mean_n * sizeof (float));
+  const gboolean parallel = nt > 1 && B * H * Lq * Lk * MAX (D, 8) >= FL_CPU_GEMM_PARALLEL_MIN;
+
+#pragma omp parallel if (parallel)
+  {
+    const int t = fl_cpu_thread_id ();
+    Work w = work_at (scratch + (size_t) t * per_thread, Dp, Lkp, QB);
+    float *acc = mean_acc ? mean_acc + (size_t) t * mean_n : NULL;
+
+#pragma omp for schedule (dynamic, 1)
+    for (int64_t bh = 0; bh < B * H; bh++)
+      {
+        const int64_t bi = bh / H, h = bh % H;
+        const float *kb = k + bi * Lk * row + h * D;
+        const float *vb = v + bi * Lk * row + h * D;
+        const float *mask = key_mask ? key_mask + bi * Lk : NULL;
+
+        /* pack keys (transposed), values and the key term */
+        memset (w.kt, 0, (size_t) Dp * Lkp * sizeof (float));
+        memset (w.vp, 0, (size_t) Lkp * Dp * sizeof (float));
+        for (int64_t j = 0; j < Lk; j++)
+          {
+            for (int64_t d = 0; d < D; d++)
+              w.kt[d * Lkp + j] = kb[j * row + d];
+            memcpy (w.vp + j * Dp, vb + j * row, (size_t) D * sizeof (float));
+            w.key[j] = mask ? (mask[j] > 0.f ? 0.f : -1e9f) : 0.f;
+          }
+        for (int64_t j = Lk; j < Lkp; j++)
+          w.key[j] = -INFINITY;
+
+        for (int64_t i0 = 0; i0 < Lq; i0 += QB)
+          {
+            const int64_t nq = MIN (QB, Lq - i0), nqp = round_up (nq, MR);
+            const float *qrows = q + (bi * Lq + i0) * row + h * D;
+            /* AlphaFold scales q by D^-0.5 before the dot product. */
+            memset (w.qb, 0, (size_t) nqp * Dp * sizeof (float));
+            for (int64_t i = 0; i < nq; i++)
+              for (int64_t d = 0; d < D; d++)
+                w.qb[i * Dp + d] = qrows[i * row + d] * qscale;
+
+            /* logits (nqp, Lkp) = qb (nqp, Dp) @ kt (Dp, Lkp) */
+            for (int64_t i = 0; i < nqp; i += MR)
+              for (int64_t j = 0; j < Lkp; j += NR)
+                kernel_6x16 (w.qb + i * Dp, Dp, w.kt + j, Lkp, Dp, w.p + i * Lkp + j, Lkp, 2);
+
+            for (int64_t i = 0; i < nq; i++)
+              {
+                float *pr = w.p + i * Lkp;
+                const float *br = bias ? bias + (h * Lq + i0 + i) * Lk : NULL;
+                w.inv[i] = 1.f / softmax_row_unnormalised (pr, w.key, br, Lk, Lkp);
+                if (acc)
+                  {
+                    float *ar = acc + (h * Lq + i0 + i) * Lk;
+                    const float inv = w.inv[i];
+                    for (int64_t j = 0; j < Lk; j++)
+                      ar[j] += pr[j] * inv;
+                  }
+              }
+            /* padded query rows: weights 0 (their outputs are not used) */
+            memset (w.p + nq * Lkp, 0, (size_t) (nqp - nq) * Lkp * sizeof (float));
+
+            /* o (nqp, Dp) = weights (nqp, Lk) @ vp (Lk, Dp) */
+            for (int64_t i = 0; i < nqp; i += MR)
+              for (int64_t d = 0; d < Dp; d += NR)
+                kernel_6x16 (w.p + i * Lkp, Lkp, w.vp + d, Dp, Lk, w.o + i * Dp + d, Dp,
+                             Dp - d >= NR ? 2 : 1);
+
+            float *orows = out + (bi * Lq + i0) * row + h * D;
+            const float *grows = gate ? gate + (bi * Lq + i0) * row + h * D : NULL;
+            for (int64_t i = 0; i < nq; i++)
+              finish_row (w.o + i * Dp, w.inv[i], grows ? grows + i * row : NULL,
+                          orows + i * row, D);
+          }
+      }
+  }
+
+  if (probs_mean)
+    {
+      const float inv = 1.f / (float) B;
+#pragma omp parallel for if (mean_n > FL_CPU_PARALLEL_MIN) schedule (static)
+      for (size_t i = 0; i < mean_n; i++)
+        {
+          float sum = 0.f;
+          for (int t = 0; t < nt; t++)
+            sum += mean_acc[(size_t) t * mean_n + i];
+          probs_mean[i] = sum * inv;
+        }
+    }
+}
