@@ -5,6 +5,12 @@
 #include "fl-prediction.h"
 #include "fl-npz.h"
 #include "fl-structure-io.h"
+#include "fl-accuracy.h"
+#include "fl-analysis-panels.h"
+#include "fl-evoformer-panel.h"
+#include "fl-lecture.h"
+#include "fl-params-download.h"
+#include "fl-params-fetch.h"
 #include <math.h>
 #include <string.h>
 
@@ -23,6 +29,9 @@ struct _FlApplication {
   gboolean run_shown;         /* the current run's messages go to the window (not after an open) */
   gboolean params_from_command_line;  /* --params: not replaced by the saved choice */
   GtkNativeDialog *dialog;    /* the file chooser open now, if any */
+  FlAccuracy *accuracy;       /* vs a reference structure (with the window) */
+  FlEvoformerPanel *evoformer; /* attention choices, per-block probe (weak) */
+  FlLecture *lecture;         /* presentation mode (with the window) */
 
   /* --open ... --screenshot: render one view, then quit */
   char **open_paths;
@@ -246,6 +255,12 @@ fl_application_start_run (FlApplication *self, GError **error)
     .n_threads = self->n_threads,
     .templates = (const char *const *) self->templates,
   };
+  if (self->evoformer)
+    {
+      req.attention_block = fl_evoformer_panel_get_attention_block (self->evoformer);
+      req.attention_residue = fl_evoformer_panel_get_attention_residue (self->evoformer);
+      req.probe_blocks = fl_evoformer_panel_get_record_probe (self->evoformer);
+    }
   if (!fl_run_controller_start (self->controller, &req, error))
     return FALSE;
   self->run_uses_demo_params = self->params_path == NULL;
@@ -682,6 +697,153 @@ choose_params_activated (GSimpleAction *action, GVariant *param, gpointer user_d
 }
 
 static void
+on_params_downloaded (const char *npz_path, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  fl_application_set_params_path (self, npz_path);
+  if (self->settings)
+    g_settings_set_string (self->settings, "params-file", npz_path);
+}
+
+static void
+download_params_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  /* FL_PARAMS_URL: another address (a mirror, or the tests' local server) */
+  GtkWindow *w = fl_params_download_window_new (GTK_WINDOW (self->window),
+                                                g_getenv ("FL_PARAMS_URL"),
+                                                on_params_downloaded, self);
+  gtk_window_present (w);
+}
+
+/* ------------------------------------------------------------ reference */
+
+gboolean
+fl_application_open_reference (FlApplication *self, const char *path, GError **error)
+{
+  if (!self->accuracy)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "No window to compare in");
+      return FALSE;
+    }
+  return fl_accuracy_set_reference (self->accuracy, path, error);
+}
+
+FlAccuracy *
+fl_application_get_accuracy (FlApplication *self)
+{
+  return self->accuracy;
+}
+
+FlEvoformerPanel *
+fl_application_get_evoformer_panel (FlApplication *self)
+{
+  return self->evoformer;
+}
+
+static void
+on_reference_response (GtkNativeDialog *dialog, int response, FlApplication *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) f = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = f ? g_file_get_path (f) : NULL;
+      g_autoptr (GError) error = NULL;
+      if (path && !fl_application_open_reference (self, path, &error))
+        show_error (self, "Cannot open the reference structure", error);
+      else if (path && self->window)
+        fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (self->window)), 3);
+    }
+  if (self->dialog == dialog)
+    self->dialog = NULL;
+  g_object_unref (dialog);
+}
+
+static void
+open_reference_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new ("Open the Experimental Structure (PDB or mmCIF)",
+                                 GTK_WINDOW (self->window), GTK_FILE_CHOOSER_ACTION_OPEN,
+                                 "_Open", "_Cancel");
+  static const char *const structures[] = { "*.pdb", "*.cif", "*.mmcif", "*.ent", NULL };
+  add_filter (GTK_FILE_CHOOSER (native), "Structures (PDB, mmCIF)", structures);
+  g_signal_connect (native, "response", G_CALLBACK (on_reference_response), self);
+  self->dialog = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+/* ------------------------------------------------------------ lecture */
+
+static void
+toggle_state (GSimpleAction *action, gboolean *out)
+{
+  g_autoptr (GVariant) state = g_action_get_state (G_ACTION (action));
+  *out = !g_variant_get_boolean (state);
+  g_simple_action_set_state (action, g_variant_new_boolean (*out));
+}
+
+static void
+lecture_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  gboolean on;
+  toggle_state (action, &on);
+  if (self->lecture)
+    fl_lecture_set_active (self->lecture, on);
+  if (on && self->lecture)
+    fl_lecture_set_playing (self->lecture, TRUE);
+}
+
+static void
+lecture_mode_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  g_simple_action_set_state (action, param);
+  if (self->lecture)
+    fl_lecture_set_mode (self->lecture,
+                         g_strcmp0 (g_variant_get_string (param, NULL), "layers") == 0
+                           ? FL_LECTURE_LAYERS : FL_LECTURE_RECYCLES);
+}
+
+static void
+lecture_dark_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  gboolean on;
+  toggle_state (action, &on);
+  if (self->lecture)
+    fl_lecture_set_dark (self->lecture, on);
+}
+
+static void
+lecture_panels_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  gboolean on;
+  toggle_state (action, &on);
+  if (self->lecture)
+    fl_lecture_set_panels_visible (self->lecture, on);
+}
+
+static void
+lecture_play_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (self->lecture)
+    fl_lecture_set_playing (self->lecture, !fl_lecture_get_playing (self->lecture));
+}
+
+FlLecture *
+fl_application_get_lecture (FlApplication *self)
+{
+  return self->lecture;
+}
+
+static void
 use_demo_params_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   FlApplication *self = user_data;
@@ -856,7 +1018,7 @@ about_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
   GtkAboutDialog *a = GTK_ABOUT_DIALOG (about);
   gtk_about_dialog_set_program_name (a, "Foldlight");
   gtk_about_dialog_set_version (a, FL_VERSION);
-  gtk_about_dialog_set_logo_icon_name (a, "applications-science");
+  gtk_about_dialog_set_logo_icon_name (a, APP_ID);
   gtk_about_dialog_set_comments (a,
     "Watch AlphaFold2 fold a protein: every recycle and structure-module layer, live.\n\n"
     "AlphaFold2: Jumper, J. et al. Highly accurate protein structure prediction with "
@@ -898,6 +1060,13 @@ static const GActionEntry app_actions[] = {
   { "export", export_activated, "s", NULL, NULL, { 0 } },
   { "choose-params", choose_params_activated, NULL, NULL, NULL, { 0 } },
   { "use-demo-params", use_demo_params_activated, NULL, NULL, NULL, { 0 } },
+  { "download-params", download_params_activated, NULL, NULL, NULL, { 0 } },
+  { "open-reference", open_reference_activated, NULL, NULL, NULL, { 0 } },
+  { "lecture", lecture_activated, NULL, "false", NULL, { 0 } },
+  { "lecture-mode", lecture_mode_activated, "s", "'recycles'", NULL, { 0 } },
+  { "lecture-dark", lecture_dark_activated, NULL, "false", NULL, { 0 } },
+  { "lecture-panels", lecture_panels_activated, NULL, "false", NULL, { 0 } },
+  { "lecture-play", lecture_play_activated, NULL, NULL, NULL, { 0 } },
   { "fullscreen", fullscreen_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
@@ -1123,12 +1292,14 @@ fl_application_startup (GApplication *app)
 {
   FlApplication *self = FL_APPLICATION (app);
   G_APPLICATION_CLASS (fl_application_parent_class)->startup (app);
+  gtk_window_set_default_icon_name (APP_ID); /* from the GResource icons/ when not installed */
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   GtkApplication *gapp = GTK_APPLICATION (app);
   gtk_application_set_accels_for_action (gapp, "app.open", (const char *[]) { "<Control>o", NULL });
   gtk_application_set_accels_for_action (gapp, "app.run",
                                          (const char *[]) { "<Control>Return", "<Control>KP_Enter", NULL });
   gtk_application_set_accels_for_action (gapp, "app.cancel", (const char *[]) { "Escape", NULL });
+  gtk_application_set_accels_for_action (gapp, "app.lecture", (const char *[]) { "F5", NULL });
   gtk_application_set_accels_for_action (gapp, "app.export::pdb", (const char *[]) { "<Control>s", NULL });
   gtk_application_set_accels_for_action (gapp, "app.fullscreen", (const char *[]) { "F11", NULL });
   gtk_application_set_accels_for_action (gapp, "app.quit", (const char *[]) { "<Control>q", NULL });
@@ -1159,6 +1330,13 @@ fl_application_activate (GApplication *app)
   self->window = fl_window_new (GTK_APPLICATION (app));
   g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *) &self->window);
   fl_window_bind_settings (self->window, self->settings);
+  self->accuracy = fl_accuracy_new (self->window);
+  GtkWidget *evo = fl_evoformer_panel_new (self->window);
+  fl_analysis_panels_add_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (self->window)),
+                               evo, "Evoformer");
+  self->evoformer = FL_EVOFORMER_PANEL (evo);
+  self->lecture = fl_lecture_new (self->window, self->accuracy);
+  g_object_add_weak_pointer (G_OBJECT (evo), (gpointer *) &self->evoformer);
   /* Until a run says which backend it got. */
   g_autofree char *backend = FL_HAVE_CUDA
     ? g_strdup_printf ("GPU (CUDA) when one is found, else CPU, %u threads", g_get_num_processors ())
@@ -1299,6 +1477,8 @@ fl_application_finalize (GObject *object)
   g_strfreev (self->open_paths);
   g_free (self->screenshot);
   g_strfreev (self->templates);
+  fl_lecture_free (self->lecture);
+  fl_accuracy_free (self->accuracy);
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
 }
 

@@ -9,6 +9,9 @@
 #include <gtk/gtk.h>
 #include "fl-run-controller.h"
 #include "fl-window.h"
+#include "fl-accuracy.h"
+#include "fl-evoformer-panel.h"
+#include "fl-lecture.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +44,13 @@ void fl_application_set_params_path (FlApplication *self, const char *path);
 /* Template structures "FILE[:CHAIN]" for the runs (models 1 and 2),
  * NULL-terminated; NULL or empty: none. */
 void fl_application_set_templates (FlApplication *self, const char *const *templates);
+/* The experimental structure every frame is compared with (PDB / mmCIF). */
+gboolean fl_application_open_reference (FlApplication *self, const char *path, GError **error);
+FlAccuracy *fl_application_get_accuracy (FlApplication *self);   /* nullable before activate */
+/* The lecture-hall presentation (app.lecture, F5); nullable. */
+FlLecture *fl_application_get_lecture (FlApplication *self);
+/* The "Evoformer" tab (attention block / residue, per-block probe); nullable. */
+FlEvoformerPanel *fl_application_get_evoformer_panel (FlApplication *self);
 /* Runs use this backend / thread count (default AUTO, all cores). */
 void fl_application_set_backend (FlApplication *self, FlBackendKind kind, int n_threads);
 /* Export what is shown: kind "pdb", "cif", "traj-pdb", "traj-cif", "png"

@@ -34,6 +34,12 @@ gboolean fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
 /* foldlight-cli features: alignment -> features .npz (app/fl-cli-features.c). */
 int fl_cli_features_main (int argc, char **argv);
 
+/* foldlight-cli compare: model vs reference structure (app/fl-cli-compare.c). */
+int fl_cli_compare_main (int argc, char **argv);
+
+/* foldlight-cli fetch-params: the official parameters (app/fl-cli-fetch-params.c). */
+int fl_cli_fetch_params_main (int argc, char **argv);
+
 /* foldlight-cli predict --teacher-forced (app/fl-cli-teacher-forced.c):
  * passes 0..n_passes-1, pass r from the reference's r-1 state (the
  * r{r-1}/ keys final_atom_positions, msa_first_row, pair of a recycles.npz).

@@ -22,9 +22,17 @@ typedef struct {
   int n_threads;
   char **templates;        /* "FILE[:CHAIN]", or NULL */
 
+  int attention_block, attention_residue;
+  gboolean probe_blocks;
+
   /* worker-side state */
   int n_passes;
   int n_blocks_evoformer;
+  guint8 *probes;          /* (n_blocks_evoformer, L, L) of the pass running, or NULL */
+  float *probe_range;      /* (n_blocks_evoformer, 2) the range of each block's plane */
+  guint8 *probe_dist;      /* the same for the expected distance */
+  float *probe_dist_range;
+  int probe_L, probe_pass;
 } RunJob;
 
 struct _FlRunController {
@@ -62,6 +70,10 @@ run_job_unref (RunJob *job)
   g_free (job->params_path);
   g_free (job->preset);
   g_strfreev (job->templates);
+  g_free (job->probes);
+  g_free (job->probe_range);
+  g_free (job->probe_dist);
+  g_free (job->probe_dist_range);
   g_free (job);
 }
 
@@ -252,12 +264,68 @@ on_layer_finished (const FlLayerEvent *e, gpointer user_data)
   return job_stopped (job) ? FL_OBSERVE_STOP : FL_OBSERVE_CONTINUE;
 }
 
+/* One (L, L) plane quantised over its own range (untrained weights give
+ * contact probabilities far below 1/255): range[0..1] = min, max. */
+static void
+quantise_plane (const float *src, gsize n, guint8 *dst, float *range)
+{
+  float lo = INFINITY, hi = -INFINITY;
+  for (gsize k = 0; k < n; k++)
+    if (isfinite (src[k]))
+      {
+        lo = MIN (lo, src[k]);
+        hi = MAX (hi, src[k]);
+      }
+  if (!(hi >= lo))
+    lo = hi = 0.0f;
+  float span = hi - lo;
+  for (gsize k = 0; k < n; k++)
+    dst[k] = span > 0.0f && isfinite (src[k])
+      ? (guint8) lrintf (CLAMP ((src[k] - lo) / span, 0.0f, 1.0f) * 255.0f) : 0;
+  range[0] = lo;
+  range[1] = hi;
+}
+
+/* The probe maps of a pass are gathered here and travel with its recycle data. */
+static FlObserveAction
+on_block_probed (const FlProbeEvent *e, gpointer user_data)
+{
+  RunJob *job = user_data;
+  gsize plane = (gsize) e->L * e->L;
+  if (!job->probes || job->probe_L != e->L || job->probe_pass != e->recycle)
+    {
+      g_free (job->probes);
+      g_free (job->probe_range);
+      g_free (job->probe_dist);
+      g_free (job->probe_dist_range);
+      job->probes = g_new0 (guint8, plane * e->n_blocks);
+      job->probe_range = g_new0 (float, 2 * e->n_blocks);
+      job->probe_dist = g_new0 (guint8, plane * e->n_blocks);
+      job->probe_dist_range = g_new0 (float, 2 * e->n_blocks);
+      job->probe_L = e->L;
+      job->probe_pass = e->recycle;
+    }
+  quantise_plane (e->contact_probs, plane, job->probes + plane * e->block,
+                  job->probe_range + 2 * e->block);
+  quantise_plane (e->expected_distance, plane, job->probe_dist + plane * e->block,
+                  job->probe_dist_range + 2 * e->block);
+  return job_stopped (job) ? FL_OBSERVE_STOP : FL_OBSERVE_CONTINUE;
+}
+
 static FlObserveAction
 on_recycle_finished (const FlRecycleEvent *e, gpointer user_data)
 {
   RunJob *job = user_data;
   Msg *m = msg_new (job, MSG_RECYCLE);
   m->recycle = fl_recycle_data_new_from_event (e);
+  if (job->probes && job->probe_pass == e->recycle && job->probe_L == e->L)
+    {
+      m->recycle->block_contacts = g_steal_pointer (&job->probes);
+      m->recycle->block_contact_range = g_steal_pointer (&job->probe_range);
+      m->recycle->block_distances = g_steal_pointer (&job->probe_dist);
+      m->recycle->block_distance_range = g_steal_pointer (&job->probe_dist_range);
+      m->recycle->n_probe_blocks = job->n_blocks_evoformer;
+    }
   msg_send (m);
   return job_stopped (job) ? FL_OBSERVE_STOP : FL_OBSERVE_CONTINUE;
 }
@@ -344,6 +412,9 @@ run_job (RunJob *job, FlFeatures **features_out, GError **error)
   opts.recycle_tolerance = (float) job->tolerance;
   opts.capture_attention = TRUE;
   opts.capture_layers = TRUE;
+  opts.capture_block = job->attention_block - 1;      /* -1: the last */
+  opts.capture_residue = job->attention_residue - 1;  /* -1: L/2 */
+  opts.probe_blocks = job->probe_blocks;
   send_progress (job, 0, g_strdup ("Starting the engine…"));
   g_autoptr (FlEngine) engine = fl_engine_new (params, &cfg, &opts, error);
   if (!engine)
@@ -355,6 +426,7 @@ run_job (RunJob *job, FlFeatures **features_out, GError **error)
     .block_finished = on_block_finished,
     .layer_finished = on_layer_finished,
     .recycle_finished = on_recycle_finished,
+    .block_probed = on_block_probed,
   };
   FlResult *result = fl_engine_run (engine, features, &opts, &observer, job, job->cancellable, error);
   if (!result && error && !*error)
@@ -417,6 +489,9 @@ fl_run_controller_start (FlRunController *self, const FlRunRequest *req, GError 
   job->tolerance = req->tolerance;
   job->backend = req->backend;
   job->n_threads = req->n_threads;
+  job->attention_block = req->attention_block;
+  job->attention_residue = req->attention_residue;
+  job->probe_blocks = req->probe_blocks;
   job->start_us = g_get_monotonic_time ();
   self->first_frame_seen = FALSE;
   self->first_frame_seconds = NAN;

@@ -36,6 +36,9 @@ typedef struct {
    * the query globally; NULL-terminated, or NULL for none. A model without
    * a template stack refuses them. */
   const char *const *templates;
+  int attention_block;       /* Evoformer block of the attention maps, 1-based; 0: the last */
+  int attention_residue;     /* query residue of the triangle attention, 1-based; 0: L/2 */
+  gboolean probe_blocks;     /* record the distogram probe after every Evoformer block */
 } FlRunRequest;
 
 /* Main-thread callbacks; pointers are borrowed for the call unless said. */

@@ -1,6 +1,7 @@
 #include "fl-test-util.h"
 #include "fl-build-config.h"
 #include <math.h>
+#include <string.h>
 
 /* Candidate golden folders, in order of preference. */
 static const char *const *
@@ -69,13 +70,45 @@ fl_test_data_dir (void)
 }
 
 gboolean
+fl_test_in_ci (void)
+{
+  const char *ci = g_getenv ("CI");
+  return ci != NULL && (g_ascii_strcasecmp (ci, "true") == 0 || strcmp (ci, "1") == 0);
+}
+
+void
+fl_test_cannot_run (const char *reason)
+{
+  if (fl_test_in_ci ())
+    g_test_fail_printf ("%s (CI=true: a missing input is a failure, not a skip)", reason);
+  else
+    g_test_skip (reason);
+}
+
+void
+fl_test_skip_no_device (const char *reason)
+{
+  g_test_skip (reason);
+}
+
+gboolean
 fl_test_require_file (const char *path)
 {
   if (path && g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
   g_autofree char *msg = g_strdup_printf ("input not found: %s (set FL_GOLDEN_DIR / FL_DATA_DIR)",
                                           path ? path : "(no golden/data folder)");
-  g_test_skip (msg);
+  fl_test_cannot_run (msg);
+  return FALSE;
+}
+
+gboolean
+fl_test_require_data_dir (void)
+{
+  if (fl_test_data_dir ())
+    return TRUE;
+  fl_test_cannot_run ("shared/data not found: ../shared/data from the source root "
+                      "(set FL_DATA_DIR)");
   return FALSE;
 }
 

@@ -15,9 +15,22 @@ char *fl_test_golden_path (const char *golden_case, const char *file);
 /* Folder of shared/data (real proteins), or NULL. */
 const char *fl_test_data_dir (void);
 
-/* Skip the current test (with the reason printed) when `path` is NULL or missing.
- * Returns TRUE when the test should go on. */
+/* TRUE when $CI is "true" or "1". */
+gboolean fl_test_in_ci (void);
+/* The one place that decides skip-vs-fail: the current test cannot run for
+ * `reason` (missing golden or data input, no display, FL_CLI unset). It is
+ * skipped with the reason, but under CI=true it FAILS: CI must not go green
+ * with its checks skipped. */
+void fl_test_cannot_run (const char *reason);
+/* The only skip allowed under CI: a GPU test on a machine without a CUDA
+ * device (or a build without CUDA). */
+void fl_test_skip_no_device (const char *reason);
+
+/* fl_test_cannot_run when `path` is NULL or missing. Returns TRUE when the
+ * test should go on. */
 gboolean fl_test_require_file (const char *path);
+/* fl_test_cannot_run when shared/data is not found. TRUE when the test goes on. */
+gboolean fl_test_require_data_dir (void);
 
 /* Error statistics of `got` against `want` over n values. */
 typedef struct {

@@ -25,7 +25,7 @@ require_gpu (void)
 {
   if (gpu)
     return TRUE;
-  g_test_skip ("no CUDA device (or built without CUDA): GPU op tests skipped");
+  fl_test_skip_no_device ("no CUDA device (or built without CUDA): GPU op tests skipped");
   return FALSE;
 }
 

@@ -88,6 +88,8 @@ test_random_params (void)
   int status;
   run_cli ("random-params --preset model_1_ptm", &out, &err, &status);
   g_assert_cmpint (status, ==, 2);                        /* --out is required */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   run_cli ("random-params --preset model_9 --out /dev/null", &out, &err, &status);
   g_assert_cmpint (status, ==, 1);                        /* no such preset */
   g_clear_pointer (&out, g_free);

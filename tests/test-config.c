@@ -234,6 +234,34 @@ test_bad_json (void)
   /* Failed loads leave the configuration unchanged. */
   g_assert_cmpmem (&c, sizeof c, &before, sizeof before);
 
+  /* Integers beyond int's range, fractions, and huge negatives are refused
+   * before any cast (a fuzzing finding: the double was cast to int first,
+   * undefined behaviour that clang's UBSan reports; tests/fuzz/seeds/config
+   * replays it under clang). */
+  const char *const out_of_range[] = {
+    "{\"data\": {\"common\": {\"max_extra_msa\": 5126666666}}}",
+    "{\"data\": {\"common\": {\"max_extra_msa\": 2147483648}}}",
+    "{\"data\": {\"common\": {\"max_extra_msa\": -1e300}}}",
+    "{\"data\": {\"common\": {\"max_extra_msa\": 1e300}}}",
+    "{\"data\": {\"common\": {\"max_extra_msa\": 12.5}}}",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (out_of_range); i++)
+    {
+      g_assert_true (g_file_set_contents (path, out_of_range[i], -1, NULL));
+      g_assert_false (fl_model_config_load_json (path, &c, &error));
+      g_assert_error (error, FL_CONFIG_ERROR, FL_CONFIG_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "max_extra_msa"));
+      g_clear_error (&error);
+      g_assert_cmpmem (&c, sizeof c, &before, sizeof before);
+    }
+  /* The largest int is still an int. */
+  g_assert_true (g_file_set_contents (path,
+    "{\"data\": {\"common\": {\"max_extra_msa\": 2147483647}}}", -1, NULL));
+  g_assert_true (fl_model_config_load_json (path, &c, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (c.max_extra_msa, ==, G_MAXINT);
+  c = before;
+
   g_assert_false (fl_model_config_load_json ("/nonexistent/config.json", &c, &error));
   g_assert_error (error, FL_CONFIG_ERROR, FL_CONFIG_ERROR_PARSE);
   g_unlink (path);

@@ -186,6 +186,85 @@ test_observer_events (void)
   g_assert_cmpuint (b->bytes_peak - weights, >=, o.planned / 4);
 }
 
+/* The per-block distogram probe: one event per Evoformer block and pass,
+ * probabilities in [0, 1], and the probe after the last block is the
+ * recycle's own contact map (nothing changes the pair in between). */
+typedef struct {
+  int n, L, last_recycle;
+  gboolean in_range;
+  float *last_block;   /* (L, L) probe after the last block of the current pass */
+  double max_diff_last; /* vs the recycle event */
+} Probe;
+
+static FlObserveAction
+probe_block (const FlProbeEvent *e, gpointer data)
+{
+  Probe *p = data;
+  p->n++;
+  p->L = e->L;
+  g_assert_nonnull (e->expected_distance);
+  for (gsize k = 0; k < (gsize) e->L * e->L; k++)
+    if (!(e->contact_probs[k] >= 0.0f && e->contact_probs[k] <= 1.0f))
+      p->in_range = FALSE;
+  if (e->block == e->n_blocks - 1)
+    {
+      g_free (p->last_block);
+      p->last_block = g_memdup2 (e->contact_probs, (gsize) e->L * e->L * sizeof (float));
+    }
+  return FL_OBSERVE_CONTINUE;
+}
+
+static FlObserveAction
+probe_recycle (const FlRecycleEvent *e, gpointer data)
+{
+  Probe *p = data;
+  if (!p->last_block)
+    return FL_OBSERVE_CONTINUE; /* probes off */
+  for (gsize k = 0; k < (gsize) e->L * e->L; k++)
+    p->max_diff_last = MAX (p->max_diff_last, fabsf (e->contact_probs[k] - p->last_block[k]));
+  p->last_recycle = e->recycle;
+  return FL_OBSERVE_CONTINUE;
+}
+
+static void
+test_block_probe (void)
+{
+  GoldenCase *g = get_tiny ();
+  if (!g)
+    return;
+  static const FlObserver probe_observer = {
+    .recycle_finished = probe_recycle, .block_probed = probe_block,
+  };
+  Probe p = { .in_range = TRUE };
+  FlRunOptions opts;
+  fl_run_options_init (&opts);
+  opts.num_recycle = 1;
+  /* off by default: no probe events */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FlResult) off = fl_engine_run (g->engine, g->features, &opts, &probe_observer, &p,
+                                            NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (p.n, ==, 0);
+  g_assert_null (p.last_block);
+  opts.probe_blocks = TRUE;
+  memset (&p, 0, sizeof p);
+  p.in_range = TRUE;
+  p.last_recycle = -1;
+  g_autoptr (FlResult) on = fl_engine_run (g->engine, g->features, &opts, &probe_observer, &p,
+                                           NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (p.n, ==, 2 * g->cfg.n_evoformer_blocks);
+  g_assert_true (p.in_range);
+  g_assert_cmpint (p.last_recycle, ==, 1);
+  g_test_message ("probe after the last block vs the recycle's contact map: %.3g", p.max_diff_last);
+  g_assert_cmpfloat (p.max_diff_last, <, 1e-6);
+  /* the probe does not change the result */
+  const float *a = fl_result_get (off, "structure_module/final_atom_positions");
+  const float *b = fl_result_get (on, "structure_module/final_atom_positions");
+  g_assert_cmpmem (a, on->L * 37 * 3 * sizeof (float), b, on->L * 37 * 3 * sizeof (float));
+  g_free (p.last_block);
+}
+
 static void
 test_observer_cancel (void)
 {
@@ -474,6 +553,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/engine/tiny/free-run", test_free_run);
   g_test_add_func ("/model/engine/observer/events", test_observer_events);
   g_test_add_func ("/model/engine/observer/cancel", test_observer_cancel);
+  g_test_add_func ("/model/engine/observer/block-probe", test_block_probe);
   g_test_add_func ("/model/engine/early-stop", test_early_stop);
   g_test_add_func ("/model/engine/too-large", test_too_large);
   g_test_add_func ("/model/engine/bad-features", test_bad_features);

@@ -373,6 +373,63 @@ test_bad_files (void)
   g_clear_error (&error);
 }
 
+/* deflated.npz with the central directory's uncompressed size of f32.npy
+ * replaced by `usize`. */
+static char *
+lying_size_fixture (const char *name, guint32 usize)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *src = fixture ("deflated.npz");
+  g_autofree char *b = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (src, &b, &len, &error));
+  const char *e = memmem (b, len, "PK\x01\x02", 4);
+  g_assert_nonnull (e);
+  g_assert_cmpmem (e + 46, 7, "f32.npy", 7);
+  guint8 *u = (guint8 *) e + 24;
+  for (int k = 0; k < 4; k++)
+    u[k] = (usize >> (8 * k)) & 0xff;
+  char *path = tmp_path (name);
+  write_bytes (path, b, len);
+  return path;
+}
+
+/* A fuzzing finding: a 2.3 KB archive whose directory declares a 4 GiB
+ * deflated member made the reader allocate the declared size before
+ * inflating. Now a size beyond deflate's 1032:1 limit is refused outright,
+ * and a smaller lie fails after inflating only what is there. */
+static void
+test_declared_size (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *big = lying_size_fixture ("declared-4gib.npz", 0xffffffffu);
+  g_autoptr(FlNpz) npz = fl_npz_open (big, &error);
+  g_assert_no_error (error);
+  g_assert_null (fl_npz_read (npz, "f32", &error));
+  g_assert_error (error, FL_NPZ_ERROR, FL_NPZ_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "f32.npy"));
+  g_assert_nonnull (strstr (error->message, "more than deflate can produce"));
+  g_clear_error (&error);
+  g_assert_false (fl_npz_peek (npz, "f32", NULL, NULL, NULL, &error));
+  g_assert_error (error, FL_NPZ_ERROR, FL_NPZ_ERROR_FORMAT);
+  g_clear_error (&error);
+  /* The other members are still read. */
+  FlArray *f16 = fl_npz_read (npz, "f16", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (f16->dtype, ==, FL_DTYPE_F16);
+  fl_array_free (f16);
+
+  /* Within the ratio (139 compressed bytes declaring 100000): inflating
+   * stops at the real end of the stream, 224 bytes. */
+  g_autofree char *small = lying_size_fixture ("declared-100k.npz", 100000);
+  g_autoptr(FlNpz) npz2 = fl_npz_open (small, &error);
+  g_assert_no_error (error);
+  g_assert_null (fl_npz_read (npz2, "f32", &error));
+  g_assert_error (error, FL_NPZ_ERROR, FL_NPZ_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, "inflated 224 of 100000 bytes"));
+  g_clear_error (&error);
+}
+
 /* Random byte corruptions of both fixtures: every load either succeeds or
  * fails with an error naming the file; nothing crashes. */
 static void
@@ -440,6 +497,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/npz/zip64-many", test_round_trip_zip64_many);
   g_test_add_func ("/model/npz/golden-readable", test_golden_readable);
   g_test_add_func ("/model/npz/bad-files", test_bad_files);
+  g_test_add_func ("/model/npz/declared-size", test_declared_size);
   g_test_add_func ("/model/npz/fuzz", test_fuzz);
   int rc = g_test_run ();
   GDir *dir = g_dir_open (tmpdir, 0, NULL);

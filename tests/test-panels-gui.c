@@ -12,6 +12,7 @@
 #include "fl-msa-view.h"
 #include "fl-pair-map-view.h"
 #include "fl-confidence-plot.h"
+#include "fl-test-util.h"
 
 #define L_RES 12
 
@@ -570,7 +571,7 @@ main (int argc, char **argv)
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   if (!gtk_init_check ())
     {
-      g_test_skip ("no display (run under Xvfb)");
+      fl_test_cannot_run ("no display (run under Xvfb)");
       return g_test_run ();
     }
   tmp_dir = g_dir_make_tmp ("fl-panels-gui-XXXXXX", NULL);

@@ -23,7 +23,7 @@ static const char *const structures[] = {
 static FlStructure *
 read_structure (const char *file, const char *chain)
 {
-  if (!fl_test_data_dir ())
+  if (!fl_test_require_data_dir ())
     return NULL;
   g_autofree char *path = g_build_filename (fl_test_data_dir (), "structures", file, NULL);
   g_autoptr (GError) error = NULL;
@@ -276,11 +276,8 @@ read_dssp (const char *name)
 static void
 test_secondary_dssp (void)
 {
-  if (!fl_test_data_dir ())
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
+  if (!fl_test_require_data_dir ())
+    return;
   long total = 0, agree = 0, total_exact = 0;
   int n_files = 0;
   for (guint f = 0; f < G_N_ELEMENTS (structures); f++)
@@ -468,11 +465,8 @@ winding_agreement (const FlCartoon *ct)
 static void
 test_cartoon_real (void)
 {
-  if (!fl_test_data_dir ())
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
+  if (!fl_test_require_data_dir ())
+    return;
   FlCartoonParams p;
   fl_cartoon_params_init (&p);
   for (guint f = 0; f < G_N_ELEMENTS (structures); f++)
@@ -508,10 +502,7 @@ test_cartoon_update (void)
   g_autoptr (FlStructure) a = read_structure ("1O1Z.cif", NULL);
   g_autoptr (FlStructure) b = read_structure ("1UBQ.pdb", NULL);
   if (!a || !b)
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
+    return;   /* read_structure said why */
   g_autoptr (FlCartoon) ct = fl_cartoon_new (a->atom37, a->atom37_mask, a->aatype, a->L, NULL, NULL);
   const FlStructure *seq[3] = { b, a, b };
   for (int k = 0; k < 3; k++)
@@ -541,10 +532,7 @@ test_cartoon_given_ss (void)
   /* strands at the very start, a one-residue strand, strand at the end */
   g_autoptr (FlStructure) s = read_structure ("1UBQ.pdb", NULL);
   if (!s)
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
+    return;   /* read_structure said why */
   uint8_t *ss = g_new0 (uint8_t, s->L);
   for (int i = 0; i < s->L; i++)
     ss[i] = (i < 1 || (i > 10 && i < 12) || i > s->L - 4) ? FL_SS_STRAND
@@ -646,10 +634,7 @@ test_backbone_frames (void)
 {
   g_autoptr (FlStructure) s = read_structure ("1O1Z.cif", NULL);
   if (!s)
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
+    return;   /* read_structure said why */
   g_autoptr (FlBackbone) bb = fl_backbone_new (s->atom37, s->atom37_mask, s->L);
   g_assert_cmpint (bb->n, ==, s->L);
   for (int k = 0; k < bb->n; k++)

@@ -217,11 +217,8 @@ is_subsequence (const char *small, const char *big)
 static void
 test_real_structures (void)
 {
-  if (!fl_test_data_dir ())
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
+  if (!fl_test_require_data_dir ())
+    return;
   static const char *const files[] = {
     "1AKI.cif", "1BPI.pdb", "1GCN.pdb", "1L2Y.cif", "1O1Z.cif", "1PSM.cif", "1UBQ.pdb",
     "1UBQ_mosaic_res1-70.cif", "1YRF.pdb", "3O5R.cif", "3U8V.cif", "4I6P.cif", "4ZEY.cif",
@@ -261,11 +258,8 @@ test_real_structures (void)
 static void
 test_special_cases (void)
 {
-  if (!fl_test_data_dir ())
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
+  if (!fl_test_require_data_dir ())
+    return;
   g_autoptr (GError) error = NULL;
   g_autofree char *p4 = g_build_filename (fl_test_data_dir (), "structures", "4ZEY.cif", NULL);
   g_autoptr (FlStructure) s = fl_structure_read (p4, NULL, &error);
@@ -392,12 +386,9 @@ test_errors (void)
 static void
 test_colabfold_plddt (void)
 {
+  if (!fl_test_require_data_dir ())
+    return;
   const char *data = fl_test_data_dir ();
-  if (!data)
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
   g_autofree char *dir = g_build_filename (data, "predictions", "colabfold_4OT", NULL);
   g_autofree char *pdb = g_build_filename (dir,
       "test_a5e17_25_unrelaxed_rank_001_alphafold2_ptm_model_3_seed_000.pdb", NULL);
@@ -424,12 +415,9 @@ test_colabfold_plddt (void)
 static void
 test_predictions (void)
 {
+  if (!fl_test_require_data_dir ())
+    return;
   const char *data = fl_test_data_dir ();
-  if (!data)
-    {
-      g_test_skip ("no shared/data");
-      return;
-    }
   g_autoptr (GError) error = NULL;
   g_autofree char *a = g_build_filename (data, "predictions", "colabfold_ERR550519",
                                          "ERR550519_2213899_unrelaxed_model_1.pdb", NULL);

@@ -2,6 +2,7 @@
 # Foldlight's two entry points for a fresh Debian 12 / Ubuntu 24.04 machine:
 #   tools/dev.sh run    install what is missing, build, start the app on the demo
 #   tools/dev.sh test   install what is missing, build, run the whole test suite
+# (clang and its libFuzzer runtime are for tools/fuzz.sh, run by .ci/run.)
 # Extra arguments after 'test' go to 'meson test' (e.g. --suite fast).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,8 @@ cd "$(dirname "$0")/.."
 BUILD=${FL_BUILD_DIR:-build}
 PKGS="build-essential pkg-config meson ninja-build libglib2.0-dev libjson-glib-dev
       libopenblas-dev libgtk-4-dev libepoxy-dev libcairo2-dev libgl1-mesa-dri
-      librsvg2-common xvfb xauth dbus dbus-x11 python3 python3-venv"
+      librsvg2-common xvfb xauth dbus dbus-x11 python3 python3-venv
+      desktop-file-utils appstream libcurl4-openssl-dev clang libclang-rt-dev"
 
 missing_packages() {
   local p out=""

@@ -105,6 +105,19 @@ fl_analysis_panels_init (FlAnalysisPanels *self)
   connect_child (self, GTK_WIDGET (self->confidence), FALSE);
 }
 
+int
+fl_analysis_panels_add_page (FlAnalysisPanels *self, GtkWidget *page, const char *title)
+{
+  /* more tabs must not widen the side panel's minimum: scroll the tab row,
+   * and the page in a scrolled window */
+  gtk_notebook_set_scrollable (GTK_NOTEBOOK (self->notebook), TRUE);
+  GtkWidget *scroll = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroll), GTK_POLICY_AUTOMATIC,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroll), page);
+  return gtk_notebook_append_page (GTK_NOTEBOOK (self->notebook), scroll, gtk_label_new (title));
+}
+
 GtkWidget *
 fl_analysis_panels_new (void)
 {

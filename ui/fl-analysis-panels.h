@@ -59,7 +59,9 @@ gboolean fl_analysis_panels_get_brush (FlAnalysisPanels *self, int *row_first, i
 GtkWidget *fl_analysis_panels_get_msa_view (FlAnalysisPanels *self);
 GtkWidget *fl_analysis_panels_get_pair_map_view (FlAnalysisPanels *self);
 GtkWidget *fl_analysis_panels_get_confidence_plot (FlAnalysisPanels *self);
-/* Show one tab: 0 MSA, 1 pair maps, 2 confidence. */
+/* Add a tab after the others (the accuracy panel); returns its page index. */
+int fl_analysis_panels_add_page (FlAnalysisPanels *self, GtkWidget *page, const char *title);
+/* Show one tab: 0 MSA, 1 pair maps, 2 confidence, then added pages. */
 void fl_analysis_panels_show_page (FlAnalysisPanels *self, int page);
 
 G_END_DECLS

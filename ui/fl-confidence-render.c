@@ -6,7 +6,7 @@
 void
 fl_confidence_layout_compute (FlConfidenceLayout *lo, double width, double height)
 {
-  double left = 40, right = 40, top = 24, gap = 34, bottom = 22;
+  double left = 52, right = 52, top = 24, gap = 46, bottom = 34;   /* room for axis titles */
   double avail = MAX (height - top - gap - bottom, 2);
   lo->plot_x = left;
   lo->plot_y = top;
@@ -44,6 +44,27 @@ text_at (cairo_t *cr, double x, double y, const char *s, double align)
   cairo_text_extents (cr, s, &e);
   cairo_move_to (cr, x - e.x_advance * align, y);
   cairo_show_text (cr, s);
+}
+
+/* An axis title: under the plot (vertical FALSE, centred on x) or beside it,
+ * reading upwards (vertical TRUE, centred on y). */
+static void
+axis_title (cairo_t *cr, double x, double y, const char *s, gboolean vertical)
+{
+  cairo_text_extents_t e;
+  font (cr, 10, FALSE);
+  cairo_set_source_rgb (cr, 0.25, 0.25, 0.25);
+  cairo_text_extents (cr, s, &e);
+  cairo_save (cr);
+  if (vertical)
+    {
+      cairo_move_to (cr, x, y + e.x_advance / 2);
+      cairo_rotate (cr, -G_PI / 2);
+    }
+  else
+    cairo_move_to (cr, x - e.x_advance / 2, y);
+  cairo_show_text (cr, s);
+  cairo_restore (cr);
 }
 
 static double
@@ -110,6 +131,8 @@ draw_plddt (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
       cairo_stroke (cr);
       text_at (cr, xx, y + h + 13, buf, 0.5);
     }
+  axis_title (cr, x + w / 2, y + h + 26, "residue", FALSE);
+  axis_title (cr, x - 30, y + h / 2, "pLDDT", TRUE);
   font (cr, 11, TRUE);
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   text_at (cr, x, y - 8, "pLDDT per residue", 0);
@@ -214,6 +237,10 @@ draw_stats (cairo_t *cr, const FlConfidenceLayout *lo, FlRecycleData *const *rec
       snprintf (buf, sizeof buf, "%.3g", tol_max * k / 2);
       text_at (cr, x + w + 4, y + h - k / 2.0 * h + 3, buf, 0.0);
     }
+  axis_title (cr, x + w / 2, y + h + 25, "recycle", FALSE);
+  axis_title (cr, x - 30, y + h / 2, "mean pLDDT, pTM \u00d7 100", TRUE);
+  if (have_tol)
+    axis_title (cr, x + w + 42, y + h / 2, "tolerance (\u00c5)", TRUE);
   /* x positions per recycle */
   double *xs = g_newa (double, MAX (n, 1));
   for (int r = 0; r < n; r++)

@@ -25,3 +25,30 @@ fl_frame_new_superposed (FlFrame *frame, const FlFrame *reference)
                        frame->L, out->atom37, NULL, NULL);
   return out;
 }
+
+FlFrame *
+fl_frame_new_blend (const FlFrame *a, const FlFrame *b, float t)
+{
+  const FlFrame *near = t < 0.5f ? a : b;
+  FlFrame *f = fl_frame_new (near->recycle, near->layer, near->n_layers, a->L);
+  gsize n37 = (gsize) a->L * 37;
+  for (gsize k = 0; k < n37; k++)
+    {
+      gboolean both = a->atom37_mask[k] > 0.5f && b->atom37_mask[k] > 0.5f;
+      f->atom37_mask[k] = both ? 1.f : 0.f;
+      for (int c = 0; c < 3; c++)
+        {
+          float xa = a->atom37[k * 3 + c], xb = b->atom37[k * 3 + c];
+          f->atom37[k * 3 + c] = both ? xa + t * (xb - xa) : 0.f;
+        }
+    }
+  double sum = 0;
+  for (int i = 0; i < a->L; i++)
+    {
+      f->plddt[i] = a->plddt[i] + t * (b->plddt[i] - a->plddt[i]);
+      sum += f->plddt[i];
+    }
+  f->mean_plddt = a->L ? (float) (sum / a->L) : 0.f;
+  f->ptm = near->ptm;
+  return f;
+}

@@ -9,4 +9,9 @@ G_BEGIN_DECLS
 
 FlFrame *fl_frame_new_superposed (FlFrame *frame, const FlFrame *reference /* nullable */);
 
+/* Linear blend of two frames of the same L at t (0: a, 1: b), coordinates
+ * and pLDDT; atoms present in both only. Labels (recycle, layer) of the
+ * nearer one. */
+FlFrame *fl_frame_new_blend (const FlFrame *a, const FlFrame *b, float t);
+
 G_END_DECLS

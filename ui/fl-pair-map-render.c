@@ -223,7 +223,10 @@ fl_pair_map_recolor (const FlPairMap *m, cairo_surface_t *surface)
 void
 fl_pair_map_layout_compute (FlPairMapLayout *lo, double width, double height)
 {
-  double left = 40, top = 22, bottom = 22, bar_w = 70;
+  /* Axis titles take a margin of their own, where the panel is wide enough. */
+  lo->axis_titles = width >= 300;
+  double left = lo->axis_titles ? 54 : 40, top = 22, bottom = lo->axis_titles ? 34 : 22;
+  double bar_w = 70;
   double avail_w = width - left - bar_w - 12, avail_h = height - top - bottom;
   lo->map_size = MAX (MIN (avail_w, avail_h), 1);
   lo->map_x = left;
@@ -255,6 +258,33 @@ fl_pair_map_overlay_init (FlPairMapOverlay *ov)
   ov->selected = -1;
   ov->hover_i = ov->hover_j = -1;
   ov->brush_i0 = ov->brush_i1 = ov->brush_j0 = ov->brush_j1 = -1;
+}
+
+/* What the rows (i) and columns (j) of a map of this kind are. */
+static void
+axis_titles (FlPairMapKind kind, const char **rows, const char **cols)
+{
+  switch (kind)
+    {
+    case FL_PAIR_MAP_MSA_ROW_ATTENTION:
+    case FL_PAIR_MAP_PAIR_BIAS:
+      *rows = "query residue i";
+      *cols = "key residue j";
+      break;
+    case FL_PAIR_MAP_TRI_START:
+    case FL_PAIR_MAP_TRI_END:
+      *rows = "query edge residue";
+      *cols = "key edge residue";
+      break;
+    case FL_PAIR_MAP_PAE:
+      *rows = "aligned on residue i";
+      *cols = "scored residue j";
+      break;
+    default:
+      *rows = "residue i";
+      *cols = "residue j";
+      break;
+    }
 }
 
 static double
@@ -363,6 +393,24 @@ fl_pair_map_draw (cairo_t *cr, double width, double height, const FlPairMap *m,
       cairo_move_to (cr, lo.map_x - 5 - e.x_advance, lo.map_y + p + 3);
       cairo_show_text (cr, buf);
     }
+
+  /* axis titles */
+  if (lo.axis_titles)
+  {
+    const char *rows, *cols;
+    axis_titles (m->kind, &rows, &cols);
+    cairo_text_extents_t e;
+    cairo_set_font_size (cr, 10);
+    cairo_text_extents (cr, cols, &e);
+    cairo_move_to (cr, lo.map_x + (lo.map_size - e.x_advance) / 2, lo.map_y + lo.map_size + 27);
+    cairo_show_text (cr, cols);
+    cairo_text_extents (cr, rows, &e);
+    cairo_save (cr);
+    cairo_move_to (cr, 12, lo.map_y + (lo.map_size + e.x_advance) / 2);
+    cairo_rotate (cr, -G_PI / 2);
+    cairo_show_text (cr, rows);
+    cairo_restore (cr);
+  }
 
   /* overlay marks, clipped to the map */
   cairo_save (cr);

@@ -69,6 +69,7 @@ gboolean fl_pair_map_recolor (const FlPairMap *map, cairo_surface_t *surface);
 typedef struct {
   double map_x, map_y, map_size;   /* square map */
   double bar_x, bar_y, bar_w, bar_h;
+  gboolean axis_titles;            /* room for them (not in narrow panels) */
 } FlPairMapLayout;
 void fl_pair_map_layout_compute (FlPairMapLayout *layout, double width, double height);
 /* Cell under widget point (x, y): TRUE and (i = row, j = column) inside the map. */

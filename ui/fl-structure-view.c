@@ -60,6 +60,7 @@ struct _FlStructureView {
   GLuint color_tex;
   int color_tex_rows;
   gboolean colors_dirty;
+  float background[3];       /* clear and fog colour */
 };
 
 G_DEFINE_FINAL_TYPE (FlStructureView, fl_structure_view, GTK_TYPE_GL_AREA)
@@ -67,7 +68,6 @@ G_DEFINE_FINAL_TYPE (FlStructureView, fl_structure_view, GTK_TYPE_GL_AREA)
 enum { SIGNAL_RESIDUE_HOVERED, SIGNAL_RESIDUE_SELECTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static const float background[3] = { 1.f, 1.f, 1.f };
 
 /* ---------------------------------------------------------------- maths */
 
@@ -392,7 +392,7 @@ static void
 draw_scene (FlStructureView *self, int width, int height,
             float tile_x0, float tile_x1, float tile_y0, float tile_y1)
 {
-  glClearColor (background[0], background[1], background[2], 1.f);
+  glClearColor (self->background[0], self->background[1], self->background[2], 1.f);
   glClear (GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
   if (!self->frame || !self->gl_ready)
     return;
@@ -432,7 +432,7 @@ draw_scene (FlStructureView *self, int width, int height,
   glUniformMatrix3fv (self->u_nmat, 1, GL_FALSE, nmat);
   glUniform1i (self->u_colors, 0);
   glUniform1i (self->u_color_width, COLOR_TEX_WIDTH);
-  glUniform3fv (self->u_fog_color, 1, background);
+  glUniform3fv (self->u_fog_color, 1, self->background);
   glUniform2f (self->u_fog_range, d - 0.3f * self->radius, d + 1.6f * self->radius);
   glUniform3fv (self->u_light, 1, light);
   glActiveTexture (GL_TEXTURE0);
@@ -666,11 +666,25 @@ fl_structure_view_project (FlStructureView *self, int residue, double *x, double
   if (!self->frame || residue < 0 || residue >= self->L
       || self->frame->atom37_mask[(gsize) residue * 37 + 1] < 0.5f)
     return FALSE;
+  return fl_structure_view_project_point (self, fl_frame_ca (self->frame, residue), x, y);
+}
+
+void
+fl_structure_view_set_background (FlStructureView *self, float r, float g, float b)
+{
+  self->background[0] = r;
+  self->background[1] = g;
+  self->background[2] = b;
+  gtk_gl_area_queue_render (GTK_GL_AREA (self));
+}
+
+gboolean
+fl_structure_view_project_point (FlStructureView *self, const float p[3], double *x, double *y)
+{
   int w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
   if (w <= 0 || h <= 0)
     return FALSE;
   Mat4 mv = model_view (self);
-  const float *p = fl_frame_ca (self->frame, residue);
   float v[3];
   for (int r = 0; r < 3; r++)
     v[r] = mv.m[r] * p[0] + mv.m[4 + r] * p[1] + mv.m[8 + r] * p[2] + mv.m[12 + r];
@@ -1169,6 +1183,7 @@ static void
 fl_structure_view_init (FlStructureView *self)
 {
   GtkGLArea *area = GTK_GL_AREA (self);
+  self->background[0] = self->background[1] = self->background[2] = 1.f;
   gtk_gl_area_set_required_version (area, 3, 3);
   gtk_gl_area_set_has_depth_buffer (area, TRUE);
   gtk_gl_area_set_auto_render (area, TRUE);

@@ -65,6 +65,12 @@ gboolean fl_structure_view_is_selected (FlStructureView *self, int residue);
 
 /* The residue under widget point (x, y), or -1. */
 int fl_structure_view_pick (FlStructureView *self, double x, double y);
+/* Clear and fog colour (default white; the lecture mode's dark background). */
+void fl_structure_view_set_background (FlStructureView *self, float r, float g, float b);
+/* Widget point of a model-space point (Å, the frame's coordinates); FALSE
+ * when it is behind the camera or the widget has no size. */
+gboolean fl_structure_view_project_point (FlStructureView *self, const float xyz[3],
+                                          double *x, double *y);
 /* Widget point of residue i's CA; FALSE when it has none or is behind the camera. */
 gboolean fl_structure_view_project (FlStructureView *self, int residue, double *x, double *y);
 

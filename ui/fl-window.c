@@ -790,6 +790,18 @@ fl_window_get_recycles (FlWindow *self)
 }
 
 GtkWidget *
+fl_window_get_view_overlay (FlWindow *self)
+{
+  return self->view_overlay;
+}
+
+GtkWidget *
+fl_window_get_analysis_panels (FlWindow *self)
+{
+  return self->panels;
+}
+
+GtkWidget *
 fl_window_get_analysis_area (FlWindow *self)
 {
   return self->analysis_area;

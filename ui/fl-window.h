@@ -82,6 +82,10 @@ const char *fl_window_get_title_name (FlWindow *self);   /* what is shown; nulla
 FlFrame *fl_window_get_current_frame (FlWindow *self);
 GPtrArray *fl_window_get_recycles (FlWindow *self);      /* FlRecycleData*, borrowed */
 GtkWidget *fl_window_get_analysis_area (FlWindow *self);
+/* The GtkOverlay around the 3D view (for drawings over it); borrowed. */
+GtkWidget *fl_window_get_view_overlay (FlWindow *self);
+/* The FlAnalysisPanels inside the analysis area; borrowed. */
+GtkWidget *fl_window_get_analysis_panels (FlWindow *self);
 const char *fl_window_get_progress_text (FlWindow *self);
 /* The 3D view's share of the width beside the panels (0..1). */
 double fl_window_get_split (FlWindow *self);

@@ -576,6 +576,20 @@ run_trunk (Run *run, gint64 *tm, GError **error)
           memmove (cap->msa_col_attention + (gsize) h * run->n_clust,
                    cap->msa_col_attention + (gsize) h * (run->n_clust + run->n_tmpl),
                    (gsize) run->n_clust * sizeof (float));
+      if (run->opts->probe_blocks && run->obs && run->obs->block_probed)
+        {
+          FlPairConfidence probe;
+          if (!fl_heads_pair_confidence (run->e->weights, cfg,
+                                         fl_evoformer_activations (run->evo)->pair, run->L,
+                                         CONTACT_CUTOFF, FALSE, &probe, error))
+            return FALSE;
+          FlProbeEvent pev = { .recycle = r, .block = blk, .n_blocks = cfg->n_evoformer_blocks,
+                               .L = run->L, .contact_probs = probe.contacts,
+                               .expected_distance = probe.expected };
+          if (run->obs->block_probed (&pev, run->user_data) == FL_OBSERVE_STOP)
+            run->stop_requested = TRUE;
+          fl_pair_confidence_clear (&probe);
+        }
       if (!block_done (run, FL_STAGE_EVOFORMER, blk, cfg->n_evoformer_blocks, error))
         return FALSE;
     }

@@ -33,6 +33,8 @@ typedef struct {
   int capture_residue;        /* query residue for triangle attention, -1 = L/2 */
   gboolean capture_layers;    /* call layer_finished for every structure-module layer */
   gboolean keep_representations; /* keep msa/pair/single in the result (golden keys) */
+  gboolean probe_blocks;      /* a probe: the distogram head applied to the pair after every
+                               * Evoformer block (FlObserver.block_probed); off by default */
 } FlRunOptions;
 
 void fl_run_options_init (FlRunOptions *opts);   /* defaults: AUTO, fp32, config recycles, capture on */
@@ -102,11 +104,21 @@ typedef struct {
   int col_heads, n_clust;
 } FlRecycleEvent;
 
+/* The distogram head read out on the pair representation after Evoformer
+ * block `block` of pass `recycle` (probe_blocks): the model itself reads it
+ * only after the last block; earlier blocks show how the contact map forms. */
+typedef struct {
+  int recycle, block, n_blocks, L;
+  const float *contact_probs; /* (L, L) P(CB-CB < 8 Å) */
+  const float *expected_distance; /* (L, L) Å, the distogram's expectation */
+} FlProbeEvent;
+
 typedef struct {
   void (*run_started) (const FlRunInfo *info, gpointer user_data);
   FlObserveAction (*block_finished) (const FlBlockEvent *event, gpointer user_data);
   FlObserveAction (*layer_finished) (const FlLayerEvent *event, gpointer user_data);
   FlObserveAction (*recycle_finished) (const FlRecycleEvent *event, gpointer user_data);
+  FlObserveAction (*block_probed) (const FlProbeEvent *event, gpointer user_data); /* nullable */
 } FlObserver;
 
 /* The outcome of a run. `arrays` uses the golden key names of outputs.npz

@@ -135,6 +135,10 @@ recycle_data_clear (FlRecycleData *d)
   g_free (d->tri_start_attention);
   g_free (d->tri_end_attention);
   g_free (d->msa_col_attention);
+  g_free (d->block_contacts);
+  g_free (d->block_contact_range);
+  g_free (d->block_distances);
+  g_free (d->block_distance_range);
 }
 
 void

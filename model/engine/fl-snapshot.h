@@ -55,6 +55,15 @@ typedef struct {
   float *tri_end_attention;  /* (tri_heads, L, L) or NULL */
   int col_heads, n_clust;
   float *msa_col_attention;  /* (col_heads, n_clust) or NULL */
+  /* The per-block probe (FlProbeEvent), when recorded: the contact
+   * probability after each Evoformer block b, quantised over the block's
+   * own range [lo, hi] = block_contact_range[b, 0..1]:
+   * p = lo + block_contacts[b, i, j] / 255 * (hi - lo). */
+  int n_probe_blocks;
+  guint8 *block_contacts;      /* (n_probe_blocks, L, L) or NULL */
+  float *block_contact_range;  /* (n_probe_blocks, 2) or NULL */
+  guint8 *block_distances;     /* (n_probe_blocks, L, L) expected distance, the same way */
+  float *block_distance_range; /* (n_probe_blocks, 2) Å */
 } FlRecycleData;
 
 FlRecycleData *fl_recycle_data_new (int recycle, int L);   /* all maps NULL, NAN scores */

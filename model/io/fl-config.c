@@ -5,6 +5,7 @@
 #include "fl-params.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 static const char *const preset_names[] = {
@@ -197,7 +198,8 @@ read_int (Ctx *c, JsonObject *o, const char *name, int *dst, int min_value)
   double v;
   if (!c->ok || !get_num (o, name, &v))
     return;
-  if (v != (double) (int) v || v < min_value)
+  /* Range first: casting a double outside int's range is undefined. */
+  if (!(v >= min_value && v <= G_MAXINT) || v != floor (v))
     {
       g_set_error (c->error, FL_CONFIG_ERROR, FL_CONFIG_ERROR_INVALID,
                    "%s: '%s' must be an integer >= %d, not %g", c->path, name, min_value, v);

@@ -380,40 +380,76 @@ member_raw (FlNpz *npz, Member *m, GError **error)
   return npz->data + start;
 }
 
-/* Inflate raw deflate data into out (up to out_size bytes). *produced gets
- * the number written; stops when out is full or the stream ends. */
-static gboolean
-inflate_into (FlNpz *npz, Member *m, const guint8 *in, gsize in_len,
-              guint8 *out, gsize out_size, gsize *produced, GError **error)
+/* Deflate expands at most 1032:1 (a 258-byte match per ~2 bits), so a
+ * member declaring more than this times its compressed size lies. */
+#define DEFLATE_MAX_RATIO 1032
+
+/* Inflate raw deflate data: the first `want` bytes of the stream, in a
+ * buffer that grows (doubling) as output actually arrives, so a declared
+ * size never gets allocated up front. Fails when the stream ends early. */
+static guint8 *
+inflate_member (FlNpz *npz, Member *m, const guint8 *in, gsize in_len,
+                gsize want, GError **error)
 {
+  if (m->usize / DEFLATE_MAX_RATIO > in_len)
+    {
+      fail (error, FL_NPZ_ERROR_FORMAT, npz,
+            "member '%s': declares %" G_GUINT64_FORMAT " bytes from %" G_GSIZE_FORMAT
+            " compressed bytes, more than deflate can produce (corrupt)",
+            m->member, m->usize, in_len);
+      return NULL;
+    }
   g_autoptr(GZlibDecompressor) dec =
     g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
+  gsize cap = MIN (want, MAX ((gsize) 1 << 20, in_len * 4));
+  g_autofree guint8 *out = g_try_malloc (cap > 0 ? cap : 1);
+  gboolean oom = out == NULL;
   gsize in_off = 0, out_off = 0;
-  while (out_off < out_size)
+  while (!oom && out_off < want)
     {
+      if (out_off == cap)
+        {
+          cap = cap > want / 2 ? want : cap * 2;
+          guint8 *grown = g_try_realloc (out, cap);
+          if (grown == NULL)
+            {
+              oom = TRUE;
+              break;
+            }
+          out = grown;
+        }
       gsize r = 0, w = 0;
       GError *local = NULL;
       GConverterResult res =
         g_converter_convert (G_CONVERTER (dec), in + in_off, in_len - in_off,
-                             out + out_off, out_size - out_off,
+                             out + out_off, cap - out_off,
                              G_CONVERTER_INPUT_AT_END, &r, &w, &local);
       if (res == G_CONVERTER_ERROR)
         {
           fail (error, FL_NPZ_ERROR_FORMAT, npz,
                 "member '%s': cannot inflate (%s)", m->member, local->message);
           g_error_free (local);
-          return FALSE;
+          return NULL;
         }
       in_off += r;
       out_off += w;
-      if (res == G_CONVERTER_FINISHED)
+      if (res == G_CONVERTER_FINISHED || (r == 0 && w == 0))
         break;
-      if (r == 0 && w == 0)
-        return fail (error, FL_NPZ_ERROR_FORMAT, npz,
-                     "member '%s': deflate stream ends early (truncated)", m->member);
     }
-  *produced = out_off;
-  return TRUE;
+  if (oom)
+    {
+      fail (error, FL_NPZ_ERROR_IO, npz,
+            "member '%s': out of memory for %" G_GSIZE_FORMAT " bytes", m->member, want);
+      return NULL;
+    }
+  if (out_off < want)
+    {
+      fail (error, FL_NPZ_ERROR_FORMAT, npz,
+            "member '%s': inflated %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes (truncated)",
+            m->member, out_off, want);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
 }
 
 /* Bytes of the member, uncompressed: at most `limit` bytes (G_MAXSIZE =
@@ -443,27 +479,9 @@ member_bytes (FlNpz *npz, Member *m, gsize limit, gsize *len, guint8 **owned,
     }
   else if (m->method == METHOD_DEFLATED)
     {
-      guint8 *buf = g_try_malloc (want > 0 ? want : 1);
+      guint8 *buf = inflate_member (npz, m, raw, m->csize, want, error);
       if (buf == NULL)
-        {
-          fail (error, FL_NPZ_ERROR_IO, npz,
-                "member '%s': out of memory for %" G_GSIZE_FORMAT " bytes", m->member, want);
-          return NULL;
-        }
-      gsize got = 0;
-      if (!inflate_into (npz, m, raw, m->csize, buf, want, &got, error))
-        {
-          g_free (buf);
-          return NULL;
-        }
-      if (got < want)
-        {
-          g_free (buf);
-          fail (error, FL_NPZ_ERROR_FORMAT, npz,
-                "member '%s': inflated %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " bytes (truncated)",
-                m->member, got, want);
-          return NULL;
-        }
+        return NULL;
       *owned = buf;
       result = buf;
       *len = want;
