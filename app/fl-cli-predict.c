@@ -198,7 +198,7 @@ fl_cli_predict_main (int argc, char **argv)
   g_auto (GStrv) params_paths = NULL;
   g_autofree char *preset = NULL, *config_path = NULL, *features_path = NULL;
   g_autofree char *a3m_path = NULL, *fasta_path = NULL, *out_dir = NULL;
-  g_autofree char *backend_name = NULL, *precision_name = NULL;
+  g_autofree char *backend_name = NULL, *precision_name = NULL, *teacher_path = NULL;
   int max_clusters = -1, max_extra = -1, recycles = -1, device = 0, threads = 0;
   gint64 seed = 0;
   double tolerance = 0.0;
@@ -228,6 +228,7 @@ fl_cli_predict_main (int argc, char **argv)
     { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &template_files, "Template structure (PDB or mmCIF), chain after ':' (default the first); aligned to the query globally; repeat for more (models 1 and 2)", "FILE[:CHAIN]" },
     { "template-alignment", 0, 0, G_OPTION_ARG_FILENAME, &template_alignment, "Query-template alignment (the format of golden tmpl's template_alignment.tsv)", "FILE" },
     { "template-dir", 0, 0, G_OPTION_ARG_FILENAME, &template_dir, "Folder where template files not found as given are looked up", "DIR" },
+    { "teacher-forced", 0, 0, G_OPTION_ARG_FILENAME, &teacher_path, "Run every pass from the previous-pass state of a reference run (r{r}/... keys of recycles.npz); writes result.npz only", "RECYCLES.npz" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Output folder", "DIR" },
     { NULL }
   };
@@ -325,6 +326,21 @@ fl_cli_predict_main (int argc, char **argv)
               cfg.preset, model->preset_source, cfg.max_msa_clusters, cfg.max_extra_msa);
   if (!features->templates || features->templates->n_real == 0)
     fl_cli_model_notice_templates (model);
+
+  if (teacher_path)
+    {
+      int n_passes = (recycles >= 0 ? recycles : cfg.num_recycle) + 1;
+      opts.keep_representations = TRUE;
+      g_autoptr (FlArrays) tf = fl_cli_run_teacher_forced (engine, features, &opts, teacher_path,
+                                                           n_passes, &error);
+      g_autofree char *npz = g_build_filename (out_dir, "result.npz", NULL);
+      if (!tf || !fl_npz_save (tf, npz, &error))
+        return fl_cli_fail (error);
+      g_printerr ("foldlight-cli: %d teacher-forced pass%s\n", n_passes, n_passes == 1 ? "" : "es");
+      g_print ("%s\n", out_dir);
+      return 0;
+    }
+
   Progress progress = {
     .tty = isatty (STDERR_FILENO), .trajectory = trajectory,
     .frames = g_ptr_array_new_with_free_func (traj_frame_free),

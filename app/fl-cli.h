@@ -3,6 +3,7 @@
  * 2 usage error. */
 #pragma once
 #include <glib.h>
+#include "fl-engine.h"
 #include "fl-config.h"
 #include "fl-features.h"
 
@@ -38,5 +39,13 @@ int fl_cli_compare_main (int argc, char **argv);
 
 /* foldlight-cli fetch-params: the official parameters (app/fl-cli-fetch-params.c). */
 int fl_cli_fetch_params_main (int argc, char **argv);
+
+/* foldlight-cli predict --teacher-forced (app/fl-cli-teacher-forced.c):
+ * passes 0..n_passes-1, pass r from the reference's r-1 state (the
+ * r{r-1}/ keys final_atom_positions, msa_first_row, pair of a recycles.npz).
+ * Returns every pass's outputs under "r{r}/" plus the last pass's final keys. */
+FlArrays *fl_cli_run_teacher_forced (FlEngine *engine, const FlFeatures *features,
+                                     const FlRunOptions *opts, const char *reference_path,
+                                     int n_passes, GError **error);
 
 G_END_DECLS

@@ -22,6 +22,11 @@ typedef struct {
  * Returns NULL (and skips the test) when the golden folder is missing. */
 GoldenCase *golden_case_load (const char *name, const char *params_case,
                               const char *params_file);
+/* A case in golden format in folder `dir` (features.npz, params.npz,
+ * config.json, outputs.npz, recycles.npz: tests/data/difftest/), its
+ * engine made with engine_opts (NULL: CPU, 2 threads). */
+GoldenCase *golden_case_load_dir (const char *name, const char *dir,
+                                  const FlRunOptions *engine_opts);
 void golden_case_free (GoldenCase *g);
 
 /* A float array of the golden files (asserts it exists). */

@@ -241,6 +241,63 @@ test_tmpl_templates (void)
   remove_dir (dir2);
 }
 
+/* --teacher-forced: every pass from the golden previous state, so each
+ * pass's positions match the golden ones of that pass; a reference without
+ * the state a pass needs is exit 1. */
+static void
+test_tiny_teacher_forced (void)
+{
+  g_autofree char *features = fl_test_golden_path ("tiny", "features.npz");
+  g_autofree char *recycles = fl_test_golden_path ("tiny", "recycles.npz");
+  g_autofree char *outputs = fl_test_golden_path ("tiny", "outputs.npz");
+  if (!fl_test_require_file (features) || !fl_test_require_file (recycles)
+      || !fl_test_require_file (outputs))
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("fl-predict-XXXXXX", &error);
+  g_autofree char *input = g_strdup_printf ("--features '%s'", features);
+  g_autofree char *extra = g_strdup_printf ("--recycles 2 --teacher-forced '%s'", recycles);
+  g_autofree char *args = tiny_args (input, dir, extra);
+  g_autofree char *out = NULL, *err = NULL;
+  int status = run_cli (args, &out, &err);
+  g_test_message ("stderr: %s", err);
+  g_assert_cmpint (status, ==, 0);
+  g_autofree char *npz_path = g_build_filename (dir, "result.npz", NULL);
+  g_autoptr (FlArrays) res = fl_npz_load (npz_path, &error);
+  g_assert_no_error (error);
+  g_autoptr (FlArrays) gold = fl_npz_load (recycles, &error);
+  g_assert_no_error (error);
+  g_autoptr (FlArrays) gold_final = fl_npz_load (outputs, &error);
+  g_assert_no_error (error);
+  for (int r = 0; r < 3; r++)
+    {
+      g_autofree char *k = g_strdup_printf ("r%d/structure_module/final_atom_positions", r);
+      FlArray *got = fl_arrays_lookup (res, k), *want = fl_arrays_lookup (gold, k);
+      g_assert_nonnull (got);
+      fl_test_assert_close_abs (k, got->data, want->data, fl_array_numel (want), 1e-3);
+      /* The final keys of every pass are there too. */
+      g_autofree char *d = g_strdup_printf ("r%d/distogram/logits", r);
+      g_assert_nonnull (fl_arrays_lookup (res, d));
+    }
+  FlArray *got = fl_arrays_lookup (res, "distogram/logits");
+  FlArray *want = fl_arrays_lookup (gold_final, "distogram/logits");
+  g_assert_nonnull (got);
+  fl_test_assert_close ("teacher-forced distogram/logits", got->data, want->data,
+                        fl_array_numel (want), 1e-4);
+  g_autofree char *scores_path = g_build_filename (dir, "scores.json", NULL);
+  g_assert_false (g_file_test (scores_path, G_FILE_TEST_EXISTS));
+
+  /* outputs.npz has no r{r}/ state: pass 1 cannot be teacher-forced. */
+  g_autofree char *bad_extra = g_strdup_printf ("--recycles 1 --teacher-forced '%s'", outputs);
+  g_autofree char *bad = tiny_args (input, dir, bad_extra);
+  g_autofree char *bad_out = NULL, *bad_err = NULL;
+  status = run_cli (bad, &bad_out, &bad_err);
+  g_test_message ("stderr: %s", bad_err);
+  g_assert_cmpint (status, ==, 1);
+  g_assert_nonnull (strstr (bad_err, "r0/structure_module/final_atom_positions"));
+  remove_dir (dir);
+}
+
 /* Exit status `want`, and for status 1 exactly one line on stderr. */
 static void
 expect_failure (const char *args, int want, const char *needle)
@@ -470,6 +527,7 @@ main (int argc, char **argv)
     cli_path = "foldlight-cli";
   g_test_add_func ("/cli/predict/tiny-features", test_tiny_features);
   g_test_add_func ("/cli/predict/tiny-a3m", test_tiny_a3m);
+  g_test_add_func ("/cli/predict/tiny-teacher-forced", test_tiny_teacher_forced);
   g_test_add_func ("/cli/predict/bad-input", test_bad_input);
   g_test_add_func ("/cli/predict/presets-from-file-names", test_presets_from_file_names);
   g_test_add_func ("/cli/predict/tmpl-templates", test_tmpl_templates);

@@ -208,13 +208,24 @@ opm_shallow_fixed (int64_t S, int64_t L, int64_t oc, int64_t c_z)
   return 2 * SL * oc + (size_t) oc * oc * c_z + SL * oc * c_z;
 }
 
+/* The deep path's (n, L, c_z) update reuses the products' buffer when that
+ * is wide enough (oc * oc >= c_z, as in every released model); narrower
+ * outer products need a buffer of their own (found by tools/difftest.py). */
+static gboolean
+opm_update_reuses_products (int64_t oc, int64_t c_z)
+{
+  return oc * oc >= c_z;
+}
+
 size_t
 fl_module_outer_product_mean_per_row (int64_t S, int64_t L, int64_t oc, int64_t c_z)
 {
   if (opm_shallow (S, oc))
     return (size_t) L * c_z;                       /* the (L, c_z) update of row i */
-  /* the outer products X (oc, L, oc), their (L, oc, oc) transpose, the update */
-  return 2 * (size_t) L * oc * oc + (size_t) L * c_z;
+  /* the outer products X (oc, L, oc), their (L, oc, oc) transpose, the
+   * transposed update, and the update itself when it cannot reuse X */
+  return 2 * (size_t) L * oc * oc
+         + (opm_update_reuses_products (oc, c_z) ? 1 : 2) * (size_t) L * c_z;
 }
 
 size_t
@@ -299,7 +310,8 @@ fl_module_outer_product_mean_composed (FlBackend *b, const FlOuterProductWeights
   float *xo = rest;                                     /* (n, oc, L, oc) */
   float *xt = xo + (size_t) chunk * L * oc2;            /* (L, n, oc, oc) */
   float *yt = xt + (size_t) chunk * L * oc2;            /* (L, n, c_z) */
-  float *y = xo;                                        /* (n, L, c_z), reuses xo */
+  float *y = opm_update_reuses_products (oc, c_z)      /* (n, L, c_z) */
+    ? xo : yt + (size_t) chunk * L * c_z;
   for (int64_t i0 = 0; i0 < L; i0 += chunk)
     {
       int64_t n = MIN (chunk, L - i0);

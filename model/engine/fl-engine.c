@@ -656,7 +656,7 @@ run_heads (Run *run, const FlStructureOutputs *out, gboolean final, PassHeads *h
   h->single_h = download_new (b, run->single, l * cfg->c_s);
   if (final && !(h->resolved = fl_heads_experimentally_resolved (w, cfg, run->single, L, error)))
     return FALSE;
-  h->sm_act_h = download_new (b, out->act, l * cfg->c_s);
+  h->sm_act_h = download_new (b, out->act, l * cfg->sm_channels);
   h->first_row_h = download_new (b, act->msa, l * cfg->c_m);
   if (!fl_backend_check (b, error))
     return FALSE;
@@ -700,7 +700,7 @@ store_pass_results (Run *run, const FlStructureOutputs *out, const PassHeads *h)
       g_autofree float *pair_h = download_new (b, act->pair, l * l * cfg->c_z);
       put (run, r, "representations/single", h->single_h, 2, L64, (int64_t) cfg->c_s);
       put (run, r, "representations/msa_first_row", h->first_row_h, 2, L64, (int64_t) cfg->c_m);
-      put (run, r, "representations/structure_module", h->sm_act_h, 2, L64, (int64_t) cfg->c_s);
+      put (run, r, "representations/structure_module", h->sm_act_h, 2, L64, (int64_t) cfg->sm_channels);
       put (run, r, "representations/pair", pair_h, 3, L64, L64, (int64_t) cfg->c_z);
     }
 }
@@ -762,7 +762,7 @@ store_final_results (Run *run, const FlStructureOutputs *out, const PassHeads *h
       put (run, -1, "representations/msa_first_row", h->first_row_h, 2, L64, (int64_t) cfg->c_m);
       put (run, -1, "representations/pair", pair_h, 3, L64, L64, (int64_t) cfg->c_z);
       put (run, -1, "representations/single", h->single_h, 2, L64, (int64_t) cfg->c_s);
-      put (run, -1, "representations/structure_module", h->sm_act_h, 2, L64, (int64_t) cfg->c_s);
+      put (run, -1, "representations/structure_module", h->sm_act_h, 2, L64, (int64_t) cfg->sm_channels);
     }
   return fl_backend_check (b, error);
 }

@@ -80,7 +80,9 @@ fl_heads_plddt_logits (FlWeights *w, const FlModelConfig *cfg,
                        const float *act, int L, GError **error)
 {
   FlBackend *b = fl_weights_backend (w);
-  const int64_t C = cfg->c_s, H = cfg->plddt_channels, bins = cfg->plddt_bins;
+  /* The input is the structure module's activations: num_channel wide,
+   * which only the released models make equal to seq_channel. */
+  const int64_t C = cfg->sm_channels, H = cfg->plddt_channels, bins = cfg->plddt_bins;
   const char *scope = "predicted_lddt_head/";
   g_autofree char *ln_s = g_strconcat (scope, "input_layer_norm//scale", NULL);
   g_autofree char *ln_o = g_strconcat (scope, "input_layer_norm//offset", NULL);
@@ -98,7 +100,7 @@ fl_heads_plddt_logits (FlWeights *w, const FlModelConfig *cfg,
     return NULL;
 
   Scratch s = { b, { NULL } };
-  float *x = scratch_alloc (&s, 0, (size_t) L * C);       /* (L, c_s) */
+  float *x = scratch_alloc (&s, 0, (size_t) L * C);       /* (L, num_channel) */
   float *h0 = scratch_alloc (&s, 1, (size_t) L * H);      /* (L, H) */
   float *h1 = scratch_alloc (&s, 2, (size_t) L * H);      /* (L, H) */
   float *y = scratch_alloc (&s, 3, (size_t) L * bins);    /* (L, bins) */

@@ -19,7 +19,7 @@ fl_engine_own_bytes_needed (const FlModelConfig *cfg, int L, int n_clust, int n_
   gsize pair_bins = MAX ((gsize) cfg->distogram_bins, (gsize) (cfg->has_pae ? cfg->pae_bins : 0));
   gsize heads = 2 * l2 * pair_bins + pair_bins * MAX (pair_bins, 2) + 2 * l2;
   heads = MAX (heads, (gsize) n_clust * l * cfg->masked_msa_outputs);
-  heads = MAX (heads, l * (cfg->c_s + 2 * cfg->plddt_channels + cfg->plddt_bins));
+  heads = MAX (heads, l * (cfg->sm_channels + 2 * cfg->plddt_channels + cfg->plddt_bins));
   return fl_device_inputs_bytes_needed (cfg, L, n_clust, n_extra)
          + (state + heads) * sizeof (float);
 }

@@ -286,7 +286,7 @@ fl_param_table_new (const FlModelConfig *cfg)
   add_linear (&b, "invariant_point_attention/q_scalar", c, H * cfg->ipa_qk_scalar);
   int sc = cfg->sidechain_channels;
   add_linear (&b, "rigid_sidechain/input_projection", c, sc);
-  add_linear (&b, "rigid_sidechain/input_projection_1", c, sc);
+  add_linear (&b, "rigid_sidechain/input_projection_1", cfg->c_s, sc);   /* initial_act: seq_channel wide */
   for (int k = 0; k < cfg->sidechain_blocks; k++)
     for (int r = 1; r <= 2; r++)
       {
