@@ -994,6 +994,21 @@ test_screenshot_option (void)
   g_assert_true (g_spawn_sync (NULL, (char **) bad, NULL, G_SPAWN_DEFAULT, NULL, NULL, &sout, &serr, &status, &error));
   g_assert_false (g_spawn_check_wait_status (status, NULL));
   g_assert_nonnull (strstr (serr, "--frame 99: the timeline has 32 frames"));
+
+  /* --open-reference: a structure file is compared with (the trajectory
+   * against itself), anything else ends the scripted view with its message */
+  const char *ref_ok[] = { exe, "--open", traj, "--open-reference", traj, "--screenshot", out,
+                           "--size", "320x200", NULL };
+  g_clear_pointer (&sout, g_free);
+  g_clear_pointer (&serr, g_free);
+  g_assert_true (g_spawn_sync (NULL, (char **) ref_ok, NULL, G_SPAWN_DEFAULT, NULL, NULL, &sout, &serr, &status, &error));
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  const char *ref_bad[] = { exe, "--open", traj, "--open-reference", out, "--screenshot", out, NULL };
+  g_clear_pointer (&sout, g_free);
+  g_clear_pointer (&serr, g_free);
+  g_assert_true (g_spawn_sync (NULL, (char **) ref_bad, NULL, G_SPAWN_DEFAULT, NULL, NULL, &sout, &serr, &status, &error));
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (serr, "foldlight: "));
 }
 
 /* Bug 5: a wrong parameter file is refused when chosen (the demo banner
