@@ -3,8 +3,8 @@
 # machine: fetches what tools/gpu-run.sh needs there and cannot download.
 #   .device/debs/  GLib, json-glib and the -dev packages pkg-config needs
 #                  (the GPU machine runs Ubuntu 24.04 without GLib)
-#   golden/        the golden cases the gpu tests read: tiny in full; of
-#                  realdim and single only params, features, config, outputs,
+#   golden/        the golden cases the gpu tests read: tiny and
+#                  tmpl in full; realdim and single only params, features, config, outputs,
 #                  recycles (no debug.npz) — the carry limit is 64 MiB.
 # Both folders are ignored by git (.gitignore: /.device/, /golden/).
 # Usage: tools/gpu-prepare.sh [golden-source-dir]   (default ../shared/golden)
@@ -49,6 +49,10 @@ if [ -d "$SRC/tiny" ]; then
     done
   done
   copy realdim params_realdim.npz
+  # tmpl (templates): small, carried whole
+  if [ -d "$SRC/tmpl" ]; then
+    for f in "$SRC"/tmpl/*; do copy tmpl "$(basename "$f")"; done
+  fi
   [ -f "$SRC/README.md" ] && cp -f "$SRC/README.md" golden/README.md
 else
   echo "gpu-prepare: no golden folder at $SRC; gpu golden tests will skip" >&2
