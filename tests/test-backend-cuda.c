@@ -514,7 +514,7 @@ test_attention (void)
     return;
   att_gpu = gpu;
   att_tol = 2e-5;
-  static const int64_t Ds[] = { 4, 8, 16, 32, 24, 64, 100 };
+  static const int64_t Ds[] = { 4, 8, 16, 32, 24, 64, 100, 1, 3 };
   for (guint d = 0; d < G_N_ELEMENTS (Ds); d++)
     for (guint s = 0; s < 3; s++)
       {
@@ -558,6 +558,9 @@ check_attention_mode (FlPrecision precision, double tol)
   check_attention (9, 200, 200, 8, 8, TRUE, TRUE, FALSE);
   check_attention (3, 1, 1, 2, 32, TRUE, TRUE, TRUE);
   check_attention (5, 33, 33, 4, 32, FALSE, FALSE, FALSE);
+  /* head widths that are no multiple of 4 (the exact kernel in every mode) */
+  for (int64_t d = 1; d <= 7; d += 2)
+    check_attention (3, 33, 33, 8, d, TRUE, TRUE, TRUE);
   check_attention (2, 77, 257, 3, 16, TRUE, TRUE, FALSE);
   att_gpu = gpu;
   att_tol = 2e-5;
