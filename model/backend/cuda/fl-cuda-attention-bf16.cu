@@ -87,7 +87,9 @@ k_bf16_attention (const float *__restrict__ q, const float *__restrict__ k,
   for (int dn = 0; dn < ND; dn++)
     o[dn][0] = o[dn][1] = o[dn][2] = o[dn][3] = 0.0f;
   float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.0f, l1 = 0.0f;
-  const bool vec4 = (D % 4) == 0;
+  /* 16-byte loads need 16-byte rows and bases: the trunk's scratch arena
+   * hands out views at any float offset. */
+  const bool vec4 = (D % 4) == 0 && ((uintptr_t) k % 16) == 0 && ((uintptr_t) v % 16) == 0;
 
   for (int64_t j0 = 0; j0 < Lk; j0 += BK)
     {

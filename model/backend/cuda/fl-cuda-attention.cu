@@ -232,10 +232,7 @@ launch_flash (FlBackend *b, const float *q, const float *k, const float *v,
                        " rows is too large for one launch", __FILE__, __LINE__, Lq, B * H);
       return;
     }
-  /* The tensor-core kernels stage rows of 4 floats: head widths that are not a
-   * multiple of 4 (never in released models; the differential test draws
-   * them) run the exact kernel in every mode. */
-  if (b->precision != FL_PRECISION_FP32 && fl_cuda_state (b)->use_mma_attention && D % 4 == 0)
+  if (b->precision != FL_PRECISION_FP32 && fl_cuda_state (b)->use_mma_attention)
     {
       /* Tensor cores: fl-cuda-attention-tf32.cu (tf32), fl-cuda-attention-bf16.cu (bf16). */
       gboolean ok = b->precision == FL_PRECISION_TF32
