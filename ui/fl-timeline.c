@@ -83,34 +83,6 @@ update_label (FlTimeline *self, int index)
   self->label_text = g_steal_pointer (&text);
 }
 
-/* Blend of aligned frames a and a+1 at fraction t (0..1). */
-static FlFrame *
-blend_frames (FlFrame *a, FlFrame *b, float t)
-{
-  FlFrame *f = fl_frame_new (t < 0.5f ? a->recycle : b->recycle, t < 0.5f ? a->layer : b->layer,
-                             b->n_layers, a->L);
-  gsize n37 = (gsize) a->L * 37;
-  for (gsize k = 0; k < n37; k++)
-    {
-      gboolean both = a->atom37_mask[k] > 0.5f && b->atom37_mask[k] > 0.5f;
-      f->atom37_mask[k] = both ? 1.f : 0.f;
-      for (int c = 0; c < 3; c++)
-        {
-          float xa = a->atom37[k * 3 + c], xb = b->atom37[k * 3 + c];
-          f->atom37[k * 3 + c] = both ? xa + t * (xb - xa) : 0.f;
-        }
-    }
-  double sum = 0;
-  for (int i = 0; i < a->L; i++)
-    {
-      f->plddt[i] = a->plddt[i] + t * (b->plddt[i] - a->plddt[i]);
-      sum += f->plddt[i];
-    }
-  f->mean_plddt = a->L ? (float) (sum / a->L) : 0.f;
-  f->ptm = t < 0.5f ? a->ptm : b->ptm;
-  return f;
-}
-
 static void
 show_position (FlTimeline *self)
 {
@@ -132,7 +104,7 @@ show_position (FlTimeline *self)
   else
     {
       FlFrame *fa = g_ptr_array_index (self->aligned, a), *fb = g_ptr_array_index (self->aligned, a + 1);
-      display = fa->L == fb->L ? blend_frames (fa, fb, (float) t) : fl_frame_ref (t < 0.5 ? fa : fb);
+      display = fa->L == fb->L ? fl_frame_new_blend (fa, fb, (float) t) : fl_frame_ref (t < 0.5 ? fa : fb);
     }
   self->updating_scale = TRUE;
   gtk_range_set_value (GTK_RANGE (self->scale), p);
