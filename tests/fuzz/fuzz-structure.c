@@ -1,4 +1,5 @@
-/* libFuzzer harness: the mmcif reader (fl-structure-io) on arbitrary text,
+/* libFuzzer harness: the PDB or mmCIF reader (fl-structure-io) on arbitrary text,
+ * built twice (fuzz-pdb, fuzz-mmcif) with FL_FUZZ_FORMAT naming the format;
  * first protein chain and a named chain. */
 #include "fl-fuzz-util.h"
 #include "fl-structure-io.h"
@@ -37,8 +38,8 @@ parse (const uint8_t *data, size_t size, FlStructureFormat format, const char *c
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  parse (data, size, FL_STRUCTURE_FORMAT_MMCIF, NULL);
-  parse (data, size, FL_STRUCTURE_FORMAT_MMCIF, "B");
+  parse (data, size, FL_FUZZ_FORMAT, NULL);
+  parse (data, size, FL_FUZZ_FORMAT, "B");
   parse (data, size, FL_STRUCTURE_FORMAT_AUTO, NULL);
   return 0;
 }
