@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include "fl-backend-cpu-private.h"
+#include "fl-backend-modules.h"
 #include "fl-test-util.h"
 
 typedef struct {
@@ -38,6 +39,19 @@ typedef struct {
   int64_t B, Lq, Lk, H, D;
   float *q, *k, *v, *mask, *bias, *gate, *out;
 } AttentionCase;
+
+/* A module op with its weights and scratch (sized as the trunk sizes it). */
+typedef struct {
+  int64_t B, L, S, c, H, D, hidden, oc, cz;
+  gboolean accumulate;
+  FlAttentionWeights aw;
+  FlTransitionWeights tw;
+  FlOuterProductWeights ow;
+  float *w[16];                     /* every weight buffer, to free */
+  int n_w;
+  float *x, *mask, *bias, *inv, *y, *scratch;
+  size_t scratch_n;
+} ModuleCase;
 
 static float *
 host_random (size_t n, guint64 seed)
@@ -86,6 +100,125 @@ run_attention (FlBackend *b, gpointer data)
   AttentionCase *c = data;
   b->ops->attention (b, c->q, c->k, c->v, c->mask, c->bias, c->gate, c->out,
                      c->B, c->Lq, c->Lk, c->H, c->D, NULL);
+}
+
+static void
+module_case_free (gpointer data)
+{
+  ModuleCase *m = data;
+  for (int i = 0; i < m->n_w; i++)
+    g_free (m->w[i]);
+  g_free (m->x); g_free (m->mask); g_free (m->bias); g_free (m->inv);
+  g_free (m->y); g_free (m->scratch);
+  g_free (m);
+}
+
+static float *
+module_weight (ModuleCase *m, size_t n)
+{
+  float *p = host_random (n, 100 + m->n_w);
+  /* weights of the size of trained ones (about 1 / sqrt(fan-in)) */
+  for (size_t i = 0; i < n; i++)
+    p[i] *= 0.1f;
+  m->w[m->n_w++] = p;
+  return p;
+}
+
+/* The trunk's chunk budget (fl-trunk-common.c): a quarter of the MSA. */
+static size_t
+trunk_budget (int64_t S, int64_t L, int64_t c)
+{
+  return MAX ((size_t) S * L * c / 4, (size_t) 1 << 20);
+}
+
+static void
+run_gated_attention (FlBackend *b, gpointer data)
+{
+  ModuleCase *m = data;
+  b->ops->gated_attention (b, &m->aw, m->x, m->B, m->L, m->c, m->H, m->D, m->mask, m->bias,
+                           m->y, m->accumulate, NULL, m->scratch, m->scratch_n);
+}
+
+/* gated_attention over B items of L positions (x layer-normed already). */
+static Case
+gated_attention_case (const char *name, int64_t B, int64_t L, int64_t c, int64_t H, int64_t D,
+                      gboolean with_bias, size_t budget)
+{
+  ModuleCase *m = g_new0 (ModuleCase, 1);
+  const int64_t hd = H * D;
+  *m = (ModuleCase) { .B = B, .L = L, .c = c, .H = H, .D = D, .accumulate = with_bias };
+  m->aw = (FlAttentionWeights) {
+    module_weight (m, c * hd), module_weight (m, c * hd), module_weight (m, c * hd),
+    module_weight (m, c * hd), module_weight (m, hd), module_weight (m, hd * c),
+    module_weight (m, c) };
+  m->x = host_random (B * L * c, 21);
+  m->mask = g_new (float, B * L);
+  for (int64_t i = 0; i < B * L; i++)
+    m->mask[i] = i % 17 == 5 ? 0.f : 1.f;
+  m->bias = with_bias ? host_random (H * L * L, 22) : NULL;
+  m->y = host_random (B * L * c, 23);
+  int64_t per = fl_module_gated_attention_per_item (L, H, D);
+  int64_t chunk = CLAMP ((int64_t) (budget / per), 1, B);
+  m->scratch_n = fl_module_gated_attention_scratch (B, chunk, L, H, D, FALSE);
+  m->scratch = g_new (float, m->scratch_n);
+  double flops = 2.0 * B * L * c * hd * 5 + 4.0 * B * H * L * L * D;
+  return (Case) { name, flops, run_gated_attention, m->y, B * L * c, m, module_case_free };
+}
+
+static void
+run_transition_module (FlBackend *b, gpointer data)
+{
+  ModuleCase *m = data;
+  b->ops->transition (b, &m->tw, m->y, m->B, m->c, m->hidden, m->scratch, m->scratch_n);
+}
+
+static Case
+transition_module_case (const char *name, int64_t M, int64_t c, int64_t hidden, size_t budget)
+{
+  ModuleCase *m = g_new0 (ModuleCase, 1);
+  *m = (ModuleCase) { .B = M, .c = c, .hidden = hidden };
+  m->tw = (FlTransitionWeights) {
+    module_weight (m, c), module_weight (m, c), module_weight (m, c * hidden),
+    module_weight (m, hidden), module_weight (m, hidden * c), module_weight (m, c) };
+  m->y = host_random (M * c, 24);
+  size_t per = fl_module_transition_per_row (c, hidden);
+  m->scratch_n = (size_t) CLAMP ((int64_t) (budget / per), 1, M) * per;
+  m->scratch = g_new (float, m->scratch_n);
+  return (Case) { name, 4.0 * M * c * hidden, run_transition_module, m->y, M * c, m,
+                  module_case_free };
+}
+
+static void
+run_outer_product_mean (FlBackend *b, gpointer data)
+{
+  ModuleCase *m = data;
+  b->ops->outer_product_mean (b, &m->ow, m->x, m->mask, m->inv, m->y, m->S, m->L, m->c,
+                              m->oc, m->cz, m->scratch, m->scratch_n);
+}
+
+static Case
+outer_product_mean_case (const char *name, int64_t S, int64_t L, size_t budget)
+{
+  ModuleCase *m = g_new0 (ModuleCase, 1);
+  const int64_t c = 256, oc = 32, cz = 128;
+  *m = (ModuleCase) { .S = S, .L = L, .c = c, .oc = oc, .cz = cz };
+  m->ow = (FlOuterProductWeights) {
+    module_weight (m, c), module_weight (m, c), module_weight (m, c * oc), module_weight (m, oc),
+    module_weight (m, c * oc), module_weight (m, oc), module_weight (m, oc * oc * cz),
+    module_weight (m, cz) };
+  m->x = host_random (S * L * c, 25);
+  m->mask = g_new (float, S * L);
+  for (int64_t i = 0; i < S * L; i++)
+    m->mask[i] = i % 13 == 3 ? 0.f : 1.f;
+  m->inv = host_random (L * L, 26);
+  m->y = host_random (L * L * cz, 27);
+  size_t per = fl_module_outer_product_mean_per_row (S, L, oc, cz);
+  /* as fl-outer-product.c: the rows i that fit the budget */
+  int64_t rows = CLAMP ((int64_t) (budget / per), 1, L);
+  m->scratch_n = fl_module_outer_product_mean_scratch (S, L, c, oc, cz, rows);
+  m->scratch = g_new (float, m->scratch_n);
+  double flops = 2.0 * S * L * c * oc * 2 + 2.0 * L * L * S * oc * oc + 2.0 * L * L * oc * oc * cz;
+  return (Case) { name, flops, run_outer_product_mean, m->y, L * L * cz, m, module_case_free };
 }
 
 static Case
@@ -162,12 +295,15 @@ main (int argc, char **argv)
   fl_cpu_threads_prepare (argv);   /* the wait policy the programs use */
   int threads = 0, repeats = 5, L = 59, S = 512, E = 1024;
   g_autofree char *only = NULL;
+  gboolean composed = FALSE;
   GOptionEntry entries[] = {
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "threads (default all cores)", "N" },
     { "repeats", 0, 0, G_OPTION_ARG_INT, &repeats, "timed calls of each (default 5)", "N" },
     { "length", 0, 0, G_OPTION_ARG_INT, &L, "residues (default 59)", "L" },
     { "rows", 0, 0, G_OPTION_ARG_INT, &S, "cluster rows (default 512)", "S" },
     { "extra", 0, 0, G_OPTION_ARG_INT, &E, "extra rows (default 1024)", "E" },
+    { "composed", 0, 0, G_OPTION_ARG_NONE, &composed,
+      "compare with the fast ops composed into modules instead of the plain table", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only, "run only cases whose name contains this", "NAME" },
     { NULL },
   };
@@ -180,8 +316,23 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error ? error->message : "repeats, length and rows must be >= 1");
       return 2;
     }
-  g_autoptr (FlBackend) ref = fl_backend_cpu_reference_new (threads, &error);
+  g_autoptr (FlBackend) ref = composed ? fl_backend_cpu_new (threads, &error)
+                                       : fl_backend_cpu_reference_new (threads, &error);
   g_autoptr (FlBackend) fast = fl_backend_cpu_new (threads, &error);
+  /* --composed: the baseline is the fast table with the module entries
+   * composed from its ops (what fl_backend_cpu_new had before fused modules) */
+  static FlBackendOps composed_ops;
+  if (composed)
+    {
+      composed_ops = *ref->ops;
+      composed_ops.gated_attention = fl_module_gated_attention_composed;
+      composed_ops.transition = fl_module_transition_composed;
+      composed_ops.triangle_multiplication = fl_module_triangle_multiplication_composed;
+      composed_ops.outer_product_mean = fl_module_outer_product_mean_composed;
+      ref->ops = &composed_ops;
+      g_strlcat (ref->description, ", composed modules", sizeof ref->description);
+    }
+  const size_t budget = trunk_budget (S, L, 256);
 
   Case cases[] = {
     transition_case ("MSA transition 256-1024-256", (int64_t) S * L, 256, 1024),
@@ -191,6 +342,12 @@ main (int argc, char **argv)
     attention_case ("extra row attention D=8", E, L, L, 8, 8, TRUE),
     attention_case ("triangle attention", L, L, L, 4, 32, TRUE),
     transition_case ("pair transition 128-512-128", (int64_t) L * L, 128, 512),
+    gated_attention_case ("module: MSA row attention", S, L, 256, 8, 32, TRUE, budget),
+    gated_attention_case ("module: MSA column attention", L, S, 256, 8, 32, FALSE, budget),
+    gated_attention_case ("module: extra row attention", E, L, 64, 8, 8, TRUE,
+                          trunk_budget (E, L, 64)),
+    transition_module_case ("module: MSA transition", (int64_t) S * L, 256, 1024, budget),
+    outer_product_mean_case ("module: outer product mean", S, L, budget),
   };
   g_print ("%s vs %s; median of %d, interleaved\n", fast->description, ref->description,
            repeats);

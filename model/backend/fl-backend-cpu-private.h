@@ -74,6 +74,36 @@ void fl_cpu_gemm_serial (gboolean trans_a, gboolean trans_b, int64_t M, int64_t 
                          float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
                          float beta, float *C, int64_t ldc);
 
+/* One row of LayerNorm: yr (C) = (xr - mean) / sqrt(var + 1e-5) * scale + offset
+ * (two-pass variance; scale, offset may be NULL). The plain layer_norm op's row. */
+void fl_cpu_layer_norm_row (const float *xr, const float *scale, const float *offset,
+                            float *yr, int64_t C);
+
+/* The core of the fast attention for one (item, head), on the calling
+ * thread (fl-cpu-attention.c): a work space for queries Lq, keys Lk, width D
+ * (fl_cpu_attention_work_floats floats, 64-byte aligned base), then
+ *   out (Lq,D) = softmax(q k^T D^-0.5 + mask + bias) v [* sigmoid (gate)]
+ * with q (Lq,D) rows q_ld apart, k, v (Lk,D) rows kv_ld apart, mask (Lk)
+ * or NULL, bias (Lq,Lk) or NULL, gate rows g_ld apart or NULL, out rows
+ * o_ld apart; acc (Lq,Lk) += the softmax weights when not NULL. */
+typedef struct {
+  int64_t Dp, Lkp, QB;  /* D rounded up to 8, Lk to 16; queries per block */
+  float *kt;            /* (Dp, Lkp) keys transposed */
+  float *vp;            /* (Lkp, Dp) values */
+  float *key;           /* (Lkp) additive key term */
+  float *qb;            /* (QB, Dp) scaled queries */
+  float *p;             /* (QB, Lkp) logits, then weights */
+  float *o;             /* (QB, Dp) unnormalised outputs */
+  float *inv;           /* (QB) 1 / row sums */
+} FlCpuAttentionWork;
+size_t fl_cpu_attention_work_floats (int64_t Lq, int64_t Lk, int64_t D);
+FlCpuAttentionWork fl_cpu_attention_work_at (float *base, int64_t Lq, int64_t Lk, int64_t D);
+void fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
+                           const float *k, const float *v, int64_t kv_ld, const float *mask,
+                           const float *bias, const float *gate, int64_t g_ld,
+                           float *out, int64_t o_ld, int64_t Lq, int64_t Lk, int64_t D,
+                           float *acc);
+
 /* The plain op table: every op written the simplest way (the reference
  * the fast ops are tested against). */
 extern const FlBackendOps fl_cpu_reference_ops;
@@ -87,6 +117,16 @@ void fl_cpu_linear_tiled (FlBackend *b, const float *x, const float *w, const fl
                           float *y, int64_t M, int64_t K, int64_t N, gboolean accumulate);
 void fl_cpu_linear_relu_tiled (FlBackend *b, const float *x, const float *w, const float *bias,
                                float *y, int64_t M, int64_t K, int64_t N);
+
+/* Fused module ops (fl-cpu-modules.c; contracts in fl-backend.h). */
+void fl_cpu_gated_attention_fused (FlBackend *b, const FlAttentionWeights *w, const float *x,
+                                   int64_t B, int64_t Lq, int64_t c, int64_t H, int64_t D,
+                                   const float *key_mask, const float *bias, float *y,
+                                   gboolean accumulate, float *probs_mean,
+                                   float *scratch, size_t scratch_n);
+void fl_cpu_transition_fused (FlBackend *b, const FlTransitionWeights *w, float *act,
+                              int64_t M, int64_t c, int64_t hidden,
+                              float *scratch, size_t scratch_n);
 
 /* A CPU backend with the plain op table only (tests and benchmarks compare
  * the fast ops of fl_backend_cpu_new with it). */

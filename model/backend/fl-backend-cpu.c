@@ -317,8 +317,8 @@ cpu_gemm_batched (FlBackend *b, gboolean trans_a, gboolean trans_b,
 
 /* One row of LayerNorm: mean, then the variance of (x - mean) (two
  * passes), eps 1e-5. */
-FL_VECTOR_CLONES static void
-layer_norm_row (const float *xr, const float *scale, const float *offset, float *yr,
+FL_VECTOR_CLONES void
+fl_cpu_layer_norm_row (const float *xr, const float *scale, const float *offset, float *yr,
                 int64_t C)
 {
   float sum = 0.f;
@@ -355,7 +355,7 @@ cpu_layer_norm (FlBackend *b, const float *x, const float *scale, const float *o
 {
 #pragma omp parallel for if (M * C > PARALLEL_MIN) schedule (static)
   for (int64_t m = 0; m < M; m++)
-    layer_norm_row (x + m * C, scale, offset, y + m * C, C);
+    fl_cpu_layer_norm_row (x + m * C, scale, offset, y + m * C, C);
 }
 
 static void

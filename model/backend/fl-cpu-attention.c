@@ -121,28 +121,32 @@ finish_row (const float *acc, float inv, const float *gate, float *out, int64_t 
       out[d] = acc[d] * inv;
 }
 
-/* Per-thread work space, all pieces 64-byte aligned. */
-typedef struct {
-  float *kt;      /* (Dp, Lkp) keys transposed */
-  float *vp;      /* (Lkp, Dp) values */
-  float *key;     /* (Lkp) additive key term */
-  float *qb;      /* (QBp, Dp) scaled queries */
-  float *p;       /* (QBp, Lkp) logits, then weights */
-  float *o;       /* (QBp, Dp) unnormalised outputs */
-  float *inv;     /* (QBp) 1 / row sums */
-} Work;
 
-static size_t
-work_floats (int64_t Dp, int64_t Lkp, int64_t QBp)
+/* Query blocks of QB rows (a multiple of MR) whose logits stay near
+ * 256 KiB however long the keys are. */
+static void
+work_dims (int64_t Lq, int64_t Lk, int64_t D, int64_t *Dp, int64_t *Lkp, int64_t *QB)
 {
+  *Dp = round_up (D, 8);
+  *Lkp = round_up (Lk, NR);
+  *QB = MIN (round_up (Lq, MR), MAX ((int64_t) MR, 65536 / *Lkp / MR * MR));
+}
+
+size_t
+fl_cpu_attention_work_floats (int64_t Lq, int64_t Lk, int64_t D)
+{
+  int64_t Dp, Lkp, QBp;
+  work_dims (Lq, Lk, D, &Dp, &Lkp, &QBp);
   return (size_t) round_up (Dp * Lkp, 16) * 2 + round_up (Lkp, 16)
          + (size_t) round_up (QBp * Dp, 16) * 2 + (size_t) QBp * Lkp + round_up (QBp, 16);
 }
 
-static Work
-work_at (float *base, int64_t Dp, int64_t Lkp, int64_t QBp)
+FlCpuAttentionWork
+fl_cpu_attention_work_at (float *base, int64_t Lq, int64_t Lk, int64_t D)
 {
-  Work w;
+  FlCpuAttentionWork w;
+  work_dims (Lq, Lk, D, &w.Dp, &w.Lkp, &w.QB);
+  const int64_t Dp = w.Dp, Lkp = w.Lkp, QBp = w.QB;
   w.kt = base;
   w.vp = w.kt + round_up (Dp * Lkp, 16);
   w.key = w.vp + round_up (Dp * Lkp, 16);
@@ -151,6 +155,77 @@ work_at (float *base, int64_t Dp, int64_t Lkp, int64_t QBp)
   w.p = w.o + round_up (QBp * Dp, 16);
   w.inv = w.p + QBp * Lkp;
   return w;
+}
+
+void
+fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
+                      const float *k, const float *v, int64_t kv_ld, const float *mask,
+                      const float *bias, const float *gate, int64_t g_ld,
+                      float *out, int64_t o_ld, int64_t Lq, int64_t Lk, int64_t D,
+                      float *acc)
+{
+  /* q (Lq, D) rows q_ld apart; k, v (Lk, D) rows kv_ld apart; mask (Lk) or
+   * NULL; bias (Lq, Lk) or NULL; gate (Lq, D) rows g_ld apart or NULL;
+   * out (Lq, D) rows o_ld apart; acc (Lq, Lk) += the weights, or NULL */
+  const int64_t Dp = w->Dp, Lkp = w->Lkp, QB = w->QB;
+  const float qscale = 1.f / sqrtf ((float) D);
+
+  /* pack keys (transposed), values and the key term */
+  memset (w->kt, 0, (size_t) Dp * Lkp * sizeof (float));
+  memset (w->vp, 0, (size_t) Lkp * Dp * sizeof (float));
+  for (int64_t j = 0; j < Lk; j++)
+    {
+      for (int64_t d = 0; d < D; d++)
+        w->kt[d * Lkp + j] = k[j * kv_ld + d];
+      memcpy (w->vp + j * Dp, v + j * kv_ld, (size_t) D * sizeof (float));
+      w->key[j] = mask ? (mask[j] > 0.f ? 0.f : -1e9f) : 0.f;
+    }
+  for (int64_t j = Lk; j < Lkp; j++)
+    w->key[j] = -INFINITY;
+
+  for (int64_t i0 = 0; i0 < Lq; i0 += QB)
+    {
+      const int64_t nq = MIN (QB, Lq - i0), nqp = round_up (nq, MR);
+      const float *qrows = q + i0 * q_ld;
+      /* AlphaFold scales q by D^-0.5 before the dot product. */
+      memset (w->qb, 0, (size_t) nqp * Dp * sizeof (float));
+      for (int64_t i = 0; i < nq; i++)
+        for (int64_t d = 0; d < D; d++)
+          w->qb[i * Dp + d] = qrows[i * q_ld + d] * qscale;
+
+      /* logits (nqp, Lkp) = qb (nqp, Dp) @ kt (Dp, Lkp) */
+      for (int64_t i = 0; i < nqp; i += MR)
+        for (int64_t j = 0; j < Lkp; j += NR)
+          kernel_6x16 (w->qb + i * Dp, Dp, w->kt + j, Lkp, Dp, w->p + i * Lkp + j, Lkp, 2);
+
+      for (int64_t i = 0; i < nq; i++)
+        {
+          float *pr = w->p + i * Lkp;
+          const float *br = bias ? bias + (i0 + i) * Lk : NULL;
+          w->inv[i] = 1.f / softmax_row_unnormalised (pr, w->key, br, Lk, Lkp);
+          if (acc)
+            {
+              float *ar = acc + (i0 + i) * Lk;
+              const float inv = w->inv[i];
+              for (int64_t j = 0; j < Lk; j++)
+                ar[j] += pr[j] * inv;
+            }
+        }
+      /* padded query rows: weights 0 (their outputs are not used) */
+      memset (w->p + nq * Lkp, 0, (size_t) (nqp - nq) * Lkp * sizeof (float));
+
+      /* o (nqp, Dp) = weights (nqp, Lk) @ vp (Lk, Dp) */
+      for (int64_t i = 0; i < nqp; i += MR)
+        for (int64_t d = 0; d < Dp; d += NR)
+          kernel_6x16 (w->p + i * Lkp, Lkp, w->vp + d, Dp, Lk, w->o + i * Dp + d, Dp,
+                       Dp - d >= NR ? 2 : 1);
+
+      float *orows = out + i0 * o_ld;
+      const float *grows = gate ? gate + i0 * g_ld : NULL;
+      for (int64_t i = 0; i < nq; i++)
+        finish_row (w->o + i * Dp, w->inv[i], grows ? grows + i * g_ld : NULL,
+                    orows + i * o_ld, D);
+    }
 }
 
 void
@@ -170,14 +245,9 @@ fl_cpu_attention_blocked (FlBackend *b, const float *q, const float *k, const fl
         out[i] = 0.f;
       return;
     }
-  const float qscale = 1.f / sqrtf ((float) D);
   const int64_t row = H * D;           /* stride between positions */
-  const int64_t Dp = round_up (D, 8), Lkp = round_up (Lk, NR);
-  /* Query blocks of QB rows (a multiple of MR) whose logits stay near
-   * 256 KiB however long the keys are. */
-  const int64_t QB = MIN (round_up (Lq, MR), MAX ((int64_t) MR, 65536 / Lkp / MR * MR));
   const int nt = fl_cpu_threads ();
-  const size_t per_thread = work_floats (Dp, Lkp, QB);
+  const size_t per_thread = round_up (fl_cpu_attention_work_floats (Lq, Lk, D), 16);
   const size_t mean_n = probs_mean ? (size_t) H * Lq * Lk : 0;
   float *scratch = fl_cpu_scratch (b, (size_t) nt * (per_thread + mean_n));
   if (!scratch)
@@ -190,73 +260,19 @@ fl_cpu_attention_blocked (FlBackend *b, const float *q, const float *k, const fl
 #pragma omp parallel if (parallel)
   {
     const int t = fl_cpu_thread_id ();
-    Work w = work_at (scratch + (size_t) t * per_thread, Dp, Lkp, QB);
+    FlCpuAttentionWork w = fl_cpu_attention_work_at (scratch + (size_t) t * per_thread, Lq, Lk, D);
     float *acc = mean_acc ? mean_acc + (size_t) t * mean_n : NULL;
 
 #pragma omp for schedule (dynamic, 1)
     for (int64_t bh = 0; bh < B * H; bh++)
       {
         const int64_t bi = bh / H, h = bh % H;
-        const float *kb = k + bi * Lk * row + h * D;
-        const float *vb = v + bi * Lk * row + h * D;
-        const float *mask = key_mask ? key_mask + bi * Lk : NULL;
-
-        /* pack keys (transposed), values and the key term */
-        memset (w.kt, 0, (size_t) Dp * Lkp * sizeof (float));
-        memset (w.vp, 0, (size_t) Lkp * Dp * sizeof (float));
-        for (int64_t j = 0; j < Lk; j++)
-          {
-            for (int64_t d = 0; d < D; d++)
-              w.kt[d * Lkp + j] = kb[j * row + d];
-            memcpy (w.vp + j * Dp, vb + j * row, (size_t) D * sizeof (float));
-            w.key[j] = mask ? (mask[j] > 0.f ? 0.f : -1e9f) : 0.f;
-          }
-        for (int64_t j = Lk; j < Lkp; j++)
-          w.key[j] = -INFINITY;
-
-        for (int64_t i0 = 0; i0 < Lq; i0 += QB)
-          {
-            const int64_t nq = MIN (QB, Lq - i0), nqp = round_up (nq, MR);
-            const float *qrows = q + (bi * Lq + i0) * row + h * D;
-            /* AlphaFold scales q by D^-0.5 before the dot product. */
-            memset (w.qb, 0, (size_t) nqp * Dp * sizeof (float));
-            for (int64_t i = 0; i < nq; i++)
-              for (int64_t d = 0; d < D; d++)
-                w.qb[i * Dp + d] = qrows[i * row + d] * qscale;
-
-            /* logits (nqp, Lkp) = qb (nqp, Dp) @ kt (Dp, Lkp) */
-            for (int64_t i = 0; i < nqp; i += MR)
-              for (int64_t j = 0; j < Lkp; j += NR)
-                kernel_6x16 (w.qb + i * Dp, Dp, w.kt + j, Lkp, Dp, w.p + i * Lkp + j, Lkp, 2);
-
-            for (int64_t i = 0; i < nq; i++)
-              {
-                float *pr = w.p + i * Lkp;
-                const float *br = bias ? bias + (h * Lq + i0 + i) * Lk : NULL;
-                w.inv[i] = 1.f / softmax_row_unnormalised (pr, w.key, br, Lk, Lkp);
-                if (acc)
-                  {
-                    float *ar = acc + (h * Lq + i0 + i) * Lk;
-                    const float inv = w.inv[i];
-                    for (int64_t j = 0; j < Lk; j++)
-                      ar[j] += pr[j] * inv;
-                  }
-              }
-            /* padded query rows: weights 0 (their outputs are not used) */
-            memset (w.p + nq * Lkp, 0, (size_t) (nqp - nq) * Lkp * sizeof (float));
-
-            /* o (nqp, Dp) = weights (nqp, Lk) @ vp (Lk, Dp) */
-            for (int64_t i = 0; i < nqp; i += MR)
-              for (int64_t d = 0; d < Dp; d += NR)
-                kernel_6x16 (w.p + i * Lkp, Lkp, w.vp + d, Dp, Lk, w.o + i * Dp + d, Dp,
-                             Dp - d >= NR ? 2 : 1);
-
-            float *orows = out + (bi * Lq + i0) * row + h * D;
-            const float *grows = gate ? gate + (bi * Lq + i0) * row + h * D : NULL;
-            for (int64_t i = 0; i < nq; i++)
-              finish_row (w.o + i * Dp, w.inv[i], grows ? grows + i * row : NULL,
-                          orows + i * row, D);
-          }
+        const size_t qo = (size_t) bi * Lq * row + h * D, ko = (size_t) bi * Lk * row + h * D;
+        fl_cpu_attention_one (&w, q + qo, row, k + ko, v + ko, row,
+                              key_mask ? key_mask + bi * Lk : NULL,
+                              bias ? bias + (size_t) h * Lq * Lk : NULL,
+                              gate ? gate + qo : NULL, row, out + qo, row, Lq, Lk, D,
+                              acc ? acc + (size_t) h * Lq * Lk : NULL);
       }
   }
 
