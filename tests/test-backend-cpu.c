@@ -628,6 +628,141 @@ test_fast_linear (void)
       }
 }
 
+/* The fused module ops of fl_backend_cpu_new (fl-cpu-modules.c) against
+ * the plain table's composition of them (fl-backend-modules.c), on fresh
+ * random inputs: odd lengths and widths, a fully masked item, bias,
+ * accumulate, the capture of the softmax weights, and scratch for all
+ * items, 3 or 1 at a time (tiles of one or several items, threaded). */
+static void
+test_fast_gated_attention (void)
+{
+  static const int64_t shapes[][5] = {
+    /* B, L, c, H, D */
+    { 1, 1, 1, 1, 1 },
+    { 3, 7, 9, 2, 5 },
+    { 5, 33, 17, 3, 9 },
+    { 2, 33, 33, 1, 33 },
+    { 33, 7, 12, 8, 8 },       /* many items per tile */
+    { 7, 150, 16, 2, 16 },     /* one item per tile, several query blocks */
+    { 60, 33, 32, 8, 32 },     /* threaded tiles of several items */
+  };
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int variant = 0; variant < 16; variant++)
+      {
+        const int64_t B = shapes[s][0], L = shapes[s][1], c = shapes[s][2], H = shapes[s][3];
+        const int64_t D = shapes[s][4], hd = H * D;
+        const gboolean use_mask = variant & 1, use_bias = variant & 2, acc = variant & 4;
+        const gboolean capture = variant & 8;
+        guint64 seed = 3000 + 20 * s + variant;
+        float *wq = buf_random (c * hd, seed), *wk = buf_random (c * hd, seed + 1);
+        float *wv = buf_random (c * hd, seed + 2), *wg = buf_random (c * hd, seed + 3);
+        float *bg = buf_random (hd, seed + 4), *wo = buf_random (hd * c, seed + 5);
+        float *bo = buf_random (c, seed + 6), *x = buf_random (B * L * c, seed + 7);
+        float *bias = buf_random (H * L * L, seed + 8), *mask = buf_random (B * L, seed + 9);
+        float *y0 = buf_random (B * L * c, seed + 10);
+        /* weights of a trained model's size (1 / sqrt (fan-in)): uniform
+         * [-1, 1] ones make logits of tens, whose softmax amplifies the
+         * last-bit differences of BLAS kernels for other widths N */
+        float *ws[] = { wq, wk, wv, wg };
+        for (guint p = 0; p < G_N_ELEMENTS (ws); p++)
+          for (int64_t i = 0; i < c * hd; i++)
+            ws[p][i] /= sqrtf ((float) c);
+        for (int64_t i = 0; i < hd * c; i++)
+          wo[i] /= sqrtf ((float) hd);
+        for (int64_t i = 0; i < B * L; i++)   /* item 1 (or the only one's first key) masked */
+          mask[i] = (mask[i] > 0.3f || i % L == 0) && i / L != 1 ? 1.f : 0.f;
+        const FlAttentionWeights w = { wq, wk, wv, wg, bg, wo, bo };
+        const int64_t chunks[] = { B, MIN (3, B), 1 };
+        float *want = buf_new (B * L * c), *got = buf_new (B * L * c);
+        float *pm_want = buf_new (H * L * L), *pm_got = buf_new (H * L * L);
+        for (guint k = 0; k < G_N_ELEMENTS (chunks); k++)
+          {
+            size_t n_scr = fl_module_gated_attention_scratch (B, chunks[k], L, H, D, capture);
+            float *scr_ref = buf_new ((int64_t) n_scr), *scr = buf_new ((int64_t) n_scr);
+            memcpy (want, y0, B * L * c * sizeof (float));
+            memcpy (got, y0, B * L * c * sizeof (float));
+            FL_OP (reference, gated_attention, &w, x, B, L, c, H, D, use_mask ? mask : NULL,
+                   use_bias ? bias : NULL, want, acc, capture ? pm_want : NULL, scr_ref, n_scr);
+            FL_OP (backend, gated_attention, &w, x, B, L, c, H, D, use_mask ? mask : NULL,
+                   use_bias ? bias : NULL, got, acc, capture ? pm_got : NULL, scr, n_scr);
+            g_autofree char *label = g_strdup_printf ("fused gated_attention B=%" G_GINT64_FORMAT
+                                                      " L=%" G_GINT64_FORMAT " variant %d chunk %"
+                                                      G_GINT64_FORMAT, B, L, variant, chunks[k]);
+            compare (label, got, want, B * L * c, 2e-6);
+            buf_check_guard (got, B * L * c);
+            buf_check_guard (scr, (int64_t) n_scr);
+            if (capture)
+              {
+                g_autofree char *label_p = g_strconcat (label, " probs_mean", NULL);
+                /* in chunks, the composition sums chunk means weighted by
+                 * n / B: a few roundings more than the fused sum / B */
+                compare (label_p, pm_got, pm_want, H * L * L, chunks[k] == B ? 2e-6 : 5e-6);
+                buf_check_guard (pm_got, H * L * L);
+              }
+            g_assert_no_error (reference->error);
+            buf_free (scr_ref);
+            buf_free (scr);
+          }
+        float *all[] = { wq, wk, wv, wg, bg, wo, bo, x, bias, mask, y0, want, got, pm_want, pm_got };
+        for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+          buf_free (all[i]);
+      }
+}
+
+static void
+test_fast_transition (void)
+{
+  static const int64_t shapes[][3] = {
+    /* M, c, hidden */
+    { 1, 1, 1 },
+    { 7, 5, 9 },
+    { 33, 17, 33 },
+    { 1031, 33, 65 },      /* many tiles, a short last one, threaded */
+    { 300, 64, 256 },
+  };
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int with_bias = 0; with_bias < 2; with_bias++)
+      {
+        const int64_t M = shapes[s][0], c = shapes[s][1], hidden = shapes[s][2];
+        guint64 seed = 4000 + 10 * s + with_bias;
+        float *ls = buf_random (c, seed), *lo = buf_random (c, seed + 1);
+        float *w1 = buf_random (c * hidden, seed + 2), *b1 = buf_random (hidden, seed + 3);
+        float *w2 = buf_random (hidden * c, seed + 4), *b2 = buf_random (c, seed + 5);
+        float *act0 = buf_random (M * c, seed + 6);
+        const FlTransitionWeights w = { ls, lo, w1, with_bias ? b1 : NULL, w2,
+                                        with_bias ? b2 : NULL };
+        const int64_t chunks[] = { M, MIN (3, M), 1 };
+        float *want = buf_new (M * c), *got = buf_new (M * c);
+        for (guint k = 0; k < G_N_ELEMENTS (chunks); k++)
+          {
+            size_t n_scr = (size_t) chunks[k] * fl_module_transition_per_row (c, hidden);
+            float *scr_ref = buf_new ((int64_t) n_scr), *scr = buf_new ((int64_t) n_scr);
+            memcpy (want, act0, M * c * sizeof (float));
+            memcpy (got, act0, M * c * sizeof (float));
+            FL_OP (reference, transition, &w, want, M, c, hidden, scr_ref, n_scr);
+            FL_OP (backend, transition, &w, got, M, c, hidden, scr, n_scr);
+            g_autofree char *label = g_strdup_printf ("fused transition M=%" G_GINT64_FORMAT
+                                                      " chunk %" G_GINT64_FORMAT, M, chunks[k]);
+            compare (label, got, want, M * c, 2e-6);
+            buf_check_guard (got, M * c);
+            buf_check_guard (scr, (int64_t) n_scr);
+            g_assert_no_error (reference->error);
+            buf_free (scr_ref);
+            buf_free (scr);
+          }
+        /* not even one row fits: an error, not a crash */
+        float *scr = buf_new (1);
+        FL_OP (backend, transition, &w, got, M, c, hidden, scr, c + hidden - 1);
+        g_autoptr (GError) error = NULL;
+        g_assert_false (fl_backend_check (backend, &error));
+        g_assert_error (error, FL_BACKEND_ERROR, FL_BACKEND_ERROR_OUT_OF_MEMORY);
+        buf_free (scr);
+        float *all[] = { ls, lo, w1, b1, w2, b2, act0, want, got };
+        for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+          buf_free (all[i]);
+      }
+}
+
 /* The naive double references of the ops above also hold for the plain table. */
 static void
 test_reference_ops (void)
@@ -929,6 +1064,8 @@ main (int argc, char **argv)
   g_test_add_func ("/model/backend-cpu/module-outer-product-mean", test_module_outer_product_mean);
   g_test_add_func ("/model/backend-cpu/fast-attention", test_fast_attention);
   g_test_add_func ("/model/backend-cpu/fast-linear", test_fast_linear);
+  g_test_add_func ("/model/backend-cpu/fast-gated-attention", test_fast_gated_attention);
+  g_test_add_func ("/model/backend-cpu/fast-transition", test_fast_transition);
   g_test_add_func ("/model/backend-cpu/reference-ops", test_reference_ops);
   int rc = g_test_run ();
   fl_backend_free (backend);

@@ -791,6 +791,8 @@ fast_ops (void)
       ops.linear = fl_cpu_linear_tiled;
       ops.linear_relu = fl_cpu_linear_relu_tiled;
       ops.attention = fl_cpu_attention_blocked;
+      ops.gated_attention = fl_cpu_gated_attention_fused;
+      ops.transition = fl_cpu_transition_fused;
       g_once_init_leave (&done, 1);
     }
   return &ops;

@@ -169,61 +169,70 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
    * out (Lq, D) rows o_ld apart; acc (Lq, Lk) += the weights, or NULL */
   const int64_t Dp = w->Dp, Lkp = w->Lkp, QB = w->QB;
   const float qscale = 1.f / sqrtf ((float) D);
+  /* the work space in locals that no store can alias (else every packed
+   * float reloads the pointers, and the packing loops do not vectorise) */
+  float *restrict kt = w->kt, *restrict vp = w->vp, *restrict key = w->key;
+  float *restrict qb = w->qb, *restrict p = w->p, *restrict o = w->o, *restrict winv = w->inv;
 
   /* pack keys (transposed), values and the key term */
-  memset (w->kt, 0, (size_t) Dp * Lkp * sizeof (float));
-  memset (w->vp, 0, (size_t) Lkp * Dp * sizeof (float));
+  memset (kt, 0, (size_t) Dp * Lkp * sizeof (float));
+  memset (vp, 0, (size_t) Lkp * Dp * sizeof (float));
   for (int64_t j = 0; j < Lk; j++)
     {
+      const float *restrict kj = k + j * kv_ld;
       for (int64_t d = 0; d < D; d++)
-        w->kt[d * Lkp + j] = k[j * kv_ld + d];
-      memcpy (w->vp + j * Dp, v + j * kv_ld, (size_t) D * sizeof (float));
-      w->key[j] = mask ? (mask[j] > 0.f ? 0.f : -1e9f) : 0.f;
+        kt[d * Lkp + j] = kj[d];
+      memcpy (vp + j * Dp, v + j * kv_ld, (size_t) D * sizeof (float));
+      key[j] = mask ? (mask[j] > 0.f ? 0.f : -1e9f) : 0.f;
     }
   for (int64_t j = Lk; j < Lkp; j++)
-    w->key[j] = -INFINITY;
+    key[j] = -INFINITY;
 
   for (int64_t i0 = 0; i0 < Lq; i0 += QB)
     {
       const int64_t nq = MIN (QB, Lq - i0), nqp = round_up (nq, MR);
       const float *qrows = q + i0 * q_ld;
       /* AlphaFold scales q by D^-0.5 before the dot product. */
-      memset (w->qb, 0, (size_t) nqp * Dp * sizeof (float));
+      memset (qb, 0, (size_t) nqp * Dp * sizeof (float));
       for (int64_t i = 0; i < nq; i++)
-        for (int64_t d = 0; d < D; d++)
-          w->qb[i * Dp + d] = qrows[i * q_ld + d] * qscale;
+        {
+          const float *restrict qi = qrows + i * q_ld;
+          float *restrict qo = qb + i * Dp;
+          for (int64_t d = 0; d < D; d++)
+            qo[d] = qi[d] * qscale;
+        }
 
       /* logits (nqp, Lkp) = qb (nqp, Dp) @ kt (Dp, Lkp) */
       for (int64_t i = 0; i < nqp; i += MR)
         for (int64_t j = 0; j < Lkp; j += NR)
-          kernel_6x16 (w->qb + i * Dp, Dp, w->kt + j, Lkp, Dp, w->p + i * Lkp + j, Lkp, 2);
+          kernel_6x16 (qb + i * Dp, Dp, kt + j, Lkp, Dp, p + i * Lkp + j, Lkp, 2);
 
       for (int64_t i = 0; i < nq; i++)
         {
-          float *pr = w->p + i * Lkp;
+          float *pr = p + i * Lkp;
           const float *br = bias ? bias + (i0 + i) * Lk : NULL;
-          w->inv[i] = 1.f / softmax_row_unnormalised (pr, w->key, br, Lk, Lkp);
+          winv[i] = 1.f / softmax_row_unnormalised (pr, key, br, Lk, Lkp);
           if (acc)
             {
               float *ar = acc + (i0 + i) * Lk;
-              const float inv = w->inv[i];
+              const float inv = winv[i];
               for (int64_t j = 0; j < Lk; j++)
                 ar[j] += pr[j] * inv;
             }
         }
       /* padded query rows: weights 0 (their outputs are not used) */
-      memset (w->p + nq * Lkp, 0, (size_t) (nqp - nq) * Lkp * sizeof (float));
+      memset (p + nq * Lkp, 0, (size_t) (nqp - nq) * Lkp * sizeof (float));
 
       /* o (nqp, Dp) = weights (nqp, Lk) @ vp (Lk, Dp) */
       for (int64_t i = 0; i < nqp; i += MR)
         for (int64_t d = 0; d < Dp; d += NR)
-          kernel_6x16 (w->p + i * Lkp, Lkp, w->vp + d, Dp, Lk, w->o + i * Dp + d, Dp,
+          kernel_6x16 (p + i * Lkp, Lkp, vp + d, Dp, Lk, o + i * Dp + d, Dp,
                        Dp - d >= NR ? 2 : 1);
 
       float *orows = out + i0 * o_ld;
       const float *grows = gate ? gate + i0 * g_ld : NULL;
       for (int64_t i = 0; i < nq; i++)
-        finish_row (w->o + i * Dp, w->inv[i], grows ? grows + i * g_ld : NULL,
+        finish_row (o + i * Dp, winv[i], grows ? grows + i * g_ld : NULL,
                     orows + i * o_ld, D);
     }
 }
