@@ -79,25 +79,34 @@ kernel_6x16 (const float *A, int64_t lda, const float *B, int64_t ldb, int64_t K
 }
 
 /* One row of logits (Lkp) in place: + key term (mask, -inf padding) + bias
- * (Lk) -> unnormalised weights exp(x - max); returns their sum. */
-FL_VECTOR_CLONES static float
-softmax_row_unnormalised (float *row, const float *key_term, const float *bias,
-                          int64_t Lk, int64_t Lkp)
+ * (Lk) -> unnormalised weights exp(x - max); returns their sum. Two passes
+ * (terms and maximum, then exp and sum); fused multiply-adds for the exp's
+ * polynomial on x86-64-v3. */
+FL_FMA_CLONES static float
+softmax_row_unnormalised (float *restrict row, const float *restrict key_term,
+                          const float *restrict bias, int64_t Lk, int64_t Lkp)
 {
   float mx = -INFINITY;
   if (bias)
     {
+#pragma omp simd reduction (max:mx)
       for (int64_t j = 0; j < Lk; j++)
-        row[j] = (row[j] + key_term[j]) + bias[j];
+        {
+          float x = (row[j] + key_term[j]) + bias[j];
+          row[j] = x;
+          mx = x > mx ? x : mx;
+        }
       for (int64_t j = Lk; j < Lkp; j++)
         row[j] = key_term[j];
     }
   else
-    for (int64_t j = 0; j < Lkp; j++)
-      row[j] += key_term[j];
 #pragma omp simd reduction (max:mx)
-  for (int64_t j = 0; j < Lk; j++)
-    mx = row[j] > mx ? row[j] : mx;
+    for (int64_t j = 0; j < Lkp; j++)   /* the padding's -inf leaves the maximum alone */
+      {
+        float x = row[j] + key_term[j];
+        row[j] = x;
+        mx = x > mx ? x : mx;
+      }
   float sum = 0.f;
 #pragma omp simd reduction (+:sum)
   for (int64_t j = 0; j < Lkp; j++)
@@ -179,6 +188,12 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
   memset (vp, 0, (size_t) Lkp * Dp * sizeof (float));
   for (int64_t j = 0; j < Lk; j++)
     {
+      /* rows far apart (other pages): fetch ahead, the hardware prefetcher
+       * does not cross pages */
+      __builtin_prefetch (k + (j + 8) * kv_ld);
+      __builtin_prefetch (k + (j + 8) * kv_ld + D - 1);
+      __builtin_prefetch (v + (j + 8) * kv_ld);
+      __builtin_prefetch (v + (j + 8) * kv_ld + D - 1);
       const float *restrict kj = k + j * kv_ld;
       for (int64_t d = 0; d < D; d++)
         kt[d * Lkp + j] = kj[d];
@@ -196,6 +211,8 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
       memset (qb, 0, (size_t) nqp * Dp * sizeof (float));
       for (int64_t i = 0; i < nq; i++)
         {
+          __builtin_prefetch (qrows + (i + 8) * q_ld);
+          __builtin_prefetch (qrows + (i + 8) * q_ld + D - 1);
           const float *restrict qi = qrows + i * q_ld;
           float *restrict qo = qb + i * Dp;
           for (int64_t d = 0; d < D; d++)
