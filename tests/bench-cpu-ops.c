@@ -221,6 +221,37 @@ outer_product_mean_case (const char *name, int64_t S, int64_t L, size_t budget)
   return (Case) { name, flops, run_outer_product_mean, m->y, L * L * cz, m, module_case_free };
 }
 
+/* The passes around the column attention module in the trunk
+ * (fl-msa-attention.c): the MSA moved to (L, S, c) and layer-normed, the
+ * update moved back and added. */
+static void
+run_column_passes (FlBackend *b, gpointer data)
+{
+  ModuleCase *m = data;
+  const int64_t S = m->S, L = m->L, c = m->c;
+  b->ops->swap01 (b, m->x, m->scratch, S, L, c);
+  b->ops->layer_norm (b, m->scratch, m->w[0], m->w[1], m->scratch, S * L, c);
+  b->ops->swap01 (b, m->scratch, m->bias, L, S, c);
+  b->ops->add (b, m->y, m->bias, (size_t) S * L * c);
+}
+
+static Case
+column_passes_case (const char *name, int64_t S, int64_t L)
+{
+  ModuleCase *m = g_new0 (ModuleCase, 1);
+  const int64_t c = 256;
+  *m = (ModuleCase) { .S = S, .L = L, .c = c };
+  module_weight (m, c);
+  module_weight (m, c);
+  m->x = host_random (S * L * c, 28);
+  m->scratch = g_new (float, S * L * c);
+  m->bias = g_new (float, S * L * c);
+  m->y = host_random (S * L * c, 29);
+  /* no FLOPs to speak of: the rate column shows GB/s read and written */
+  return (Case) { name, 4.0 * S * L * c * 4 * 2, run_column_passes, m->y, S * L * c, m,
+                  module_case_free };
+}
+
 static Case
 transition_case (const char *name, int64_t M, int64_t c, int64_t hidden)
 {
@@ -346,8 +377,10 @@ main (int argc, char **argv)
     gated_attention_case ("module: MSA column attention", L, S, 256, 8, 32, FALSE, budget),
     gated_attention_case ("module: extra row attention", E, L, 64, 8, 8, TRUE,
                           trunk_budget (E, L, 64)),
+    gated_attention_case ("module: triangle attention", L, L, 128, 4, 32, TRUE, budget),
     transition_module_case ("module: MSA transition", (int64_t) S * L, 256, 1024, budget),
     outer_product_mean_case ("module: outer product mean", S, L, budget),
+    column_passes_case ("trunk: column transposes (GB/s)", S, L),
   };
   g_print ("%s vs %s; median of %d, interleaved\n", fast->description, ref->description,
            repeats);
