@@ -19,6 +19,36 @@ fl_template_hit_free (FlTemplateHit *hit)
   g_free (hit);
 }
 
+FlTemplateHit *
+fl_template_hit_copy (const FlTemplateHit *hit)
+{
+  FlTemplateHit *d = g_new0 (FlTemplateHit, 1);
+  d->chain = fl_template_chain_copy (hit->chain);
+  d->L = hit->L;
+  d->query_to_template = g_memdup2 (hit->query_to_template, (gsize) hit->L * sizeof (int32_t));
+  d->sum_probs = hit->sum_probs;
+  return d;
+}
+
+void
+fl_template_hit_count (const FlTemplateHit *hit, const char *query, int *aligned, int *identical)
+{
+  int a = 0, same = 0;
+  gsize qn = query ? strlen (query) : 0;
+  for (int i = 0; i < hit->L; i++)
+    {
+      int j = hit->query_to_template[i];
+      if (j < 0 || j >= hit->chain->n)
+        continue;
+      a++;
+      same += (gsize) i < qn && g_ascii_toupper (query[i]) == hit->chain->sequence[j];
+    }
+  if (aligned)
+    *aligned = a;
+  if (identical)
+    *identical = same;
+}
+
 void
 fl_template_features_free (FlTemplateFeatures *tf)
 {

@@ -38,6 +38,11 @@ typedef struct {
 FlTemplateChain *fl_template_chain_read (const char *path, const char *chain_id,
                                          GError **error);
 void fl_template_chain_free (FlTemplateChain *chain);
+FlTemplateChain *fl_template_chain_copy (const FlTemplateChain *chain);
+/* Every protein chain of a PDB / mmCIF file (first model, the chains with an
+ * amino acid, in file order), each read as fl_template_chain_read reads it.
+ * Returns a GPtrArray of FlTemplateChain; an error when there is none. */
+GPtrArray *fl_template_chains_read (const char *path, GError **error);
 
 /* One template hit: a chain and, per query position, the aligned chain
  * residue (-1 = unaligned). */
@@ -49,6 +54,11 @@ typedef struct {
 } FlTemplateHit;
 
 void fl_template_hit_free (FlTemplateHit *hit);
+FlTemplateHit *fl_template_hit_copy (const FlTemplateHit *hit);
+/* Query positions aligned to a chain residue, and those where the residue
+ * is the query's letter (`query`: the hit's L letters). */
+void fl_template_hit_count (const FlTemplateHit *hit, const char *query, int *aligned,
+                            int *identical);
 
 /* The hits of an alignment file (template_alignment.tsv format; files are
  * found next to it, else in template_dir when not NULL), in file order.
