@@ -753,7 +753,8 @@ fl_application_add_template (FlApplication *self, const char *path, const char *
     }
   if (!hit)
     {
-      g_prefix_error (error, "%s: ", base);
+      if (!alignment)
+        g_prefix_error (error, "%s: ", base);
       return FALSE;
     }
   int aligned = 0, identical = 0;

@@ -6,6 +6,7 @@
 struct _FlTemplateDialog {
   GtkWindow parent_instance;
   char *path;
+  char *query;
   char *alignment;            /* NULL: the global alignment */
   GPtrArray *chain_ids;       /* char* */
   GPtrArray *labels;          /* char* */
@@ -102,6 +103,32 @@ fl_template_dialog_set_alignment (FlTemplateDialog *self, const char *path)
   gtk_widget_set_tooltip_text (self->file_button, self->alignment);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (self->alignment ? self->file_button : self->global_button), TRUE);
   show_error (self, NULL);
+  if (!self->alignment)
+    return;
+  /* the chain the alignment file gives for this structure, at once (and a
+   * file that does not fit the query is said now, not at Add) */
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autoptr (GPtrArray) hits = fl_template_alignment_load (self->alignment, self->query, dir, &error);
+  if (!hits)
+    {
+      show_error (self, error->message);
+      return;
+    }
+  g_autofree char *want = g_path_get_basename (self->path);
+  for (guint h = 0; h < hits->len; h++)
+    {
+      const FlTemplateHit *hit = g_ptr_array_index (hits, h);
+      g_autofree char *hb = g_path_get_basename (hit->chain->path);
+      for (guint k = 0; strcmp (hb, want) == 0 && k < self->chain_ids->len; k++)
+        if (strcmp (g_ptr_array_index (self->chain_ids, k), hit->chain->chain_id) == 0)
+          {
+            fl_template_dialog_select (self, k);
+            return;
+          }
+    }
+  g_autofree char *msg = g_strdup_printf ("%s has no alignment for %s.", base, want);
+  show_error (self, msg);
 }
 
 gboolean
@@ -205,6 +232,7 @@ fl_template_dialog_new (GtkWindow *parent, const char *path, const char *query,
                                          "modal", TRUE, "transient-for", parent,
                                          "destroy-with-parent", TRUE, NULL);
   self->path = g_strdup (path);
+  self->query = g_strdup (query);
   self->add = add;
   self->user_data = user_data;
   int n = (int) chains->len;
@@ -318,6 +346,7 @@ fl_template_dialog_finalize (GObject *object)
 {
   FlTemplateDialog *self = FL_TEMPLATE_DIALOG (object);
   g_free (self->path);
+  g_free (self->query);
   g_free (self->alignment);
   g_ptr_array_unref (self->chain_ids);
   g_ptr_array_unref (self->labels);

@@ -879,8 +879,24 @@ test_templates_in_window (void)
   g_assert_nonnull (strstr (status, "substituted"));
 
   /* a second one from the alignment file (4I6P chain B), a bad file refused */
-  g_assert_true (fl_application_add_template (app, cif, "B", tsv, &error));
-  g_assert_no_error (error);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "add-template-file", g_variant_new_string (cif));
+  dlg = fl_application_get_template_dialog (app);
+  g_assert_nonnull (dlg);
+  g_assert_cmpuint (fl_template_dialog_get_n_chains (dlg), ==, 2);
+  g_assert_cmpstr (fl_template_dialog_get_chain_id (dlg, 1), ==, "B");
+  /* the alignment file aligns chain B: choosing it selects B */
+  fl_template_dialog_set_alignment (dlg, tsv);
+  g_assert_cmpint (fl_template_dialog_get_selected (dlg), ==, 1);
+  g_assert_cmpstr (fl_template_dialog_get_error (dlg), ==, "");
+  /* chain A is not in it: Add says so and the dialog stays */
+  fl_template_dialog_select (dlg, 0);
+  g_assert_false (fl_template_dialog_add (dlg));
+  g_test_message ("chain A with the file: %s", fl_template_dialog_get_error (dlg));
+  g_assert_nonnull (strstr (fl_template_dialog_get_error (dlg), "no alignment for 4I6P.cif chain A"));
+  g_assert_cmpuint (doc->templates->len, ==, 1);
+  fl_template_dialog_select (dlg, 1);
+  g_assert_true (fl_template_dialog_add (dlg));
+  g_assert_true (wait_until (template_dialog_gone, 5));
   g_assert_cmpint (fl_msa_view_get_templates (mv)->tracks[1].aligned, ==, 13);
   g_autofree char *bad = g_build_filename (tmp_dir, "not-a-structure.pdb", NULL);
   g_assert_true (g_file_set_contents (bad, "HEADER nothing here\nEND\n", -1, NULL));

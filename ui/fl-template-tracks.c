@@ -171,7 +171,8 @@ fl_template_tracks_describe (const FlTemplateTracks *tt, int k, int col, const c
       if (t->state[col] == FL_TRACK_GAP)
         g_string_append_printf (s, ": residue %d %c not covered", col + 1, q);
       else
-        g_string_append_printf (s, ": residue %d %c ↔ template %c%d, %s", col + 1, q, t->letters[col],
+        g_string_append_printf (s, ": residue %d %c ↔ template %c (its residue %d), %s", col + 1, q,
+                                t->letters[col],
                                 t->residue[col],
                                 t->state[col] == FL_TRACK_IDENTICAL ? "identical" : "substituted");
     }

@@ -53,8 +53,9 @@ void fl_template_tracks_draw (cairo_t *cr, const FlTemplateTracks *tracks, doubl
                               double ncols, double x, double y, double w, double label_right);
 /* Which track is at y (relative to the top the tracks were drawn at); -1 none. */
 int fl_template_tracks_at (const FlTemplateTracks *tracks, double dy);
-/* "1gcn_A (1GCN.pdb chain A): residue 12 Y ↔ template Y 12, identical ·
- *  29 of 33 aligned, 26 identical" for query residue col (0-based). */
+/* "template 1gcn_A (1GCN.pdb chain A): residue 2 A ↔ template S (its
+ * residue 2), substituted · 28 of 33 residues covered, 25 identical" for
+ * query residue col (0-based; -1: the template alone). */
 char *fl_template_tracks_describe (const FlTemplateTracks *tracks, int t, int col,
                                    const char *query);
 
