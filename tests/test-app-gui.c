@@ -652,6 +652,8 @@ save_window_png (GtkWidget *widget, const char *path)
   g_object_unref (tex);
 }
 
+static FlMsaView *window_msa_view (void);
+
 /* A run of golden tmpl's parameters (model_1_ptm with its template stack,
  * tiny widths) on its alignment with a real template from the structures
  * folder: the recycles carry the template contribution, shown as a map.
@@ -717,6 +719,20 @@ test_templates (void)
       save_window_png (GTK_WIDGET (win), shot);
       g_test_message ("window saved to %s", shot);
     }
+  /* the template's coverage track on the MSA tab, after the run */
+  GtkWidget *panels = fl_window_get_analysis_panels (win);
+  fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (panels), 0);
+  const FlTemplateTracks *tracks = fl_msa_view_get_templates (window_msa_view ());
+  g_assert_nonnull (tracks);
+  g_assert_cmpint (tracks->n, ==, 1);
+  g_assert_cmpint (tracks->tracks[0].aligned, ==, 28);
+  const char *msa_shot = g_getenv ("FL_TEMPLATE_MSA_SCREENSHOT");
+  if (msa_shot && *msa_shot)
+    {
+      iterate_for (1.0);
+      save_window_png (GTK_WIDGET (win), msa_shot);
+    }
+  fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (panels), 1);
   fl_pair_map_view_set_map_kind (pv, FL_PAIR_MAP_MSA_ROW_ATTENTION);
   g_assert_true (fl_application_set_templates (app, NULL, NULL));
   fl_application_set_params_path (app, NULL);
@@ -940,6 +956,7 @@ test_templates_in_window (void)
   const char *shot = g_getenv ("FL_TEMPLATE_LIST_SCREENSHOT");
   if (shot && *shot)
     {
+      fl_window_clear_error (win);   /* the bad file's message, closed as a user would */
       iterate_for (1.0);
       save_window_png (GTK_WIDGET (win), shot);
     }
