@@ -254,6 +254,87 @@ test_data_structures (void)
   g_assert_cmpint (n_files, >=, 5);
 }
 
+static void
+assert_same_chain (const FlTemplateChain *a, const FlTemplateChain *b)
+{
+  g_assert_cmpstr (a->chain_id, ==, b->chain_id);
+  g_assert_cmpstr (a->domain_name, ==, b->domain_name);
+  g_assert_cmpint (a->n, ==, b->n);
+  g_assert_cmpstr (a->sequence, ==, b->sequence);
+  g_assert_cmpmem (a->atom37, (gsize) a->n * 37 * 3 * sizeof (float), b->atom37,
+                   (gsize) b->n * 37 * 3 * sizeof (float));
+  g_assert_cmpmem (a->atom37_mask, (gsize) a->n * 37 * sizeof (float), b->atom37_mask,
+                   (gsize) b->n * 37 * sizeof (float));
+}
+
+/* Every chain of a file (the app's chain choice) is what reading that chain
+ * alone gives; copies of chains and hits are equal; the aligned / identical
+ * counts of golden tmpl's 1GCN alignment. */
+static void
+test_chain_lists_and_counts (void)
+{
+  g_autofree char *pdb = fl_test_golden_path ("tmpl", "1GCN.pdb");
+  g_autofree char *cif = fl_test_golden_path ("tmpl", "4I6P.cif");
+  g_autofree char *tsv = fl_test_golden_path ("tmpl", "template_alignment.tsv");
+  if (!fl_test_require_file (pdb) || !fl_test_require_file (cif) || !fl_test_require_file (tsv))
+    return;
+  g_autoptr (GError) error = NULL;
+  const char *files[] = { pdb, cif };
+  const char *ids[][3] = { { "A", NULL }, { "A", "B", NULL } };
+  for (int f = 0; f < 2; f++)
+    {
+      g_autoptr (GPtrArray) chains = fl_template_chains_read (files[f], &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (chains);
+      guint n = 0;
+      while (ids[f][n])
+        n++;
+      g_assert_cmpuint (chains->len, ==, n);
+      for (guint k = 0; k < n; k++)
+        {
+          const FlTemplateChain *c = g_ptr_array_index (chains, k);
+          g_assert_cmpstr (c->chain_id, ==, ids[f][k]);
+          g_autoptr (FlTemplateChain) alone = fl_template_chain_read (files[f], ids[f][k], &error);
+          g_assert_no_error (error);
+          assert_same_chain (c, alone);
+          g_autoptr (FlTemplateChain) copy = fl_template_chain_copy (c);
+          assert_same_chain (c, copy);
+          g_test_message ("%s chain %s: %d residues", files[f], c->chain_id, c->n);
+        }
+    }
+  /* no protein chain, no file */
+  g_autofree char *dir = g_dir_make_tmp ("fl-tmpl-XXXXXX", NULL);
+  g_autofree char *bad = g_build_filename (dir, "water.pdb", NULL);
+  g_assert_true (g_file_set_contents (bad, "HETATM    1  O   HOH A   1       0.000   0.000   0.000  1.00  0.00           O\nEND\n", -1, NULL));
+  g_assert_null (fl_template_chains_read (bad, &error));
+  g_assert_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_EMPTY);
+  g_clear_error (&error);
+  g_remove (bad);
+  g_rmdir (dir);
+  g_assert_null (fl_template_chains_read ("/nonexistent/x.cif", &error));
+  g_assert_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_IO);
+  g_clear_error (&error);
+
+  const char *query = "HAQGTFTSDYSKYMDRRAQDGNFVQWLLNTKRG";
+  g_autoptr (GPtrArray) hits = fl_template_alignment_load (tsv, query, NULL, &error);
+  g_assert_no_error (error);
+  const int want_aligned[2] = { 28, 13 }, want_identical[2] = { 25, 1 };
+  for (guint k = 0; k < 2; k++)
+    {
+      const FlTemplateHit *h = g_ptr_array_index (hits, k);
+      int aligned = -1, identical = -1;
+      fl_template_hit_count (h, query, &aligned, &identical);
+      g_assert_cmpint (aligned, ==, want_aligned[k]);
+      g_assert_cmpint (identical, ==, want_identical[k]);
+      g_autoptr (FlTemplateHit) copy = fl_template_hit_copy (h);
+      g_assert_cmpint (copy->L, ==, h->L);
+      g_assert_cmpfloat (copy->sum_probs, ==, h->sum_probs);
+      g_assert_cmpmem (copy->query_to_template, h->L * sizeof (int32_t), h->query_to_template,
+                       h->L * sizeof (int32_t));
+      assert_same_chain (copy->chain, h->chain);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -262,5 +343,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/templates/global-alignment", test_global_alignment);
   g_test_add_func ("/model/templates/rules-and-errors", test_rules_and_errors);
   g_test_add_func ("/model/templates/data-structures", test_data_structures);
+  g_test_add_func ("/model/templates/chain-lists-and-counts", test_chain_lists_and_counts);
   return g_test_run ();
 }
