@@ -397,16 +397,21 @@ fl_window_show_error (FlWindow *self, const char *what, const GError *error)
   gtk_info_bar_set_revealed (GTK_INFO_BAR (self->error_bar), TRUE);
 }
 
+/* The text goes with the bar: a hidden bar that keeps a long wrapped
+ * message makes GTK 4.8 measure it inconsistently (a Gtk-CRITICAL "reports a
+ * minimum height of 49, but minimum height for width of 1048576 is 53" when
+ * the window's minimum size changes, e.g. when the template list appears). */
 void
 fl_window_clear_error (FlWindow *self)
 {
   gtk_info_bar_set_revealed (GTK_INFO_BAR (self->error_bar), FALSE);
+  gtk_label_set_text (GTK_LABEL (self->error_label), "");
 }
 
 static void
 on_error_bar_response (GtkInfoBar *bar, int response, FlWindow *self)
 {
-  gtk_info_bar_set_revealed (bar, FALSE);
+  fl_window_clear_error (self);
 }
 
 void
