@@ -140,7 +140,7 @@ fl_template_tracks_draw (cairo_t *cr, const FlTemplateTracks *tt, double col0, d
       cairo_stroke (cr);
       /* the name, shrunk to fit the margin */
       double room = MAX (label_right - 2, 8);
-      double size = 11;
+      double size = 13;
       cairo_text_extents_t ex;
       cairo_set_font_size (cr, size);
       cairo_text_extents (cr, t->name, &ex);

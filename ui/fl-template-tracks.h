@@ -42,7 +42,7 @@ void fl_template_tracks_free (FlTemplateTracks *tracks);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FlTemplateTracks, fl_template_tracks_free)
 
 /* Height of one track and the gap under it (px). */
-#define FL_TEMPLATE_TRACK_H 16.0
+#define FL_TEMPLATE_TRACK_H 20.0
 #define FL_TEMPLATE_TRACK_GAP 3.0
 /* Height of n tracks with their gaps (0 for none). */
 double fl_template_tracks_height (int n);
