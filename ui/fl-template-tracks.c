@@ -118,7 +118,7 @@ fl_template_tracks_draw (cairo_t *cr, const FlTemplateTracks *tt, double col0, d
           c = e + 1;
         }
       /* the template's letters when the cells are wide enough */
-      if (cw >= 9)
+      if (cw >= 12)
         {
           cairo_set_font_size (cr, MIN (cw, h) * 0.7);
           for (int c = c_first; c <= c_last; c++)
