@@ -152,7 +152,7 @@ fl_cli_model_notice_templates (const FlCliModel *m)
 {
   if (trained_with_templates (m))
     g_printerr ("foldlight-cli: notice: %s was trained with templates; this run has none "
-                "(predict --template gives some), so its results differ from AlphaFold's with "
+                "(--template or --template-dir gives some), so its results differ from AlphaFold's with "
                 "templates.\n", m->cfg.preset);
 }
 
@@ -189,7 +189,7 @@ fl_cli_write_config_json (const char *path, FlCliModel *const *models, int n_mod
   json_builder_set_member_name (b, "num_queries");
   json_builder_add_int_value (b, run->num_queries);
   json_builder_set_member_name (b, "use_templates");
-  json_builder_add_boolean_value (b, FALSE);
+  json_builder_add_boolean_value (b, run->use_templates);
   json_builder_set_member_name (b, "num_relax");
   json_builder_add_int_value (b, 0);
   add_string_or_null (b, "msa_mode", run->msa_mode);

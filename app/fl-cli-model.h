@@ -48,6 +48,7 @@ typedef struct {
   const char *rank_by;         /* "plddt" / "ptm", or NULL (single model) */
   int num_queries;             /* inputs (1 for predict) */
   const char *msa_mode;        /* "single_sequence", "custom" (alignments given), "features" */
+  gboolean use_templates;      /* templates given to a model with a template stack */
   FlEngine *engine;            /* any engine of the run: backend name, description, precision */
 } FlCliRunSettings;
 
