@@ -9,8 +9,8 @@
 
 gboolean
 fl_batch_record_write (const char *state_dir, const FlBatchInput *in, GPtrArray *ranked,
-                       JsonNode *templates, double seconds, const char *session, const GError *failure,
-                       GError **error)
+                       JsonNode *templates, double seconds, const char *session,
+                       const GError *failure, GError **error)
 {
   g_autoptr (JsonBuilder) j = json_builder_new ();
   json_builder_begin_object (j);
@@ -106,7 +106,8 @@ gboolean
 fl_batch_write_summary (const char *path, const char *out_dir, const char *state_dir,
                         GPtrArray *inputs, int *n_failed, int *n_pending, GError **error)
 {
-  GString *s = g_string_new ("id,length,status,rank_1_model,mean_plddt,ptm,seconds,error,templates\n");
+  GString *s = g_string_new (
+    "id,length,status,rank_1_model,mean_plddt,ptm,seconds,error,templates\n");
   *n_failed = *n_pending = 0;
   for (guint i = 0; i < inputs->len; i++)
     {

@@ -17,8 +17,8 @@ G_BEGIN_DECLS
  * first) and `templates` (fl_batch_templates_describe, or NULL) when it
  * succeeded, `failure` when not. `session`: the worker pool's id, or NULL. */
 gboolean fl_batch_record_write (const char *state_dir, const FlBatchInput *in, GPtrArray *ranked,
-                                JsonNode *templates, double seconds, const char *session, const GError *failure,
-                                GError **error);
+                                JsonNode *templates, double seconds, const char *session,
+                                const GError *failure, GError **error);
 
 /* The input failed in a worker of this pool (same session): the other
  * workers do not retry it; a later run does. FALSE when session is NULL. */

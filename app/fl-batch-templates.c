@@ -77,16 +77,6 @@ fl_batch_templates_find (const FlBatchTemplateOptions *o, const char *id, const 
   return g_steal_pointer (&t);
 }
 
-static void
-add_string_or_null (JsonBuilder *j, const char *name, const char *value)
-{
-  json_builder_set_member_name (j, name);
-  if (value)
-    json_builder_add_string_value (j, value);
-  else
-    json_builder_add_null_value (j);
-}
-
 static double
 round4 (double x)
 {
@@ -108,8 +98,8 @@ fl_batch_templates_describe (const FlBatchTemplates *t, const char *query, GPtrA
     most = MAX (most, uses (g_ptr_array_index (models, k)));
   g_autoptr (JsonBuilder) j = json_builder_new ();
   json_builder_begin_object (j);
-  add_string_or_null (j, "template_folder", t ? t->folder : NULL);
-  add_string_or_null (j, "alignment_file", t ? t->alignment_file : NULL);
+  fl_cli_json_add_string_or_null (j, "template_folder", t ? t->folder : NULL);
+  fl_cli_json_add_string_or_null (j, "alignment_file", t ? t->alignment_file : NULL);
   json_builder_set_member_name (j, "templates");
   json_builder_begin_array (j);
   int L = (int) strlen (query);
@@ -119,9 +109,9 @@ fl_batch_templates_describe (const FlBatchTemplates *t, const char *query, GPtrA
       int identical = 0;
       int aligned = fl_template_hit_n_aligned (hit, query, &identical);
       json_builder_begin_object (j);
-      add_string_or_null (j, "file", hit->chain->path);
-      add_string_or_null (j, "chain", hit->chain->chain_id);
-      add_string_or_null (j, "domain_name", hit->chain->domain_name);
+      fl_cli_json_add_string_or_null (j, "file", hit->chain->path);
+      fl_cli_json_add_string_or_null (j, "chain", hit->chain->chain_id);
+      fl_cli_json_add_string_or_null (j, "domain_name", hit->chain->domain_name);
       json_builder_set_member_name (j, "aligned_residues");
       json_builder_add_int_value (j, aligned);
       json_builder_set_member_name (j, "coverage");
@@ -141,7 +131,7 @@ fl_batch_templates_describe (const FlBatchTemplates *t, const char *query, GPtrA
     {
       const FlCliModel *m = g_ptr_array_index (models, k);
       json_builder_begin_object (j);
-      add_string_or_null (j, "model", m->cfg.preset);
+      fl_cli_json_add_string_or_null (j, "model", m->cfg.preset);
       json_builder_set_member_name (j, "template_stack");
       json_builder_add_boolean_value (j, m->cfg.has_templates);
       json_builder_set_member_name (j, "templates");

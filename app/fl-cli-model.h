@@ -3,6 +3,7 @@
  * the backend option, and DIR/config.json saying how a result was made. */
 #pragma once
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "fl-backend.h"
 #include "fl-config.h"
 #include "fl-engine.h"
@@ -32,6 +33,9 @@ void fl_cli_model_free (FlCliModel *model);
 /* Print a plain notice on stderr when the model was trained with templates
  * (models 1 and 2, or template weights in the file) and runs without them. */
 void fl_cli_model_notice_templates (const FlCliModel *model);
+
+/* A member `key` of the object being built: the string, or null. */
+void fl_cli_json_add_string_or_null (JsonBuilder *b, const char *key, const char *value);
 
 /* ColabFold's model_type of a configuration: "alphafold2_ptm" or "alphafold2". */
 const char *fl_cli_model_type (const FlModelConfig *cfg);
