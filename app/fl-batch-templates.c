@@ -30,7 +30,8 @@ fl_batch_templates_find (const FlBatchTemplateOptions *o, const char *id, const 
   g_autoptr (FlBatchTemplates) t = g_new0 (FlBatchTemplates, 1);
   g_auto (GStrv) folder_templates = NULL;
   g_autofree char *folder_alignment = NULL;
-  if (o->template_dir)
+  /* An id of "." or ".." names no folder of its own. */
+  if (o->template_dir && strcmp (id, ".") != 0 && strcmp (id, "..") != 0)
     {
       g_autofree char *folder = g_build_filename (o->template_dir, id, NULL);
       if (g_file_test (folder, G_FILE_TEST_EXISTS))
