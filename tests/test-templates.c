@@ -1,7 +1,9 @@
 /* Template features from files: golden case tmpl rebuilt bit for bit from
- * its alignment file and structure files; the global alignment; bad input. */
+ * its alignment file and structure files; the global alignment; bad input;
+ * folders of templates. */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include "fl-error.h"
 #include "fl-npz.h"
@@ -254,6 +256,103 @@ test_data_structures (void)
   g_assert_cmpint (n_files, >=, 5);
 }
 
+/* A folder of templates (predict --template-dir alone, batch's DIR/ID/):
+ * structure files in name order with the chain from "_X" names,
+ * templates.txt, template_alignment.tsv; the four-template limit. */
+static void
+test_template_dir (void)
+{
+  g_autofree char *pdb = fl_test_golden_path ("tmpl", "1GCN.pdb");
+  g_autofree char *cif = fl_test_golden_path ("tmpl", "4I6P.cif");
+  g_autofree char *tsv = fl_test_golden_path ("tmpl", "template_alignment.tsv");
+  if (!fl_test_require_file (pdb) || !fl_test_require_file (cif) || !fl_test_require_file (tsv))
+    return;
+  g_autofree char *dir = g_dir_make_tmp ("fl-test-template-dir-XXXXXX", NULL);
+  const char *links[][2] = { { "model_1.pdb", pdb }, { "1gcn_A.pdb", pdb } };
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, links[i][0], NULL);
+      g_assert_cmpint (symlink (links[i][1], p), ==, 0);
+    }
+  g_autofree char *notes = NULL;
+  write_file (dir, "notes.txt", "not a template\n", &notes);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *alignment = NULL;
+  g_auto (GStrv) templates = NULL;
+  g_assert_true (fl_template_dir_read (dir, &alignment, &templates, &error));
+  g_assert_no_error (error);
+  g_assert_null (alignment);
+  g_assert_cmpuint (g_strv_length (templates), ==, 2);
+  g_autofree char *first = g_build_filename (dir, "1gcn_A.pdb:A", NULL);
+  g_autofree char *second = g_build_filename (dir, "model_1.pdb", NULL);
+  g_assert_cmpstr (templates[0], ==, first);
+  g_assert_cmpstr (templates[1], ==, second);
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autoptr (FlTemplateFeatures) tf =
+    fl_template_features_from_options (QUERY, NULL, NULL, dir, 4, &hits, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tf->n_real, ==, 2);
+  int identical = 0;
+  const FlTemplateHit *h = g_ptr_array_index (hits, 0);
+  g_assert_cmpint (fl_template_hit_n_aligned (h, QUERY, &identical), ==, 28);
+  g_assert_cmpint (identical, ==, 25);
+
+  /* templates.txt chooses the files, their chains and order. */
+  g_autofree char *list = NULL;
+  write_file (dir, FL_TEMPLATE_DIR_LIST, "# one\n\nmodel_1.pdb:A\n", &list);
+  g_clear_pointer (&templates, g_strfreev);
+  g_assert_true (fl_template_dir_read (dir, &alignment, &templates, &error));
+  g_assert_cmpuint (g_strv_length (templates), ==, 1);
+  write_file (dir, FL_TEMPLATE_DIR_LIST, "model_1.pdb A\n", &list);
+  g_clear_pointer (&templates, g_strfreev);
+  g_assert_false (fl_template_dir_read (dir, &alignment, &templates, &error));
+  g_assert_nonnull (strstr (error->message, "one FILE[:CHAIN] per line"));
+  g_clear_error (&error);
+
+  /* Five structure files for four slots: an error, not a silent cut. */
+  write_file (dir, FL_TEMPLATE_DIR_LIST,
+              "model_1.pdb\n1gcn_A.pdb:A\nmodel_1.pdb\nmodel_1.pdb\nmodel_1.pdb\n", &list);
+  g_autoptr (FlTemplateFeatures) five =
+    fl_template_features_from_options (QUERY, NULL, NULL, dir, 4, NULL, &error);
+  g_assert_null (five);
+  g_assert_nonnull (strstr (error->message, "5 templates"));
+  g_assert_nonnull (strstr (error->message, "at most 4"));
+  g_clear_error (&error);
+  g_remove (list);
+
+  /* An alignment file gives its hits; the structure files are its. */
+  g_autofree char *tsv_link = g_build_filename (dir, FL_TEMPLATE_DIR_ALIGNMENT, NULL);
+  g_autofree char *cif_link = g_build_filename (dir, "4I6P.cif", NULL);
+  g_autofree char *pdb_link = g_build_filename (dir, "1GCN.pdb", NULL);
+  g_assert_cmpint (symlink (tsv, tsv_link), ==, 0);
+  g_assert_cmpint (symlink (cif, cif_link), ==, 0);
+  g_assert_cmpint (symlink (pdb, pdb_link), ==, 0);
+  g_clear_pointer (&templates, g_strfreev);
+  g_assert_true (fl_template_dir_read (dir, &alignment, &templates, &error));
+  g_assert_cmpstr (alignment, ==, tsv_link);
+  g_assert_cmpuint (g_strv_length (templates), ==, 0);
+  g_autoptr (FlTemplateFeatures) from_tsv =
+    fl_template_features_from_options (QUERY, NULL, NULL, dir, 4, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (from_tsv->n_real, ==, 2);
+  g_assert_cmpstr (from_tsv->domain_names[1], ==, "4i6p_B");
+
+  /* A folder that is not there. */
+  g_autofree char *none = g_build_filename (dir, "none", NULL);
+  g_autofree char *none_alignment = NULL;
+  g_auto (GStrv) none_templates = NULL;
+  g_assert_false (fl_template_dir_read (none, &none_alignment, &none_templates, &error));
+  g_assert_nonnull (strstr (error->message, "does not exist"));
+  const char *names[] = { "model_1.pdb", "1gcn_A.pdb", "notes.txt", FL_TEMPLATE_DIR_ALIGNMENT,
+                          "4I6P.cif", "1GCN.pdb" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, names[i], NULL);
+      g_remove (p);
+    }
+  g_rmdir (dir);
+}
+
 static void
 assert_same_chain (const FlTemplateChain *a, const FlTemplateChain *b)
 {
@@ -343,6 +442,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/templates/global-alignment", test_global_alignment);
   g_test_add_func ("/model/templates/rules-and-errors", test_rules_and_errors);
   g_test_add_func ("/model/templates/data-structures", test_data_structures);
+  g_test_add_func ("/model/templates/template-dir", test_template_dir);
   g_test_add_func ("/model/templates/chain-lists-and-counts", test_chain_lists_and_counts);
   return g_test_run ();
 }
