@@ -703,7 +703,8 @@ test_fast_gated_attention (void)
             buf_free (scr_ref);
             buf_free (scr);
           }
-        float *all[] = { wq, wk, wv, wg, bg, wo, bo, x, bias, mask, y0, want, got, pm_want, pm_got };
+        float *all[] = { wq, wk, wv, wg, bg, wo, bo, x, bias, mask, y0, want, got, pm_want,
+                         pm_got };
         for (guint i = 0; i < G_N_ELEMENTS (all); i++)
           buf_free (all[i]);
       }

@@ -1,6 +1,7 @@
 /* The module ops of fl-backend.h written in the op table: the
- * specification of each module, the CPU backend's implementation, and the
- * CUDA backend's where it has no fused version. Also the scratch each
+ * specification of each module, the implementation of the CPU reference
+ * table, and the fast CPU table's and the CUDA backend's where they have no
+ * fused version (fl-cpu-modules.c: gated_attention, transition). Also the scratch each
  * module op needs (the same on every backend: a fused version must fit
  * in what the composition takes). */
 #pragma once

@@ -180,8 +180,9 @@ struct _FlBackendOps {
    * are the same on every backend). Too little scratch is an error
    * (FL_BACKEND_ERROR_OUT_OF_MEMORY, naming the module), not a crash.
    * fl-backend-modules.c composes each module from the ops above: that
-   * composition is the specification, the CPU backend's implementation, and
-   * the CUDA backend's where it has no fused version. */
+   * composition is the specification, the CPU reference table's
+   * implementation, and the fast CPU table's and the CUDA backend's where
+   * they have no fused version. */
 
   /* AlphaFold's gated Attention with its output projection over B
    * independent items, chunked over B to fit the scratch:
