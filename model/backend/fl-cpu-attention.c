@@ -41,8 +41,10 @@ round_up (int64_t x, int64_t m)
 }
 
 /* C (MR, 16) = A (MR, K) @ B (K, 16) for B rows 32-byte aligned (ldb a
- * multiple of 8); n_vec = 1 uses only the first 8 columns. */
-FL_FMA_CLONES static void
+ * multiple of 8); n_vec = 1 uses only the first 8 columns. Inlined into the
+ * two products below (each compiled per instruction set): no call per
+ * block, and a profile tells the two products apart. */
+static inline __attribute__ ((always_inline)) void
 kernel_6x16 (const float *A, int64_t lda, const float *B, int64_t ldb, int64_t K,
              float *C, int64_t ldc, int n_vec)
 {
@@ -76,6 +78,27 @@ kernel_6x16 (const float *A, int64_t lda, const float *B, int64_t ldb, int64_t K
       *(v8 *) (C + 3 * ldc + 8) = c31; *(v8 *) (C + 4 * ldc + 8) = c41;
       *(v8 *) (C + 5 * ldc + 8) = c51;
     }
+}
+
+/* logits p (nqp, Lkp) = qb (nqp, Dp) @ kt (Dp, Lkp) */
+FL_FMA_CLONES static void
+logits_product (const float *qb, int64_t Dp, const float *kt, int64_t Lkp, float *p,
+                int64_t nqp)
+{
+  for (int64_t i = 0; i < nqp; i += MR)
+    for (int64_t j = 0; j < Lkp; j += NR)
+      kernel_6x16 (qb + i * Dp, Dp, kt + j, Lkp, Dp, p + i * Lkp + j, Lkp, 2);
+}
+
+/* o (nqp, Dp) = weights p (nqp, Lk; rows Lkp apart) @ vp (Lk, Dp) */
+FL_FMA_CLONES static void
+values_product (const float *p, int64_t Lkp, const float *vp, int64_t Dp, int64_t Lk,
+                float *o, int64_t nqp)
+{
+  for (int64_t i = 0; i < nqp; i += MR)
+    for (int64_t d = 0; d < Dp; d += NR)
+      kernel_6x16 (p + i * Lkp, Lkp, vp + d, Dp, Lk, o + i * Dp + d, Dp,
+                   Dp - d >= NR ? 2 : 1);
 }
 
 /* One row of logits (Lkp) in place: + key term (mask, -inf padding) + bias
@@ -219,10 +242,7 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
             qo[d] = qi[d] * qscale;
         }
 
-      /* logits (nqp, Lkp) = qb (nqp, Dp) @ kt (Dp, Lkp) */
-      for (int64_t i = 0; i < nqp; i += MR)
-        for (int64_t j = 0; j < Lkp; j += NR)
-          kernel_6x16 (qb + i * Dp, Dp, kt + j, Lkp, Dp, p + i * Lkp + j, Lkp, 2);
+      logits_product (qb, Dp, kt, Lkp, p, nqp);
 
       for (int64_t i = 0; i < nq; i++)
         {
@@ -240,11 +260,7 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
       /* padded query rows: weights 0 (their outputs are not used) */
       memset (p + nq * Lkp, 0, (size_t) (nqp - nq) * Lkp * sizeof (float));
 
-      /* o (nqp, Dp) = weights (nqp, Lk) @ vp (Lk, Dp) */
-      for (int64_t i = 0; i < nqp; i += MR)
-        for (int64_t d = 0; d < Dp; d += NR)
-          kernel_6x16 (p + i * Lkp, Lkp, vp + d, Dp, Lk, o + i * Dp + d, Dp,
-                       Dp - d >= NR ? 2 : 1);
+      values_product (p, Lkp, vp, Dp, Lk, o, nqp);
 
       float *orows = out + i0 * o_ld;
       const float *grows = gate ? gate + i0 * g_ld : NULL;
