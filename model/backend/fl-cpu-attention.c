@@ -80,14 +80,15 @@ kernel_6x16 (const float *A, int64_t lda, const float *B, int64_t ldb, int64_t K
     }
 }
 
-/* logits p (nqp, Lkp) = qb (nqp, Dp) @ kt (Dp, Lkp) */
+/* logits p (nqp, Lkp) = qb (nqp, Dp) @ kt (Dp, Lkp; rows ldk apart): a
+ * panel of kt (Dp x 16) stays in L1 while the query rows pass over it */
 FL_FMA_CLONES static void
-logits_product (const float *qb, int64_t Dp, const float *kt, int64_t Lkp, float *p,
-                int64_t nqp)
+logits_product (const float *qb, int64_t Dp, const float *kt, int64_t ldk, int64_t Lkp,
+                float *p, int64_t nqp)
 {
-  for (int64_t i = 0; i < nqp; i += MR)
-    for (int64_t j = 0; j < Lkp; j += NR)
-      kernel_6x16 (qb + i * Dp, Dp, kt + j, Lkp, Dp, p + i * Lkp + j, Lkp, 2);
+  for (int64_t j = 0; j < Lkp; j += NR)
+    for (int64_t i = 0; i < nqp; i += MR)
+      kernel_6x16 (qb + i * Dp, Dp, kt + j, ldk, Dp, p + i * Lkp + j, Lkp, 2);
 }
 
 /* o (nqp, Dp) = weights p (nqp, Lk; rows Lkp apart) @ vp (Lk, Dp) */
@@ -156,6 +157,15 @@ finish_row (const float *acc, float inv, const float *gate, float *out, int64_t 
 
 /* Query blocks of QB rows (a multiple of MR) whose logits stay near
  * 256 KiB however long the keys are. */
+/* Row stride of kt: a cache line more than Lkp, so that its rows do not all
+ * fall in the same few L1 sets when Lkp is a multiple of 256 (column
+ * attention: 512 keys, 2 KiB apart) and a panel of it stays in L1. */
+static inline int64_t
+kt_stride (int64_t Lkp)
+{
+  return Lkp + 16;
+}
+
 static void
 work_dims (int64_t Lq, int64_t Lk, int64_t D, int64_t *Dp, int64_t *Lkp, int64_t *QB)
 {
@@ -169,7 +179,7 @@ fl_cpu_attention_work_floats (int64_t Lq, int64_t Lk, int64_t D)
 {
   int64_t Dp, Lkp, QBp;
   work_dims (Lq, Lk, D, &Dp, &Lkp, &QBp);
-  return (size_t) round_up (Dp * Lkp, 16) * 2 + round_up (Lkp, 16)
+  return (size_t) round_up (Dp * kt_stride (Lkp), 16) + round_up (Dp * Lkp, 16) + round_up (Lkp, 16)
          + (size_t) round_up (QBp * Dp, 16) * 2 + (size_t) QBp * Lkp + round_up (QBp, 16);
 }
 
@@ -180,7 +190,7 @@ fl_cpu_attention_work_at (float *base, int64_t Lq, int64_t Lk, int64_t D)
   work_dims (Lq, Lk, D, &w.Dp, &w.Lkp, &w.QB);
   const int64_t Dp = w.Dp, Lkp = w.Lkp, QBp = w.QB;
   w.kt = base;
-  w.vp = w.kt + round_up (Dp * Lkp, 16);
+  w.vp = w.kt + round_up (Dp * kt_stride (Lkp), 16);
   w.key = w.vp + round_up (Dp * Lkp, 16);
   w.qb = w.key + round_up (Lkp, 16);
   w.o = w.qb + round_up (QBp * Dp, 16);
@@ -199,7 +209,7 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
   /* q (Lq, D) rows q_ld apart; k, v (Lk, D) rows kv_ld apart; mask (Lk) or
    * NULL; bias (Lq, Lk) or NULL; gate (Lq, D) rows g_ld apart or NULL;
    * out (Lq, D) rows o_ld apart; acc (Lq, Lk) += the weights, or NULL */
-  const int64_t Dp = w->Dp, Lkp = w->Lkp, QB = w->QB;
+  const int64_t Dp = w->Dp, Lkp = w->Lkp, QB = w->QB, ldk = kt_stride (Lkp);
   const float qscale = 1.f / sqrtf ((float) D);
   /* the work space in locals that no store can alias (else every packed
    * float reloads the pointers, and the packing loops do not vectorise) */
@@ -207,7 +217,7 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
   float *restrict qb = w->qb, *restrict p = w->p, *restrict o = w->o, *restrict winv = w->inv;
 
   /* pack keys (transposed), values and the key term */
-  memset (kt, 0, (size_t) Dp * Lkp * sizeof (float));
+  memset (kt, 0, (size_t) Dp * ldk * sizeof (float));
   memset (vp, 0, (size_t) Lkp * Dp * sizeof (float));
   for (int64_t j = 0; j < Lk; j++)
     {
@@ -219,7 +229,7 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
       __builtin_prefetch (v + (j + 8) * kv_ld + D - 1);
       const float *restrict kj = k + j * kv_ld;
       for (int64_t d = 0; d < D; d++)
-        kt[d * Lkp + j] = kj[d];
+        kt[d * ldk + j] = kj[d];
       memcpy (vp + j * Dp, v + j * kv_ld, (size_t) D * sizeof (float));
       key[j] = mask ? (mask[j] > 0.f ? 0.f : -1e9f) : 0.f;
     }
@@ -242,7 +252,7 @@ fl_cpu_attention_one (FlCpuAttentionWork *w, const float *q, int64_t q_ld,
             qo[d] = qi[d] * qscale;
         }
 
-      logits_product (qb, Dp, kt, Lkp, p, nqp);
+      logits_product (qb, Dp, kt, ldk, Lkp, p, nqp);
 
       for (int64_t i = 0; i < nq; i++)
         {
