@@ -149,8 +149,38 @@ write_trajectory (const char *path, Progress *p, GError **error)
                              models, n, error);
 }
 
+/* Template options -> template features for `query` (max_templates slots);
+ * the alignment of each template is printed. NULL with no error when no
+ * template was given. */
+FlTemplateFeatures *
+fl_cli_load_templates (const char *query, const char *const *templates,
+                       const char *alignment_file, const char *template_dir,
+                       int max_templates, GError **error)
+{
+  g_autoptr (GPtrArray) hits = NULL;
+  FlTemplateFeatures *tf = fl_template_features_from_options (query, templates, alignment_file,
+                                                              template_dir, max_templates,
+                                                              &hits, error);
+  if (!tf)
+    return NULL;
+  for (guint t = 0; t < hits->len; t++)
+    {
+      FlTemplateHit *h = g_ptr_array_index (hits, t);
+      g_autofree char *qr = NULL, *tr = NULL;
+      fl_template_hit_alignment_strings (h, query, &qr, &tr);
+      int aligned = 0;
+      for (int i = 0; i < h->L; i++)
+        aligned += h->query_to_template[i] >= 0;
+      g_printerr ("foldlight-cli: template %u %s (%s): %d of %d query residues aligned%s\n"
+                  "  query    %s\n  template %s\n", t + 1, h->chain->domain_name, h->chain->path,
+                  aligned, h->L, (int) t >= tf->T ? " (beyond max_templates: not used)" : "",
+                  qr, tr);
+    }
+  return tf;
+}
+
 /* Template options -> features->templates (replacing any the features
- * file had); the alignment of each globally aligned template is printed. */
+ * file had). */
 gboolean
 fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
                       const char *const *templates, const char *alignment_file,
@@ -165,26 +195,11 @@ fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
                    "and 2 (and their _ptm variants).");
       return FALSE;
     }
-  g_autoptr (GPtrArray) hits = NULL;
-  FlTemplateFeatures *tf = fl_template_features_from_options (features->sequence, templates,
-                                                              alignment_file, template_dir,
-                                                              MAX (cfg->max_templates, 1),
-                                                              &hits, error);
+  FlTemplateFeatures *tf = fl_cli_load_templates (features->sequence, templates, alignment_file,
+                                                  template_dir, MAX (cfg->max_templates, 1),
+                                                  error);
   if (!tf)
     return FALSE;
-  for (guint t = 0; t < hits->len; t++)
-    {
-      FlTemplateHit *h = g_ptr_array_index (hits, t);
-      g_autofree char *qr = NULL, *tr = NULL;
-      fl_template_hit_alignment_strings (h, features->sequence, &qr, &tr);
-      int aligned = 0;
-      for (int i = 0; i < h->L; i++)
-        aligned += h->query_to_template[i] >= 0;
-      g_printerr ("foldlight-cli: template %u %s (%s): %d of %d query residues aligned%s\n"
-                  "  query    %s\n  template %s\n", t + 1, h->chain->domain_name, h->chain->path,
-                  aligned, h->L, (int) t >= tf->T ? " (beyond max_templates: not used)" : "",
-                  qr, tr);
-    }
   fl_template_features_free (features->templates);
   features->templates = tf;
   return TRUE;

@@ -106,11 +106,13 @@ FlTemplateFeatures *fl_template_features_from_options (const char *query,
 
 /* pair_feat (L, L, n_bins + 49) of template t: pseudo-beta distogram
  * (n_bins one-hot bins between min_bin and max_bin, squared-distance edges),
- * pseudo-beta 2-D mask, one-hot22 aatype of j and of i, unit vector (zero:
- * use_template_unit_vector is off in every released model) and backbone
- * 2-D mask, all times the backbone 2-D mask. */
+ * pseudo-beta 2-D mask, one-hot22 aatype of j and of i, unit vector (CA of
+ * j in the backbone frame of i, normalised; zero unless unit_vector, which
+ * is off in every released model) and backbone 2-D mask, all times the
+ * backbone 2-D mask. */
 void fl_template_pair_feat (const FlTemplateFeatures *tf, int t, int n_bins, float min_bin,
-                            float max_bin, float *pair_feat /* (L, L, n_bins + 49) */);
+                            float max_bin, gboolean unit_vector,
+                            float *pair_feat /* (L, L, n_bins + 49) */);
 
 /* AlphaFold's atom37_to_torsion_angles (placeholder_for_undefined False)
  * for template t: sin_cos, alt_sin_cos (L, 7, 2), mask (L, 7); any may be NULL. */
