@@ -21,9 +21,10 @@ docs/difftest.md:
         --cli build/app/foldlight-cli --cases 40 --seed 1 --work /tmp/difftest
 
 (PyPI has no alphafold 2.3 package, only 2.0.0; give the source checkout
-with --alphafold or $FL_ALPHAFOLD_SRC.) --keep DIR --keep-max N writes the
-first N small, well-conditioned cases as golden-format folders (the
-`difftest` test runs them).
+with --alphafold or $FL_ALPHAFOLD_SRC.) --templates gives every case
+templates (by default about 40 % have them). --keep DIR --keep-max N writes
+the first N small, well-conditioned cases (--keep-only: of these names) as
+golden-format folders (the `difftest` test runs them).
 """
 import argparse
 import functools
@@ -1074,6 +1075,7 @@ def main():
     ap.add_argument('--keep-max', type=int, default=0)
     ap.add_argument('--keep-bytes', type=int, default=250_000,
                     help='keep only cases whose folder is at most this many bytes')
+    ap.add_argument('--keep-only', help='comma-separated case names: keep only these')
     ap.add_argument('--recheck', action='store_true',
                     help="rerun only Foldlight on the cases already in --work (same --seed, --cases)")
     args = ap.parse_args()
@@ -1081,7 +1083,8 @@ def main():
         ap.error('--alphafold must name a checkout of google-deepmind/alphafold (holding alphafold/model)')
     if not os.access(args.cli, os.X_OK):
         ap.error('--cli %s is not an executable foldlight-cli' % args.cli)
-    dm = None if args.recheck else DeepMind(args.alphafold)
+    # (with --recheck --keep, DeepMind's code is loaded only for its versions)
+    dm = None if args.recheck and not (args.keep and args.alphafold) else DeepMind(args.alphafold)
     rng = np.random.default_rng(args.seed)
     results, kept = [], 0
     t0 = time.time()
@@ -1095,6 +1098,9 @@ def main():
                 deepmind_side(dm, args, spec, work)
             elif not os.path.exists(os.path.join(work, 'reference-r%d.npz' % spec['num_recycle'])):
                 continue
+            else:
+                with open(os.path.join(work, 'spec.json')) as f:
+                    spec = json.load(f)   # as written (with the template files)
             res = foldlight_side(args, spec, work)
         except Exception as e:  # a failure of either side is a finding: record it
             res = {'name': spec['name'], 'spec': spec, 'error': repr(e), 'recycles': [],
@@ -1111,7 +1117,9 @@ def main():
             spec['templates']['max_templates'] if spec.get('templates') else 0, tfw,
             '%.3g' % res['min_conditioning'] if res['min_conditioning'] is not None else '-',
             res['free_status'], res['seconds']), flush=True)
-        if args.keep and kept < args.keep_max and not res['mismatch'] and not res['ill_conditioned']:
+        wanted = not args.keep_only or spec['name'] in args.keep_only.split(',')
+        if (args.keep and wanted and kept < args.keep_max and not res['mismatch']
+                and not res['ill_conditioned']):
             dst = os.path.join(args.keep, spec['name'])
             size = keep_case(dst, spec, res, work, dm.versions if dm else {})
             if size > args.keep_bytes:
