@@ -184,9 +184,11 @@ def random_a3m(spec):
 TEMPLATE_SINGLE = 'alphafold/alphafold_iteration/evoformer/template_single_embedding//weights'
 PRE_OMEGA_FEATURES = (22, 23, 36, 37)   # sin, cos of pre-omega and of its alternative
 
-# Residue names written for a template residue of letter X besides 'UNK':
-# a modified residue (mmCIF only; both programs skip it in a PDB file).
-MODIFIED = ('SEP', 'UNK')
+# Residue names written for a template residue where the query has an X:
+# unknown, or modified (phosphoserine / -threonine, read as S / T in an mmCIF
+# sequence as the PDB's CCD gives them; both programs skip them in a PDB file).
+MODIFIED = ('SEP', 'TPO', 'UNK')
+MODIFIED_LETTER = {'SEP': 'S', 'TPO': 'T', 'UNK': 'X'}
 BACKBONE = {'N': (-0.525, 1.359, 0.0), 'CA': (0.0, 0.0, 0.0), 'C': (1.526, 0.0, 0.0),
             'CB': (-0.529, -0.774, -1.205), 'O': (2.153, 1.062, 0.0)}
 
@@ -436,7 +438,7 @@ def write_templates(spec, query, work, rc):
         t = 0
         for name, fmt, cid, entry, chain in by_file:
             seq = chain_letters(chain, 'pdb' if fmt == 'pdb' else 'cif')
-            letters = ''.join(r['letter'] if r['name'] not in MODIFIED else 'X' for r in seq)
+            letters = ''.join(MODIFIED_LETTER.get(r['name'], r['letter']) for r in seq)
             mine = ['%d\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s' % (
                 t, name, cid, r['q'], query[r['q']], j, letters[j],
                 '.' if r['atoms'] is None else str(j), r['name'])
