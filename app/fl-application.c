@@ -11,6 +11,7 @@
 #include "fl-lecture.h"
 #include "fl-params-download.h"
 #include "fl-params-fetch.h"
+#include "fl-template-dialog.h"
 #include <math.h>
 #include <string.h>
 
@@ -22,7 +23,11 @@ struct _FlApplication {
   FlRunController *controller;
   FlWindow *window;           /* weak */
   char *params_path;          /* NULL: demo parameters */
-  char **templates;           /* --template FILE[:CHAIN] (models 1 and 2), or NULL */
+  char **startup_templates;   /* --template FILE[:CHAIN]: added to the first document */
+  gboolean params_have_templates;  /* the parameters in use have a template stack */
+  gboolean run_templates_ignored;  /* the current run's model ignores its templates */
+  guint run_n_templates;
+  FlTemplateDialog *template_dialog;  /* "Add Template" open now (weak), or NULL */
   FlBackendKind backend;
   int n_threads;
   gboolean run_uses_demo_params;
@@ -91,6 +96,10 @@ update_run_state (FlApplication *self)
 {
   gboolean running = fl_run_controller_is_running (self->controller);
   set_action_enabled (self, "cancel", running);
+  /* a run takes the document's templates as they are at its start */
+  set_action_enabled (self, "add-template", !running);
+  set_action_enabled (self, "add-template-file", !running);
+  set_action_enabled (self, "remove-template", !running);
   if (self->window)
     fl_window_set_running (self->window, running);
 }
@@ -130,6 +139,18 @@ on_inputs_ready (FlMsa *msa, FlFeatures *features, gpointer user_data)
       if (features)
         fl_features_free (features);
     }
+}
+
+static void
+on_run_templates (GPtrArray *hits, gboolean ignored, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  self->run_templates_ignored = ignored && hits && hits->len > 0;
+  self->run_n_templates = hits ? hits->len : 0;
+  if (self->window && self->run_shown)
+    fl_window_set_run_templates (self->window, hits);
+  else if (hits)
+    g_ptr_array_unref (hits);
 }
 
 static void
@@ -192,6 +213,12 @@ on_finished (FlResult *result, gpointer user_data)
                               result->stopped_early ? " (stopped early)" : "", result->seconds, mean);
       if (ptm && !isnan (*ptm))
         g_string_append_printf (s, " · pTM %.2f", *ptm);
+      if (self->run_templates_ignored)
+        g_string_append_printf (s, " · %u template%s ignored: no template stack in these parameters",
+                                self->run_n_templates, self->run_n_templates == 1 ? "" : "s");
+      else if (self->run_n_templates > 0)
+        g_string_append_printf (s, " · %u template%s", self->run_n_templates,
+                                self->run_n_templates == 1 ? "" : "s");
       if (self->run_uses_demo_params)
         g_string_append (s, " · untrained parameters: not a prediction");
       text = g_string_free (s, FALSE);
@@ -245,6 +272,7 @@ fl_application_start_run (FlApplication *self, GError **error)
   const char *name = NULL;
   g_autofree char *text = fl_window_dup_input_text (self->window, &name);
   g_autofree char *preset = fl_window_dup_preset (self->window);
+  FlDocument *doc = fl_window_get_document (self->window);
   FlRunRequest req = {
     .name = name,
     .input_text = text,
@@ -254,7 +282,8 @@ fl_application_start_run (FlApplication *self, GError **error)
     .tolerance = fl_window_get_tolerance (self->window),
     .backend = self->backend,
     .n_threads = self->n_threads,
-    .templates = (const char *const *) self->templates,
+    .template_hits = doc->templates,
+    .template_query = doc->input_query,
   };
   if (self->evoformer)
     {
@@ -265,6 +294,8 @@ fl_application_start_run (FlApplication *self, GError **error)
   if (!fl_run_controller_start (self->controller, &req, error))
     return FALSE;
   self->run_uses_demo_params = self->params_path == NULL;
+  self->run_templates_ignored = FALSE;
+  self->run_n_templates = 0;
   self->run_shown = TRUE;
   gboolean shown = fl_window_get_current_frame (self->window) != NULL;
   fl_window_begin_run (self->window, name, text, req.num_recycle);
@@ -595,25 +626,295 @@ open_uris_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
 
 /* ------------------------------------------------------------ parameters */
 
+/* Whether a parameter file holds a template stack (models 1 and 2): its
+ * zip directory names the template embedding (the values are not read). */
+static gboolean
+params_file_has_templates (const char *path)
+{
+  g_autoptr (FlNpz) npz = fl_npz_open (path, NULL);
+  for (guint k = 0; npz && k < fl_npz_n_members (npz); k++)
+    if (strstr (fl_npz_member_name (npz, k), "/template_embedding/"))
+      return TRUE;
+  return FALSE;
+}
+
+/* The warning beside the template list when the model in use ignores
+ * templates (the window shows it only while the input has some). */
+static void
+update_template_note (FlApplication *self)
+{
+  if (!self->window)
+    return;
+  g_autofree char *base = self->params_path ? g_path_get_basename (self->params_path) : NULL;
+  g_autofree char *note = self->params_have_templates ? NULL
+    : base ? g_strdup_printf ("%s has no template stack (AlphaFold trained only models 1 and 2 with "
+                              "templates): this model will ignore them.", base)
+           : g_strdup ("The untrained demo parameters have no template stack: this model will ignore "
+                       "them. Models 1 and 2 (params_model_1_ptm.npz, …) use templates.");
+  fl_window_set_template_note (self->window, note);
+}
+
 void
 fl_application_set_params_path (FlApplication *self, const char *path)
 {
   g_free (self->params_path);
   self->params_path = path && *path ? g_strdup (path) : NULL;
+  self->params_have_templates = self->params_path && params_file_has_templates (self->params_path);
   if (self->window)
     {
       fl_window_set_params (self->window, self->params_path);
       g_autofree char *preset = self->params_path ? preset_from_filename (self->params_path) : NULL;
       if (preset)
         fl_window_set_preset (self->window, preset);
+      update_template_note (self);
     }
 }
 
-void
-fl_application_set_templates (FlApplication *self, const char *const *templates)
+/* ------------------------------------------------------------ templates */
+
+/* The hit of `path` chain `chain_id` in an alignment file (the structure
+ * files it names are looked up next to it, else beside `path`). */
+static FlTemplateHit *
+hit_from_alignment (const char *alignment, const char *path, const char *chain_id,
+                    const char *query, GError **error)
 {
-  g_strfreev (self->templates);
-  self->templates = templates && templates[0] ? g_strdupv ((char **) templates) : NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr (GPtrArray) hits = fl_template_alignment_load (alignment, query, dir, error);
+  if (!hits)
+    return NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  g_autoptr (GString) listed = g_string_new (NULL);
+  for (guint k = 0; k < hits->len; k++)
+    {
+      FlTemplateHit *h = g_ptr_array_index (hits, k);
+      g_autofree char *hb = g_path_get_basename (h->chain->path);
+      if (strcmp (hb, base) == 0 && (!chain_id || strcmp (h->chain->chain_id, chain_id) == 0))
+        return g_ptr_array_steal_index (hits, k);
+      g_string_append_printf (listed, "%s%s chain %s", listed->len ? ", " : "", hb, h->chain->chain_id);
+    }
+  g_autofree char *abase = g_path_get_basename (alignment);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               "%s has no alignment for %s chain %s (it aligns %s)", abase, base,
+               chain_id ? chain_id : "(any)", listed->len ? listed->str : "nothing");
+  return NULL;
+}
+
+gboolean
+fl_application_add_template (FlApplication *self, const char *path, const char *chain_id,
+                             const char *alignment, GError **error)
+{
+  if (!self->window)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, "No window");
+      return FALSE;
+    }
+  FlDocument *doc = fl_window_get_document (self->window);
+  g_autofree char *base = g_path_get_basename (path);
+  if (!doc->input_query || !*doc->input_query)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "Open or paste the query sequence first: a template is aligned to it");
+      return FALSE;
+    }
+  if (doc->templates->len >= FL_DOCUMENT_MAX_TEMPLATES)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "This input has %d templates already, the most AlphaFold's models 1 and 2 take: "
+                   "remove one before adding %s", FL_DOCUMENT_MAX_TEMPLATES, base);
+      return FALSE;
+    }
+  FlTemplateHit *hit = NULL;
+  if (alignment)
+    hit = hit_from_alignment (alignment, path, chain_id, doc->input_query, error);
+  else
+    {
+      g_autoptr (GPtrArray) chains = fl_template_chains_read (path, error);
+      if (!chains)
+        return FALSE;
+      int k = -1;
+      for (guint i = 0; chain_id && i < chains->len; i++)
+        if (strcmp (((FlTemplateChain *) g_ptr_array_index (chains, i))->chain_id, chain_id) == 0)
+          k = (int) i;
+      if (chain_id && k < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s has no protein chain %s",
+                       base, chain_id);
+          return FALSE;
+        }
+      if (!chain_id)
+        k = fl_template_chains_best (chains, doc->input_query, NULL, NULL);
+      if (k < 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "No chain of %s aligns with the query", base);
+          return FALSE;
+        }
+      hit = fl_template_hit_align (g_ptr_array_steal_index (chains, k), doc->input_query, error);
+    }
+  if (!hit)
+    {
+      if (!alignment)
+        g_prefix_error (error, "%s: ", base);
+      return FALSE;
+    }
+  int aligned = 0, identical = 0;
+  fl_template_hit_count (hit, doc->input_query, &aligned, &identical);
+  if (aligned == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s chain %s shares no aligned residue with the query", base, hit->chain->chain_id);
+      fl_template_hit_free (hit);
+      return FALSE;
+    }
+  g_autofree char *name = g_strdup (hit->chain->domain_name);
+  if (!fl_document_add_template (doc, hit, error))
+    return FALSE;
+  update_template_note (self);
+  fl_window_update_templates (self->window);
+  g_autofree char *msg = g_strdup_printf ("Template %s added: %d of %zu query residues aligned, "
+                                          "%d identical · the next Run uses it%s", name, aligned,
+                                          strlen (doc->input_query), identical,
+                                          self->params_have_templates ? "" : " (not this model: no template stack)");
+  fl_window_set_progress (self->window, 0, msg);
+  return TRUE;
+}
+
+gboolean
+fl_application_remove_template (FlApplication *self, guint k)
+{
+  if (!self->window)
+    return FALSE;
+  FlDocument *doc = fl_window_get_document (self->window);
+  if (k >= doc->templates->len)
+    return FALSE;
+  g_autofree char *name = g_strdup (((FlTemplateHit *) g_ptr_array_index (doc->templates, k))->chain->domain_name);
+  fl_document_remove_template (doc, k);
+  fl_window_update_templates (self->window);
+  g_autofree char *msg = g_strdup_printf ("Template %s removed", name);
+  fl_window_set_progress (self->window, 0, msg);
+  return TRUE;
+}
+
+gboolean
+fl_application_set_templates (FlApplication *self, const char *const *templates, GError **error)
+{
+  if (!self->window)
+    return TRUE;
+  FlDocument *doc = fl_window_get_document (self->window);
+  fl_document_set_templates (doc, NULL);
+  fl_window_update_templates (self->window);
+  for (int k = 0; templates && templates[k]; k++)
+    {
+      /* FILE[:CHAIN]: a colon followed by a short id and no slash is a chain */
+      g_autofree char *file = g_strdup (templates[k]);
+      char *colon = strrchr (file, ':');
+      const char *chain = NULL;
+      if (colon && colon[1] && strlen (colon + 1) <= 4 && !strchr (colon + 1, '/'))
+        {
+          *colon = '\0';
+          chain = colon + 1;
+        }
+      if (!fl_application_add_template (self, file, chain, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+add_from_dialog (const char *path, const char *chain_id, const char *alignment, gpointer user_data,
+                 GError **error)
+{
+  return fl_application_add_template (user_data, path, chain_id, alignment, error);
+}
+
+/* The chain and alignment dialog for a template file; a file without a
+ * protein chain is reported in the window instead. */
+static void
+open_template_dialog (FlApplication *self, const char *path)
+{
+  if (!self->window)
+    return;
+  g_autoptr (GError) error = NULL;
+  FlDocument *doc = fl_window_get_document (self->window);
+  if (!doc->input_query || !*doc->input_query)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "Open or paste the query sequence first: a template is aligned to it");
+  else if (doc->templates->len >= FL_DOCUMENT_MAX_TEMPLATES)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 "This input has %d templates already, the most AlphaFold's models 1 and 2 take: "
+                 "remove one first", FL_DOCUMENT_MAX_TEMPLATES);
+  FlTemplateDialog *dialog = error ? NULL
+    : fl_template_dialog_new (GTK_WINDOW (self->window), path, doc->input_query, add_from_dialog,
+                              self, &error);
+  if (!dialog)
+    {
+      show_error (self, "Cannot add the template", error);
+      return;
+    }
+  if (self->template_dialog)
+    gtk_window_destroy (GTK_WINDOW (self->template_dialog));
+  self->template_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->template_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+FlTemplateDialog *
+fl_application_get_template_dialog (FlApplication *self)
+{
+  return self->template_dialog;
+}
+
+static void
+on_template_file_response (GtkNativeDialog *dialog, int response, FlApplication *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) f = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = f ? g_file_get_path (f) : NULL;
+      if (path)
+        {
+          if (self->settings)
+            {
+              g_autofree char *dir = g_path_get_dirname (path);
+              g_settings_set_string (self->settings, "input-folder", dir);
+            }
+          open_template_dialog (self, path);
+        }
+    }
+  if (self->dialog == dialog)
+    self->dialog = NULL;
+  g_object_unref (dialog);
+}
+
+static void
+add_template_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  FlApplication *self = user_data;
+  if (!self->window)
+    return;
+  GtkFileChooserNative *native =
+    gtk_file_chooser_native_new ("Add a Template Structure (PDB or mmCIF)", GTK_WINDOW (self->window),
+                                 GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  static const char *const structures[] = { "*.pdb", "*.ent", "*.cif", "*.mmcif", "*.PDB", "*.CIF", NULL };
+  static const char *const any[] = { "*", NULL };
+  add_filter (GTK_FILE_CHOOSER (native), "Structures (PDB, mmCIF)", structures);
+  add_filter (GTK_FILE_CHOOSER (native), "All files", any);
+  set_folder_from_setting (self, GTK_FILE_CHOOSER (native), "input-folder");
+  g_signal_connect (native, "response", G_CALLBACK (on_template_file_response), self);
+  self->dialog = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
+static void
+add_template_file_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  open_template_dialog (user_data, g_variant_get_string (param, NULL));
+}
+
+static void
+remove_template_activated (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  fl_application_remove_template (user_data, g_variant_get_uint32 (param));
 }
 
 void
@@ -1063,6 +1364,9 @@ static const GActionEntry app_actions[] = {
   { "use-demo-params", use_demo_params_activated, NULL, NULL, NULL, { 0 } },
   { "download-params", download_params_activated, NULL, NULL, NULL, { 0 } },
   { "open-reference", open_reference_activated, NULL, NULL, NULL, { 0 } },
+  { "add-template", add_template_activated, NULL, NULL, NULL, { 0 } },
+  { "add-template-file", add_template_file_activated, "s", NULL, NULL, { 0 } },
+  { "remove-template", remove_template_activated, "u", NULL, NULL, { 0 } },
   { "lecture", lecture_activated, NULL, "false", NULL, { 0 } },
   { "lecture-mode", lecture_mode_activated, "s", "'recycles'", NULL, { 0 } },
   { "lecture-dark", lecture_dark_activated, NULL, "false", NULL, { 0 } },
@@ -1300,6 +1604,7 @@ fl_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (gapp, "app.run",
                                          (const char *[]) { "<Control>Return", "<Control>KP_Enter", NULL });
   gtk_application_set_accels_for_action (gapp, "app.cancel", (const char *[]) { "Escape", NULL });
+  gtk_application_set_accels_for_action (gapp, "app.add-template", (const char *[]) { "<Control>t", NULL });
   gtk_application_set_accels_for_action (gapp, "app.lecture", (const char *[]) { "F5", NULL });
   gtk_application_set_accels_for_action (gapp, "app.export::pdb", (const char *[]) { "<Control>s", NULL });
   gtk_application_set_accels_for_action (gapp, "app.fullscreen", (const char *[]) { "F11", NULL });
@@ -1308,6 +1613,7 @@ fl_application_startup (GApplication *app)
   self->settings = settings_new ();
   static const FlRunListener listener = {
     .inputs_ready = on_inputs_ready,
+    .templates = on_run_templates,
     .started = on_run_started,
     .progress = on_progress,
     .frame = on_frame,
@@ -1371,6 +1677,12 @@ fl_application_activate (GApplication *app)
   else if (!fl_application_open_demo (self, &error))
     show_error (self, "Cannot open the demo", error);
   g_clear_error (&error);
+  if (self->startup_templates
+      && !fl_application_set_templates (self, (const char *const *) self->startup_templates, &error))
+    {
+      show_error (self, "Cannot add the template", error);
+      g_clear_error (&error);
+    }
   if (self->reference_path && !fl_application_open_reference (self, self->reference_path, &error))
     {
       show_error (self, "Cannot open the reference structure", error);
@@ -1424,8 +1736,8 @@ fl_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_autofree char **templates = NULL;
   if (g_variant_dict_lookup (options, "template", "^a&ay", &templates) && templates)
     {
-      g_strfreev (self->templates);
-      self->templates = g_strdupv (templates);
+      g_strfreev (self->startup_templates);
+      self->startup_templates = g_strdupv (templates);
     }
   const char *params = NULL;
   if (g_variant_dict_lookup (options, "params", "^&ay", &params) && params && *params)
@@ -1473,6 +1785,8 @@ fl_application_dispose (GObject *object)
       gtk_native_dialog_destroy (self->dialog);
       self->dialog = NULL;
     }
+  if (self->template_dialog)
+    gtk_window_destroy (GTK_WINDOW (self->template_dialog));
   g_clear_object (&self->controller);
   g_clear_object (&self->settings);
   if (self->bench_source)
@@ -1491,7 +1805,7 @@ fl_application_finalize (GObject *object)
   g_strfreev (self->open_paths);
   g_free (self->reference_path);
   g_free (self->screenshot);
-  g_strfreev (self->templates);
+  g_strfreev (self->startup_templates);
   fl_lecture_free (self->lecture);
   fl_accuracy_free (self->accuracy);
   G_OBJECT_CLASS (fl_application_parent_class)->finalize (object);
@@ -1530,8 +1844,8 @@ fl_application_init (FlApplication *self)
     { "params", 0, 0, G_OPTION_ARG_FILENAME, NULL,
       "Parameter file (.npz) for this session", "PARAMS.npz" },
     { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL,
-      "Template structure (PDB or mmCIF, chain after ':') for models 1 and 2, aligned to "
-      "the query globally; repeat for more", "FILE[:CHAIN]" },
+      "Template structure (PDB or mmCIF, chain after ':') of the first input for models 1 and 2, "
+      "aligned to the query globally; repeat for more (at most 4)", "FILE[:CHAIN]" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_application_add_main_option_entries (G_APPLICATION (self), entries);

@@ -4,6 +4,9 @@
  *   app.run (Ctrl+Enter)  app.cancel (Escape)  app.export (s: pdb, cif,
  *   traj-pdb, traj-cif, png; Ctrl+S = pdb)  app.choose-params
  *   app.use-demo-params  app.fullscreen (F11)  app.about  app.quit (Ctrl+Q)
+ *   app.add-template (Ctrl+T: file chooser, then chain and alignment)
+ *   app.add-template-file (s: a path; the chain / alignment dialog directly)
+ *   app.remove-template (u: index in the input's template list)
  * and GTK's win.show-help-overlay (Ctrl+?). */
 #pragma once
 #include <gtk/gtk.h>
@@ -12,6 +15,7 @@
 #include "fl-accuracy.h"
 #include "fl-evoformer-panel.h"
 #include "fl-lecture.h"
+#include "fl-template-dialog.h"
 
 G_BEGIN_DECLS
 
@@ -41,9 +45,21 @@ int fl_application_get_exit_status (FlApplication *self);
 GtkNativeDialog *fl_application_get_dialog (FlApplication *self);
 /* Parameter file for runs (not checked); NULL = untrained demo parameters. */
 void fl_application_set_params_path (FlApplication *self, const char *path);
-/* Template structures "FILE[:CHAIN]" for the runs (models 1 and 2),
- * NULL-terminated; NULL or empty: none. */
-void fl_application_set_templates (FlApplication *self, const char *const *templates);
+/* The shown input's templates (models 1 and 2; they belong to the document
+ * and the next Run uses them). Add one: the chain of `path` (NULL: the one
+ * that best matches the query), aligned by `alignment` (a tmpl-format
+ * alignment file; NULL: Foldlight's global alignment). Refused with a clear
+ * error beyond four, for a file without that chain, or one that does not
+ * align. */
+gboolean fl_application_add_template (FlApplication *self, const char *path, const char *chain_id,
+                                      const char *alignment, GError **error);
+gboolean fl_application_remove_template (FlApplication *self, guint k);
+/* Replace them by "FILE[:CHAIN]" structures, each aligned globally
+ * (NULL or empty: none). */
+gboolean fl_application_set_templates (FlApplication *self, const char *const *templates,
+                                       GError **error);
+/* The "Add Template" chain / alignment dialog open now (tests), or NULL. */
+FlTemplateDialog *fl_application_get_template_dialog (FlApplication *self);
 /* The experimental structure every frame is compared with (PDB / mmCIF). */
 gboolean fl_application_open_reference (FlApplication *self, const char *path, GError **error);
 FlAccuracy *fl_application_get_accuracy (FlApplication *self);   /* nullable before activate */

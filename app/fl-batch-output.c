@@ -201,7 +201,8 @@ write_trajectory (const char *out_dir, const char *stem, const FlBatchModelResul
 
 gboolean
 fl_batch_write_input (const char *out_dir, const char *id, GPtrArray *ranked,
-                      guint64 seed, gboolean mmcif, gboolean trajectory, GError **error)
+                      guint64 seed, gboolean mmcif, gboolean trajectory,
+                      const char *templates_json, GError **error)
 {
   for (guint i = 0; i < ranked->len; i++)
     {
@@ -229,6 +230,9 @@ fl_batch_write_input (const char *out_dir, const char *id, GPtrArray *ranked,
             return FALSE;
         }
     }
+  g_autofree char *templates_name = g_strconcat (id, "_templates.json", NULL);
+  if (templates_json && !write_file (out_dir, templates_name, templates_json, error))
+    return FALSE;
   g_autofree char *done = g_strconcat (id, ".done.txt", NULL);
   return write_file (out_dir, done, "", error);
 }

@@ -2,6 +2,7 @@
  *   ID_unrelaxed_rank_001_alphafold2_ptm_model_3_seed_000.pdb  (pLDDT in B-factors)
  *   ID_scores_rank_001_alphafold2_ptm_model_3_seed_000.json    ("plddt", "max_pae", "pae", "ptm")
  *   ID_predicted_aligned_error_v1.json                         (rank 1, _ptm models)
+ *   ID_templates.json                                          (when templates are in play)
  *   ID.done.txt                                                (written last)
  * and on request the same names with .cif, and
  * ID_trajectory_rank_001_..._seed_000_layers.pdb (every recycle x
@@ -70,9 +71,11 @@ char *fl_batch_log_block (const char *id, guint index, guint n_inputs, int L,
  * workers sharing the folder do not interleave. */
 gboolean fl_batch_append_log (const char *out_dir, const char *text, GError **error);
 
-/* Write every file of an input (results ranked already), the done marker last. */
+/* Write every file of an input (results ranked already), and
+ * ID_templates.json with `templates_json` when not NULL (which templates
+ * each model used, fl-batch-templates.h), the done marker last. */
 gboolean fl_batch_write_input (const char *out_dir, const char *id, GPtrArray *ranked,
                                guint64 seed, gboolean mmcif, gboolean trajectory,
-                               GError **error);
+                               const char *templates_json, GError **error);
 
 G_END_DECLS

@@ -5,11 +5,12 @@
 #include <json-glib/json-glib.h>
 #include "fl-batch-claim.h"
 #include "fl-batch-record.h"
+#include "fl-batch-templates.h"
 
 gboolean
 fl_batch_record_write (const char *state_dir, const FlBatchInput *in, GPtrArray *ranked,
-                       double seconds, const char *session, const GError *failure,
-                       GError **error)
+                       JsonNode *templates, double seconds, const char *session,
+                       const GError *failure, GError **error)
 {
   g_autoptr (JsonBuilder) j = json_builder_new ();
   json_builder_begin_object (j);
@@ -49,6 +50,11 @@ fl_batch_record_write (const char *state_dir, const FlBatchInput *in, GPtrArray 
       json_builder_end_object (j);
     }
   json_builder_end_array (j);
+  json_builder_set_member_name (j, "templates");
+  if (templates)
+    json_builder_add_value (j, json_node_copy (templates));
+  else
+    json_builder_add_null_value (j);
   json_builder_end_object (j);
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (j);
@@ -100,7 +106,8 @@ gboolean
 fl_batch_write_summary (const char *path, const char *out_dir, const char *state_dir,
                         GPtrArray *inputs, int *n_failed, int *n_pending, GError **error)
 {
-  GString *s = g_string_new ("id,length,status,rank_1_model,mean_plddt,ptm,seconds,error\n");
+  GString *s = g_string_new (
+    "id,length,status,rank_1_model,mean_plddt,ptm,seconds,error,templates\n");
   *n_failed = *n_pending = 0;
   for (guint i = 0; i < inputs->len; i++)
     {
@@ -142,6 +149,13 @@ fl_batch_write_summary (const char *path, const char *out_dir, const char *state
       g_string_append_c (s, ',');
       if (g_str_equal (status, "failed"))
         csv_field (s, json_object_get_string_member_with_default (o, "error", ""));
+      g_string_append_c (s, ',');
+      JsonNode *templates = o && done ? json_object_get_member (o, "templates") : NULL;
+      if (templates && JSON_NODE_HOLDS_OBJECT (templates))
+        {
+          g_autofree char *cell = fl_batch_templates_summary (json_node_get_object (templates));
+          csv_field (s, cell);
+        }
       g_string_append_c (s, '\n');
     }
   g_autofree char *text = g_string_free (s, FALSE);

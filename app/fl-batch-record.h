@@ -1,22 +1,24 @@
 /* What foldlight-cli batch remembers of each input, for the summary:
  * OUTDIR/.foldlight-batch/ID.json ({"id", "length", "status": "done" |
  * "failed", "seconds", "session", "error", "ranking": [{"model",
- * "mean_plddt", "ptm"}]}), and the summary CSV built from them:
- * id,length,status,rank_1_model,mean_plddt,ptm,seconds,error with status
- * done, failed or pending. */
+ * "mean_plddt", "ptm"}], "templates": what each model used, as
+ * ID_templates.json, or null}), and the summary CSV built from them:
+ * id,length,status,rank_1_model,mean_plddt,ptm,seconds,error,templates with
+ * status done, failed or pending (templates: fl_batch_templates_summary). */
 #pragma once
 #include <glib.h>
 #include "fl-batch-inputs.h"
+#include <json-glib/json-glib.h>
 #include "fl-batch-output.h"
 
 G_BEGIN_DECLS
 
 /* The outcome of one input: `ranked` results (FlBatchModelResult, best
- * first) when it succeeded, `failure` when not. `session`: the worker pool's
- * id, or NULL. */
+ * first) and `templates` (fl_batch_templates_describe, or NULL) when it
+ * succeeded, `failure` when not. `session`: the worker pool's id, or NULL. */
 gboolean fl_batch_record_write (const char *state_dir, const FlBatchInput *in, GPtrArray *ranked,
-                                double seconds, const char *session, const GError *failure,
-                                GError **error);
+                                JsonNode *templates, double seconds, const char *session,
+                                const GError *failure, GError **error);
 
 /* The input failed in a worker of this pool (same session): the other
  * workers do not retry it; a later run does. FALSE when session is NULL. */

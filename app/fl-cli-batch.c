@@ -12,6 +12,7 @@
 #include "fl-batch-output.h"
 #include "fl-batch-pool.h"
 #include "fl-batch-record.h"
+#include "fl-batch-templates.h"
 #include "fl-cli.h"
 #include "fl-cli-model.h"
 #include "fl-engine.h"
@@ -19,6 +20,7 @@
 #include "fl-features.h"
 #include "fl-msa.h"
 #include "fl-scores-io.h"
+#include "fl-templates.h"
 
 int fl_cli_batch_main (int argc, char **argv);
 
@@ -32,12 +34,14 @@ typedef struct {
   gint64 seed;
   double tolerance;
   gboolean deterministic, mmcif, trajectory;
+  FlBatchTemplateOptions templates;
   /* run */
   char *out_dir, *state_dir;
   GPtrArray *inputs;           /* FlBatchInput */
   GPtrArray *models;           /* FlCliModel */
   GPtrArray *engines;          /* FlEngine, one per model */
   FlRunOptions opts;
+  int max_templates;           /* the most any model takes; 0: no model has a template stack */
   int n_done, n_failed, n_skipped, n_elsewhere;
   double cost_done, seconds_done;
 } Batch;
@@ -175,7 +179,8 @@ load_input (const FlBatchInput *in, GError **error)
 }
 
 static FlBatchModelResult *
-run_model (Batch *b, guint k, const FlMsa *msa, GError **error)
+run_model (Batch *b, guint k, const FlMsa *msa, const FlBatchTemplates *templates,
+           GError **error)
 {
   FlCliModel *m = g_ptr_array_index (b->models, k);
   FlEngine *engine = g_ptr_array_index (b->engines, k);
@@ -192,6 +197,14 @@ run_model (Batch *b, guint k, const FlMsa *msa, GError **error)
   g_autoptr (FlFeatures) features = fl_features_build (msa, &fo, error);
   if (!features)
     return NULL;
+  /* Models without a template stack (3-5) run without, as in AlphaFold. */
+  if (m->cfg.has_templates && templates && templates->hits->len > 0)
+    {
+      features->templates = fl_template_features_build (templates->hits, features->L,
+                                                        MAX (m->cfg.max_templates, 1), error);
+      if (!features->templates)
+        return NULL;
+    }
   g_autoptr (GPtrArray) frames = b->trajectory
                                  ? g_ptr_array_new_with_free_func (fl_batch_frame_free) : NULL;
   FlObserver observer = { .layer_finished = on_layer };
@@ -270,6 +283,27 @@ print_progress (Batch *b, guint index, const FlBatchInput *in, const char *what,
               b->n_done, b->n_failed, b->n_skipped, b->n_elsewhere, eta);
 }
 
+/* One line per template of an input, or that its template models run without. */
+static void
+log_templates (Batch *b, const FlBatchInput *in, const FlBatchTemplates *t, const char *query)
+{
+  if (t->hits->len == 0)
+    {
+      g_printerr ("%s: %s: no templates (%s): models with a template stack run without\n",
+                  log_prefix (b), in->id,
+                  t->folder ? "its folder holds none" : "no folder of its own");
+      return;
+    }
+  for (guint h = 0; h < t->hits->len; h++)
+    {
+      const FlTemplateHit *hit = g_ptr_array_index (t->hits, h);
+      g_printerr ("%s: %s: template %u %s (%s): %d of %d query residues aligned%s\n",
+                  log_prefix (b), in->id, h + 1, hit->chain->domain_name, hit->chain->path,
+                  fl_template_hit_n_aligned (hit, query, NULL), hit->L,
+                  (int) h >= b->max_templates ? " (beyond max_templates: not used)" : "");
+    }
+}
+
 /* Run one claimed input through every model; results and record written. */
 static void
 process_input (Batch *b, guint index, const FlBatchInput *in, double remaining_cost)
@@ -278,9 +312,19 @@ process_input (Batch *b, guint index, const FlBatchInput *in, double remaining_c
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) results = g_ptr_array_new_with_free_func (fl_batch_model_result_free);
   g_autoptr (FlMsa) msa = load_input (in, &error);
-  for (guint k = 0; msa && k < b->models->len; k++)
+  g_autoptr (FlBatchTemplates) templates = NULL;
+  if (msa && b->max_templates > 0 && fl_batch_templates_given (&b->templates))
     {
-      FlBatchModelResult *r = run_model (b, k, msa, &error);
+      templates = fl_batch_templates_find (&b->templates, in->id, msa->query, b->max_templates,
+                                           &error);
+      if (templates)
+        log_templates (b, in, templates, msa->query);
+    }
+  g_autoptr (JsonNode) used = msa ? fl_batch_templates_describe (templates, msa->query,
+                                                                 b->models) : NULL;
+  for (guint k = 0; msa && !error && k < b->models->len; k++)
+    {
+      FlBatchModelResult *r = run_model (b, k, msa, templates, &error);
       if (!r)
         break;
       g_autofree char *ptm = isnan (r->ptm) ? g_strdup ("") : g_strdup_printf (" pTM %.3f", r->ptm);
@@ -295,8 +339,16 @@ process_input (Batch *b, guint index, const FlBatchInput *in, double remaining_c
       for (guint k = 0; k < results->len; k++)
         g_ptr_array_add (model_order, g_ptr_array_index (results, k));
       fl_batch_rank (results, b->rank_by);
+      g_autofree char *used_json = NULL;
+      if (b->max_templates > 0 || fl_batch_templates_given (&b->templates))
+        {
+          g_autoptr (JsonGenerator) gen = json_generator_new ();
+          json_generator_set_root (gen, used);
+          json_generator_set_pretty (gen, TRUE);
+          used_json = json_generator_to_data (gen, NULL);
+        }
       if (fl_batch_write_input (b->out_dir, in->id, results, (guint64) b->seed, b->mmcif,
-                                b->trajectory, &error))
+                                b->trajectory, used_json, &error))
         {
           /* log.txt after the done marker: a block there is a finished input. */
           g_autofree char *block = fl_batch_log_block (in->id, index, b->inputs->len, in->L,
@@ -309,8 +361,8 @@ process_input (Batch *b, guint index, const FlBatchInput *in, double remaining_c
     }
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
   g_autoptr (GError) record_error = NULL;
-  if (!fl_batch_record_write (b->state_dir, in, error ? NULL : results, seconds, b->session,
-                              error, &record_error))
+  if (!fl_batch_record_write (b->state_dir, in, error ? NULL : results,
+                              error ? NULL : used, seconds, b->session, error, &record_error))
     g_printerr ("%s: %s\n", log_prefix (b), record_error->message);
   b->cost_done += cost_of (in);
   b->seconds_done += seconds;
@@ -397,6 +449,9 @@ batch_clear (Batch *b)
   g_free (b->shard);
   g_free (b->summary_path);
   g_free (b->session);
+  g_strfreev (b->templates.templates);
+  g_free (b->templates.alignment_file);
+  g_free (b->templates.template_dir);
   g_free (b->out_dir);
   g_free (b->state_dir);
   if (b->engines)
@@ -437,6 +492,9 @@ fl_cli_batch_main (int argc, char **argv)
     { "summary", 0, 0, G_OPTION_ARG_FILENAME, &b.summary_path, "Where to write the summary CSV (default OUTDIR/summary.csv)", "FILE" },
     { "mmcif", 0, 0, G_OPTION_ARG_NONE, &b.mmcif, "Also write each model as mmCIF", NULL },
     { "trajectory", 0, 0, G_OPTION_ARG_NONE, &b.trajectory, "Also write ID_trajectory_rank_… .pdb (every recycle x layer)", NULL },
+    { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &b.templates.templates, "Template structure for every input (PDB or mmCIF), chain after ':'; repeat for more (models 1 and 2)", "FILE[:CHAIN]" },
+    { "template-alignment", 0, 0, G_OPTION_ARG_FILENAME, &b.templates.alignment_file, "Query-template alignment for every input (golden tmpl's format; its query must be the input's)", "FILE" },
+    { "template-dir", 0, 0, G_OPTION_ARG_FILENAME, &b.templates.template_dir, "DIR/ID/ holds input ID's templates (structure files, templates.txt, template_alignment.tsv), read as predict --template-dir reads a folder", "DIR" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (
@@ -544,8 +602,14 @@ fl_cli_batch_main (int argc, char **argv)
                       log_prefix (&b), m->cfg.preset, m->params_file, m->preset_source,
                       m->cfg.max_msa_clusters, m->cfg.max_extra_msa,
                       fl_engine_backend_description (e));
-          fl_cli_model_notice_templates (m);
+          if (!fl_batch_templates_given (&b.templates))
+            fl_cli_model_notice_templates (m);
+          if (m->cfg.has_templates)
+            b.max_templates = MAX (b.max_templates, MAX (m->cfg.max_templates, 1));
         }
+      if (b.max_templates == 0 && fl_batch_templates_given (&b.templates))
+        g_printerr ("%s: notice: no model of this batch has a template stack (models 1 and 2 "
+                    "have one): the templates are not used\n", log_prefix (&b));
       gboolean any_file = FALSE, any_seq = FALSE;
       for (guint i = 0; i < b.inputs->len; i++)
         {
@@ -559,6 +623,7 @@ fl_cli_batch_main (int argc, char **argv)
         .tolerance = b.tolerance, .seed = (guint64) b.seed, .deterministic = b.deterministic,
         .rank_by = b.rank_by, .num_queries = (int) b.inputs->len,
         .msa_mode = any_file ? (any_seq ? "custom, single_sequence" : "custom") : "single_sequence",
+        .use_templates = b.max_templates > 0 && fl_batch_templates_given (&b.templates),
         .engine = g_ptr_array_index (b.engines, 0),
       };
       g_autofree char *config_json = g_build_filename (b.out_dir, "config.json", NULL);

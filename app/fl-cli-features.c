@@ -61,7 +61,8 @@ fl_cli_features_main (int argc, char **argv)
     { "template-alignment", 0, 0, G_OPTION_ARG_FILENAME, &template_alignment,
       "Query-template alignment (the format of golden tmpl's template_alignment.tsv)", "FILE" },
     { "template-dir", 0, 0, G_OPTION_ARG_FILENAME, &template_dir,
-      "Folder where template files not found as given are looked up", "DIR" },
+      "Folder of templates: alone, every template in it (as for predict); with --template / "
+      "--template-alignment, where their files are looked up", "DIR" },
     { "max-templates", 0, 0, G_OPTION_ARG_INT, &max_templates,
       "Template slots, padded to this (default 4, AlphaFold's max_templates)", "T" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output features .npz", "FEATURES.npz" },
@@ -159,13 +160,15 @@ fl_cli_features_main (int argc, char **argv)
   g_autoptr(FlFeatures) f = fl_features_build (msa, &opts, &error);
   if (f == NULL)
     return fl_cli_fail (error);
-  if (template_alignment || (template_files && template_files[0]))
+  if (template_alignment || (template_files && template_files[0]) || template_dir)
     {
       f->templates = fl_cli_load_templates (f->sequence, (const char *const *) template_files,
                                             template_alignment, template_dir, max_templates,
                                             &error);
-      if (f->templates == NULL)
+      if (error != NULL)
         return fl_cli_fail (error);
+      if (f->templates == NULL)
+        g_printerr ("foldlight-cli: %s holds no templates\n", template_dir);
     }
   if (!fl_features_save_npz (f, out, &error))
     return fl_cli_fail (error);

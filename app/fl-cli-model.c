@@ -152,12 +152,12 @@ fl_cli_model_notice_templates (const FlCliModel *m)
 {
   if (trained_with_templates (m))
     g_printerr ("foldlight-cli: notice: %s was trained with templates; this run has none "
-                "(predict --template gives some), so its results differ from AlphaFold's with "
-                "templates.\n", m->cfg.preset);
+                "(--template or --template-dir gives some), so its results differ from "
+                "AlphaFold's with templates.\n", m->cfg.preset);
 }
 
-static void
-add_string_or_null (JsonBuilder *b, const char *key, const char *value)
+void
+fl_cli_json_add_string_or_null (JsonBuilder *b, const char *key, const char *value)
 {
   json_builder_set_member_name (b, key);
   if (value)
@@ -189,11 +189,11 @@ fl_cli_write_config_json (const char *path, FlCliModel *const *models, int n_mod
   json_builder_set_member_name (b, "num_queries");
   json_builder_add_int_value (b, run->num_queries);
   json_builder_set_member_name (b, "use_templates");
-  json_builder_add_boolean_value (b, FALSE);
+  json_builder_add_boolean_value (b, run->use_templates);
   json_builder_set_member_name (b, "num_relax");
   json_builder_add_int_value (b, 0);
-  add_string_or_null (b, "msa_mode", run->msa_mode);
-  add_string_or_null (b, "model_type", same_type ? fl_cli_model_type (c0) : NULL);
+  fl_cli_json_add_string_or_null (b, "msa_mode", run->msa_mode);
+  fl_cli_json_add_string_or_null (b, "model_type", same_type ? fl_cli_model_type (c0) : NULL);
   json_builder_set_member_name (b, "num_models");
   json_builder_add_int_value (b, n_models);
   json_builder_set_member_name (b, "num_recycles");
@@ -205,7 +205,7 @@ fl_cli_write_config_json (const char *path, FlCliModel *const *models, int n_mod
   for (int i = 0; i < n_models; i++)
     json_builder_add_int_value (b, preset_number (models[i]->cfg.preset));
   json_builder_end_array (b);
-  add_string_or_null (b, "rank_by", run->rank_by);
+  fl_cli_json_add_string_or_null (b, "rank_by", run->rank_by);
   json_builder_set_member_name (b, "max_seq");
   if (same_seq)
     json_builder_add_int_value (b, c0->max_msa_clusters);
@@ -222,24 +222,27 @@ fl_cli_write_config_json (const char *path, FlCliModel *const *models, int n_mod
   json_builder_add_int_value (b, 1);
   json_builder_set_member_name (b, "deterministic_features");
   json_builder_add_boolean_value (b, run->deterministic);
-  add_string_or_null (b, "preset", same_preset ? c0->preset : NULL);
-  add_string_or_null (b, "params_file", same_preset ? models[0]->params_file : NULL);
-  add_string_or_null (b, "params_sha256", same_preset ? models[0]->params_sha256 : NULL);
-  add_string_or_null (b, "backend", e ? fl_engine_backend_name (e) : NULL);
-  add_string_or_null (b, "backend_description", e ? fl_engine_backend_description (e) : NULL);
-  add_string_or_null (b, "precision", e ? fl_precision_name (fl_engine_precision (e)) : NULL);
-  add_string_or_null (b, "foldlight_version", FL_VERSION);
+  fl_cli_json_add_string_or_null (b, "preset", same_preset ? c0->preset : NULL);
+  fl_cli_json_add_string_or_null (b, "params_file", same_preset ? models[0]->params_file : NULL);
+  fl_cli_json_add_string_or_null (b, "params_sha256",
+                                  same_preset ? models[0]->params_sha256 : NULL);
+  fl_cli_json_add_string_or_null (b, "backend", e ? fl_engine_backend_name (e) : NULL);
+  fl_cli_json_add_string_or_null (b, "backend_description",
+                                  e ? fl_engine_backend_description (e) : NULL);
+  fl_cli_json_add_string_or_null (b, "precision",
+                                  e ? fl_precision_name (fl_engine_precision (e)) : NULL);
+  fl_cli_json_add_string_or_null (b, "foldlight_version", FL_VERSION);
   json_builder_set_member_name (b, "models");
   json_builder_begin_array (b);
   for (int i = 0; i < n_models; i++)
     {
       const FlCliModel *m = models[i];
       json_builder_begin_object (b);
-      add_string_or_null (b, "preset", m->cfg.preset);
-      add_string_or_null (b, "preset_from", m->preset_source);
-      add_string_or_null (b, "model_type", fl_cli_model_type (&m->cfg));
-      add_string_or_null (b, "params_file", m->params_file);
-      add_string_or_null (b, "params_sha256", m->params_sha256);
+      fl_cli_json_add_string_or_null (b, "preset", m->cfg.preset);
+      fl_cli_json_add_string_or_null (b, "preset_from", m->preset_source);
+      fl_cli_json_add_string_or_null (b, "model_type", fl_cli_model_type (&m->cfg));
+      fl_cli_json_add_string_or_null (b, "params_file", m->params_file);
+      fl_cli_json_add_string_or_null (b, "params_sha256", m->params_sha256);
       json_builder_set_member_name (b, "max_seq");
       json_builder_add_int_value (b, m->cfg.max_msa_clusters);
       json_builder_set_member_name (b, "max_extra_seq");

@@ -3,6 +3,7 @@
  * the backend option, and DIR/config.json saying how a result was made. */
 #pragma once
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "fl-backend.h"
 #include "fl-config.h"
 #include "fl-engine.h"
@@ -33,6 +34,9 @@ void fl_cli_model_free (FlCliModel *model);
  * (models 1 and 2, or template weights in the file) and runs without them. */
 void fl_cli_model_notice_templates (const FlCliModel *model);
 
+/* A member `key` of the object being built: the string, or null. */
+void fl_cli_json_add_string_or_null (JsonBuilder *b, const char *key, const char *value);
+
 /* ColabFold's model_type of a configuration: "alphafold2_ptm" or "alphafold2". */
 const char *fl_cli_model_type (const FlModelConfig *cfg);
 
@@ -48,6 +52,7 @@ typedef struct {
   const char *rank_by;         /* "plddt" / "ptm", or NULL (single model) */
   int num_queries;             /* inputs (1 for predict) */
   const char *msa_mode;        /* "single_sequence", "custom" (alignments given), "features" */
+  gboolean use_templates;      /* templates given to a model with a template stack */
   FlEngine *engine;            /* any engine of the run: backend name, description, precision */
 } FlCliRunSettings;
 

@@ -151,7 +151,7 @@ write_trajectory (const char *path, Progress *p, GError **error)
 
 /* Template options -> template features for `query` (max_templates slots);
  * the alignment of each template is printed. NULL with no error when no
- * template was given. */
+ * template was given (or a template folder holds none). */
 FlTemplateFeatures *
 fl_cli_load_templates (const char *query, const char *const *templates,
                        const char *alignment_file, const char *template_dir,
@@ -168,9 +168,7 @@ fl_cli_load_templates (const char *query, const char *const *templates,
       FlTemplateHit *h = g_ptr_array_index (hits, t);
       g_autofree char *qr = NULL, *tr = NULL;
       fl_template_hit_alignment_strings (h, query, &qr, &tr);
-      int aligned = 0;
-      for (int i = 0; i < h->L; i++)
-        aligned += h->query_to_template[i] >= 0;
+      int aligned = fl_template_hit_n_aligned (h, query, NULL);
       g_printerr ("foldlight-cli: template %u %s (%s): %d of %d query residues aligned%s\n"
                   "  query    %s\n  template %s\n", t + 1, h->chain->domain_name, h->chain->path,
                   aligned, h->L, (int) t >= tf->T ? " (beyond max_templates: not used)" : "",
@@ -186,7 +184,7 @@ fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
                       const char *const *templates, const char *alignment_file,
                       const char *template_dir, GError **error)
 {
-  if (!alignment_file && !(templates && templates[0]))
+  if (!alignment_file && !(templates && templates[0]) && !template_dir)
     return TRUE;
   if (!cfg->has_templates)
     {
@@ -195,11 +193,20 @@ fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
                    "and 2 (and their _ptm variants).");
       return FALSE;
     }
+  g_autoptr (GError) local = NULL;
   FlTemplateFeatures *tf = fl_cli_load_templates (features->sequence, templates, alignment_file,
                                                   template_dir, MAX (cfg->max_templates, 1),
-                                                  error);
+                                                  &local);
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (!tf)
-    return FALSE;
+    {
+      g_printerr ("foldlight-cli: %s holds no templates\n", template_dir);
+      return TRUE;
+    }
   fl_template_features_free (features->templates);
   features->templates = tf;
   return TRUE;
@@ -242,7 +249,7 @@ fl_cli_predict_main (int argc, char **argv)
     { "trajectory", 0, 0, G_OPTION_ARG_NONE, &trajectory, "Also write trajectory.pdb (every recycle × structure-module layer; opens as a timeline in foldlight)", NULL },
     { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &template_files, "Template structure (PDB or mmCIF), chain after ':' (default the first); aligned to the query globally; repeat for more (models 1 and 2)", "FILE[:CHAIN]" },
     { "template-alignment", 0, 0, G_OPTION_ARG_FILENAME, &template_alignment, "Query-template alignment (the format of golden tmpl's template_alignment.tsv)", "FILE" },
-    { "template-dir", 0, 0, G_OPTION_ARG_FILENAME, &template_dir, "Folder where template files not found as given are looked up", "DIR" },
+    { "template-dir", 0, 0, G_OPTION_ARG_FILENAME, &template_dir, "Folder of templates: alone, every template in it (its template_alignment.tsv, templates.txt or structure files; see docs/templates.md); with --template / --template-alignment, where their files are looked up", "DIR" },
     { "teacher-forced", 0, 0, G_OPTION_ARG_FILENAME, &teacher_path, "Run every pass from the previous-pass state of a reference run (r{r}/... keys of recycles.npz); writes result.npz only", "RECYCLES.npz" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Output folder", "DIR" },
     { NULL }
@@ -392,6 +399,7 @@ fl_cli_predict_main (int argc, char **argv)
     .tolerance = tolerance, .seed = (guint64) seed, .deterministic = deterministic,
     .num_queries = 1,
     .msa_mode = features_path ? "features" : a3m_path ? "custom" : "single_sequence",
+    .use_templates = cfg.has_templates && features->templates && features->templates->n_real > 0,
     .engine = engine,
   };
   ok = ok && fl_cli_write_config_json (config_json, models, 1, &settings, &error);

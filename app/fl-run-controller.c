@@ -20,7 +20,8 @@ typedef struct {
   double tolerance;
   FlBackendKind backend;
   int n_threads;
-  char **templates;        /* "FILE[:CHAIN]", or NULL */
+  GPtrArray *template_hits;  /* FlTemplateHit* (copies), or NULL */
+  char *template_query;
 
   int attention_block, attention_residue;
   gboolean probe_blocks;
@@ -69,7 +70,8 @@ run_job_unref (RunJob *job)
   g_free (job->input_text);
   g_free (job->params_path);
   g_free (job->preset);
-  g_strfreev (job->templates);
+  g_clear_pointer (&job->template_hits, g_ptr_array_unref);
+  g_free (job->template_query);
   g_free (job->probes);
   g_free (job->probe_range);
   g_free (job->probe_dist);
@@ -93,6 +95,8 @@ typedef struct {
   RunJob *job;
   FlMsa *msa;
   FlFeatures *features;
+  GPtrArray *hits;
+  gboolean ignored;
   char *text;
   double fraction;
   int L, n_passes;
@@ -108,6 +112,7 @@ msg_free (gpointer data)
   Msg *m = data;
   g_clear_pointer (&m->msa, fl_msa_free);
   g_clear_pointer (&m->features, fl_features_free);
+  g_clear_pointer (&m->hits, g_ptr_array_unref);
   g_free (m->text);
   g_clear_pointer (&m->frame, fl_frame_unref);
   g_clear_pointer (&m->recycle, fl_recycle_data_unref);
@@ -149,6 +154,8 @@ dispatch (gpointer data)
     switch (m->kind)
       {
       case MSG_INPUTS:
+        if (m->hits && l->templates)
+          l->templates (g_steal_pointer (&m->hits), m->ignored, self->user_data);
         if (l->inputs_ready)
           l->inputs_ready (g_steal_pointer (&m->msa), g_steal_pointer (&m->features), self->user_data);
         break;
@@ -339,6 +346,25 @@ check_cancelled (RunJob *job, GError **error)
   return TRUE;
 }
 
+/* The job's templates aligned to `query`: copies where it is the query they
+ * were aligned to, else each chain aligned to it globally. */
+static GPtrArray *
+run_templates (RunJob *job, const char *query, GError **error)
+{
+  gboolean same = g_strcmp0 (query, job->template_query) == 0;
+  g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_template_hit_free);
+  for (guint k = 0; k < job->template_hits->len; k++)
+    {
+      const FlTemplateHit *h = g_ptr_array_index (job->template_hits, k);
+      FlTemplateHit *hit = same ? fl_template_hit_copy (h)
+                                : fl_template_hit_align (fl_template_chain_copy (h->chain), query, error);
+      if (!hit)
+        return NULL;
+      g_ptr_array_add (hits, hit);
+    }
+  return g_steal_pointer (&hits);
+}
+
 static FlResult *
 run_job (RunJob *job, FlFeatures **features_out, GError **error)
 {
@@ -380,25 +406,28 @@ run_job (RunJob *job, FlFeatures **features_out, GError **error)
   g_autoptr (FlFeatures) features = fl_features_build (msa, &fopts, error);
   if (!features)
     return NULL;
-  if (job->templates && job->templates[0])
+  g_autoptr (GPtrArray) hits = NULL;
+  gboolean ignored = FALSE;
+  if (job->template_hits && job->template_hits->len > 0)
     {
-      if (!cfg.has_templates)
-        {
-          g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
-                       "These parameters have no template stack: templates are used by "
-                       "models 1 and 2 (and their _ptm variants).");
-          return NULL;
-        }
-      send_progress (job, 0, g_strdup ("Reading and aligning the templates…"));
-      features->templates = fl_template_features_from_options (
-        features->sequence, (const char *const *) job->templates, NULL, NULL,
-        MAX (cfg.max_templates, 1), NULL, error);
-      if (!features->templates)
+      send_progress (job, 0, g_strdup ("Aligning the templates…"));
+      hits = run_templates (job, features->sequence, error);
+      if (!hits)
         return NULL;
+      ignored = !cfg.has_templates;
+      if (!ignored)
+        {
+          features->templates = fl_template_features_build (hits, features->L,
+                                                            MAX (cfg.max_templates, 1), error);
+          if (!features->templates)
+            return NULL;
+        }
     }
   {
     Msg *m = msg_new (job, MSG_INPUTS);
     m->msa = g_steal_pointer (&msa);
+    m->hits = g_steal_pointer (&hits);
+    m->ignored = ignored;
     msg_send (m);
   }
   if (check_cancelled (job, error))
@@ -484,7 +513,13 @@ fl_run_controller_start (FlRunController *self, const FlRunRequest *req, GError 
   job->input_text = g_strdup (req->input_text);
   job->params_path = g_strdup (req->params_path);
   job->preset = g_strdup (req->preset);
-  job->templates = req->templates ? g_strdupv ((char **) req->templates) : NULL;
+  if (req->template_hits && req->template_hits->len > 0)
+    {
+      job->template_hits = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_template_hit_free);
+      for (guint k = 0; k < req->template_hits->len; k++)
+        g_ptr_array_add (job->template_hits, fl_template_hit_copy (g_ptr_array_index (req->template_hits, k)));
+      job->template_query = g_strdup (req->template_query);
+    }
   job->num_recycle = req->num_recycle;
   job->tolerance = req->tolerance;
   job->backend = req->backend;

@@ -32,10 +32,13 @@ typedef struct {
   double tolerance;          /* early stop (Å), 0 never */
   FlBackendKind backend;     /* AUTO: CUDA when present */
   int n_threads;             /* CPU threads, 0 all */
-  /* Template structures "FILE[:CHAIN]" (models 1 and 2), each aligned to
-   * the query globally; NULL-terminated, or NULL for none. A model without
-   * a template stack refuses them. */
-  const char *const *templates;
+  /* Template hits (FlTemplateHit*, models 1 and 2; copied), aligned to
+   * template_query; NULL or empty for none. When the input's query is not
+   * template_query (the sequence was edited) each chain is aligned to the
+   * new query globally. A model without a template stack ignores them (and
+   * says so through `templates`). */
+  GPtrArray *template_hits;
+  const char *template_query;
   int attention_block;       /* Evoformer block of the attention maps, 1-based; 0: the last */
   int attention_residue;     /* query residue of the triangle attention, 1-based; 0: L/2 */
   gboolean probe_blocks;     /* record the distogram probe after every Evoformer block */
@@ -45,6 +48,9 @@ typedef struct {
 typedef struct {
   /* Input parsed and features built: msa and features are given (taken). */
   void (*inputs_ready) (FlMsa *msa, FlFeatures *features, gpointer user_data);
+  /* The run's templates aligned to its query (taken, nullable; empty when
+   * there are none); ignored: the model has no template stack. */
+  void (*templates) (GPtrArray *hits, gboolean ignored, gpointer user_data);
   void (*started) (const char *backend_description, int L, int n_passes, gpointer user_data);
   void (*progress) (double fraction, const char *text, gpointer user_data);
   void (*frame) (FlFrame *frame, gpointer user_data);

@@ -652,6 +652,8 @@ save_window_png (GtkWidget *widget, const char *path)
   g_object_unref (tex);
 }
 
+static FlMsaView *window_msa_view (void);
+
 /* A run of golden tmpl's parameters (model_1_ptm with its template stack,
  * tiny widths) on its alignment with a real template from the structures
  * folder: the recycles carry the template contribution, shown as a map.
@@ -673,15 +675,20 @@ test_templates (void)
   fl_application_set_params_path (app, params);
   g_autofree char *tmpl = g_strconcat (pdb, ":A", NULL);
   const char *const templates[] = { tmpl, NULL };
-  fl_application_set_templates (app, templates);
-  fl_application_set_backend (app, FL_BACKEND_KIND_CPU, 2);
   g_autoptr (GError) error = NULL;
+  g_assert_true (fl_application_set_templates (app, templates, &error));
+  g_assert_no_error (error);
+  fl_application_set_backend (app, FL_BACKEND_KIND_CPU, 2);
   g_assert_true (fl_application_start_run (app, &error));
   g_assert_no_error (error);
   g_assert_true (wait_until (run_done, 240));
   const char *progress = fl_window_get_progress_text (win);
   g_test_message ("templates run: \"%s\"", progress);
   g_assert_true (g_str_has_prefix (progress, "Done"));
+  g_assert_nonnull (strstr (progress, "1 template"));
+  g_assert_null (strstr (progress, "ignored"));
+  /* the run's document keeps the input's template for the next Run */
+  g_assert_cmpuint (fl_window_get_document (win)->templates->len, ==, 1);
   GPtrArray *recycles = fl_window_get_recycles (win);
   g_assert_cmpuint (recycles->len, >, 0);
   FlRecycleData *last = g_ptr_array_index (recycles, recycles->len - 1);
@@ -712,9 +719,285 @@ test_templates (void)
       save_window_png (GTK_WIDGET (win), shot);
       g_test_message ("window saved to %s", shot);
     }
+  /* the template's coverage track on the MSA tab, after the run */
+  GtkWidget *panels = fl_window_get_analysis_panels (win);
+  fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (panels), 0);
+  const FlTemplateTracks *tracks = fl_msa_view_get_templates (window_msa_view ());
+  g_assert_nonnull (tracks);
+  g_assert_cmpint (tracks->n, ==, 1);
+  g_assert_cmpint (tracks->tracks[0].aligned, ==, 28);
+  const char *msa_shot = g_getenv ("FL_TEMPLATE_MSA_SCREENSHOT");
+  if (msa_shot && *msa_shot)
+    {
+      iterate_for (1.0);
+      save_window_png (GTK_WIDGET (win), msa_shot);
+    }
+  fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (panels), 1);
   fl_pair_map_view_set_map_kind (pv, FL_PAIR_MAP_MSA_ROW_ATTENTION);
-  fl_application_set_templates (app, NULL);
+  g_assert_true (fl_application_set_templates (app, NULL, NULL));
   fl_application_set_params_path (app, NULL);
+}
+
+static FlMsaView *
+window_msa_view (void)
+{
+  GtkWidget *panels = fl_window_get_analysis_panels (fl_application_get_window (app));
+  return FL_MSA_VIEW (fl_analysis_panels_get_msa_view (FL_ANALYSIS_PANELS (panels)));
+}
+
+static guint
+n_list_rows (void)
+{
+  guint n = 0;
+  GtkWidget *list = fl_window_get_templates_list (fl_application_get_window (app));
+  for (GtkWidget *c = gtk_widget_get_first_child (list); c; c = gtk_widget_get_next_sibling (c))
+    n += GTK_IS_LIST_BOX_ROW (c);
+  return n;
+}
+
+static GtkWidget *
+find_drawing_area (GtkWidget *w)
+{
+  if (GTK_IS_DRAWING_AREA (w))
+    return w;
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_drawing_area (c);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* The grey level of the MSA panel at (x, y) of its own drawing, rendered
+ * as the screen shows it. */
+static int
+msa_grey_at (double x, double y)
+{
+  GtkWidget *area = find_drawing_area (GTK_WIDGET (window_msa_view ()));
+  g_assert_nonnull (area);
+  int width = gtk_widget_get_width (area), height = gtk_widget_get_height (area);
+  GdkPaintable *paintable = gtk_widget_paintable_new (area);
+  GtkSnapshot *snap = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snap, width, height);
+  GskRenderNode *node = gtk_snapshot_free_to_node (snap);
+  g_object_unref (paintable);
+  g_assert_nonnull (node);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (area));
+  GdkTexture *tex = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  gsk_render_node_unref (node);
+  guint8 *px = g_malloc ((gsize) width * height * 4);
+  gdk_texture_download (tex, px, (gsize) width * 4);
+  int xi = CLAMP ((int) x, 0, width - 1), yi = CLAMP ((int) y, 0, height - 1);
+  const guint8 *p = px + ((gsize) yi * width + xi) * 4;
+  int grey = (p[0] + p[1] + p[2]) / 3;
+  g_free (px);
+  g_object_unref (tex);
+  return grey;
+}
+
+static gboolean
+template_dialog_gone (void)
+{
+  return fl_application_get_template_dialog (app) == NULL;
+}
+
+/* Templates added from inside the window (issue 11): app.add-template-file
+ * (what the file chooser's Open does) opens the chain / alignment dialog,
+ * Add puts the template in the input's list, the MSA panel draws its
+ * coverage track, at most four, remove works, a bad file is refused with
+ * the app going on, a model without a template stack says it ignores them,
+ * the next Run takes them along, and opening another input clears them. */
+static void
+test_templates_in_window (void)
+{
+  g_autofree char *a3m = fl_test_golden_path ("tmpl", "input.a3m");
+  g_autofree char *pdb = fl_test_golden_path ("tmpl", "1GCN.pdb");
+  g_autofree char *cif = fl_test_golden_path ("tmpl", "4I6P.cif");
+  g_autofree char *tsv = fl_test_golden_path ("tmpl", "template_alignment.tsv");
+  if (!fl_test_require_file (a3m) || !fl_test_require_file (pdb) || !fl_test_require_file (cif)
+      || !fl_test_require_file (tsv))
+    return;
+  FlWindow *win = fl_application_get_window (app);
+  fl_application_set_params_path (app, NULL);   /* demo parameters: no template stack */
+  const char *const open[] = { a3m, NULL };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fl_application_open_paths (app, open, &error));
+  g_assert_no_error (error);
+  fl_analysis_panels_show_page (FL_ANALYSIS_PANELS (fl_window_get_analysis_panels (win)), 0);
+  FlDocument *doc = fl_window_get_document (win);
+  g_assert_cmpuint (doc->templates->len, ==, 0);
+  g_assert_cmpuint (n_list_rows (), ==, 0);
+
+  /* the action the file chooser's Open runs: the chain dialog */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "add-template-file", g_variant_new_string (pdb));
+  FlTemplateDialog *dlg = fl_application_get_template_dialog (app);
+  g_assert_nonnull (dlg);
+  g_assert_cmpuint (fl_template_dialog_get_n_chains (dlg), ==, 1);
+  const char *label = fl_template_dialog_get_chain_label (dlg, 0);
+  g_test_message ("chain choice: %s", label);
+  g_assert_nonnull (strstr (label, "Chain A · 29 residues"));
+  g_assert_nonnull (strstr (label, "(best match)"));
+  g_assert_cmpint (fl_template_dialog_get_selected (dlg), ==, 0);
+  /* golden tmpl's own alignment of 1GCN (not the global one) */
+  fl_template_dialog_set_alignment (dlg, tsv);
+  g_assert_true (fl_template_dialog_add (dlg));
+  g_assert_true (wait_until (template_dialog_gone, 5));
+  g_assert_cmpuint (doc->templates->len, ==, 1);
+  g_assert_cmpuint (n_list_rows (), ==, 1);
+  g_test_message ("status: %s", fl_window_get_progress_text (win));
+  g_assert_nonnull (strstr (fl_window_get_progress_text (win), "1gcn_A"));
+  /* the demo parameters ignore templates, and the window says so */
+  const char *note = fl_window_get_template_note (win);
+  g_test_message ("note: %s", note);
+  g_assert_nonnull (strstr (note, "ignore"));
+
+  /* the coverage track, from the golden alignment HAQGTFTSDYSKYMD-RRAQDGNFVQWLLNT
+   *                                          vs HSQGTFTSDYSKYLDSRRAQD--FVQWLMNT:
+   * 28 of 33 query residues covered, 25 identical; G21 N22 and the last
+   * three (K R G) uncovered */
+  FlMsaView *mv = window_msa_view ();
+  const FlTemplateTracks *tracks = fl_msa_view_get_templates (mv);
+  g_assert_nonnull (tracks);
+  g_assert_cmpint (tracks->n, ==, 1);
+  const FlTemplateTrack *t = &tracks->tracks[0];
+  g_assert_cmpstr (t->name, ==, "1gcn_A");
+  g_assert_cmpint (t->aligned, ==, 28);
+  g_assert_cmpint (t->identical, ==, 25);
+  g_assert_cmpint (t->state[0], ==, FL_TRACK_IDENTICAL);
+  g_assert_cmpint (t->state[1], ==, FL_TRACK_SUBSTITUTED);
+  g_assert_cmpint (t->state[20], ==, FL_TRACK_GAP);
+  g_assert_cmpint (t->state[21], ==, FL_TRACK_GAP);
+  g_assert_cmpint (t->state[22], ==, FL_TRACK_IDENTICAL);
+  g_assert_cmpint (t->state[32], ==, FL_TRACK_GAP);
+  /* ... drawn: dark where identical, light where substituted, white where uncovered */
+  iterate_for (0.5);
+  /* sampled off the letters written in wide cells: left part, near the top */
+  double x, y, x1, y1;
+  g_assert_true (fl_msa_view_track_center (mv, 0, 0, &x, &y));
+  g_assert_true (fl_msa_view_track_center (mv, 0, 1, &x1, &y1));
+  double dx = -0.35 * (x1 - x), dy = -5;
+  int g_same = msa_grey_at (x + dx, y + dy);
+  int g_sub = msa_grey_at (x1 + dx, y1 + dy);
+  g_assert_true (fl_msa_view_track_center (mv, 0, 20, &x, &y));
+  int g_gap = msa_grey_at (x + dx, y + dy);
+  g_test_message ("track greys: identical %d, substituted %d, uncovered %d", g_same, g_sub, g_gap);
+  g_assert_cmpint (g_same, <, 100);
+  g_assert_cmpint (g_sub, >, 130);
+  g_assert_cmpint (g_sub, <, 220);
+  g_assert_cmpint (g_gap, >, 240);
+  /* hovering the track names the template */
+  g_assert_true (fl_msa_view_track_center (mv, 0, 1, &x, &y));
+  fl_msa_view_hover_at (mv, x, y);
+  const char *status = fl_msa_view_get_status (mv);
+  g_test_message ("hover: %s", status);
+  g_assert_nonnull (strstr (status, "1gcn_A"));
+  g_assert_nonnull (strstr (status, "substituted"));
+
+  /* a second one from the alignment file (4I6P chain B), a bad file refused */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "add-template-file", g_variant_new_string (cif));
+  dlg = fl_application_get_template_dialog (app);
+  g_assert_nonnull (dlg);
+  g_assert_cmpuint (fl_template_dialog_get_n_chains (dlg), ==, 2);
+  g_assert_cmpstr (fl_template_dialog_get_chain_id (dlg, 1), ==, "B");
+  /* the alignment file aligns chain B: choosing it selects B */
+  fl_template_dialog_set_alignment (dlg, tsv);
+  g_assert_cmpint (fl_template_dialog_get_selected (dlg), ==, 1);
+  g_assert_cmpstr (fl_template_dialog_get_error (dlg), ==, "");
+  /* chain A is not in it: Add says so and the dialog stays */
+  fl_template_dialog_select (dlg, 0);
+  g_assert_false (fl_template_dialog_add (dlg));
+  g_test_message ("chain A with the file: %s", fl_template_dialog_get_error (dlg));
+  g_assert_nonnull (strstr (fl_template_dialog_get_error (dlg), "no alignment for 4I6P.cif chain A"));
+  g_assert_cmpuint (doc->templates->len, ==, 1);
+  fl_template_dialog_select (dlg, 1);
+  g_assert_true (fl_template_dialog_add (dlg));
+  g_assert_true (wait_until (template_dialog_gone, 5));
+  g_assert_cmpint (fl_msa_view_get_templates (mv)->tracks[1].aligned, ==, 13);
+  g_autofree char *bad = g_build_filename (tmp_dir, "not-a-structure.pdb", NULL);
+  g_assert_true (g_file_set_contents (bad, "HEADER nothing here\nEND\n", -1, NULL));
+  g_assert_false (fl_application_add_template (app, bad, NULL, NULL, &error));
+  g_test_message ("bad file: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "no protein chain"));
+  g_clear_error (&error);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "add-template-file", g_variant_new_string (bad));
+  g_assert_null (fl_application_get_template_dialog (app));
+  /* the same file and chain twice */
+  g_assert_false (fl_application_add_template (app, pdb, "A", NULL, &error));
+  g_assert_nonnull (strstr (error->message, "already"));
+  g_clear_error (&error);
+
+  /* at most four: copies of 1GCN under other names fill the list */
+  for (int k = 0; k < 3; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("%dgcn.pdb", k + 2);
+      g_autofree char *copy = g_build_filename (tmp_dir, name, NULL);
+      g_autofree char *text = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (pdb, &text, &len, NULL));
+      g_assert_true (g_file_set_contents (copy, text, (gssize) len, NULL));
+      gboolean ok = fl_application_add_template (app, copy, NULL, NULL, &error);
+      if (k < 2)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_test_message ("fifth: %s", error->message);
+          g_assert_nonnull (strstr (error->message, "4 templates already"));
+          g_clear_error (&error);
+        }
+    }
+  g_assert_cmpuint (doc->templates->len, ==, 4);
+  g_assert_cmpuint (n_list_rows (), ==, 4);
+  g_assert_cmpint (fl_msa_view_get_templates (mv)->n, ==, 4);
+  const char *shot = g_getenv ("FL_TEMPLATE_LIST_SCREENSHOT");
+  if (shot && *shot)
+    {
+      fl_window_clear_error (win);   /* the bad file's message, closed as a user would */
+      iterate_for (1.0);
+      save_window_png (GTK_WIDGET (win), shot);
+    }
+
+  /* remove (what a row's button does): the third, then the first two */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "remove-template", g_variant_new_uint32 (2));
+  g_assert_cmpuint (doc->templates->len, ==, 3);
+  g_assert_cmpuint (n_list_rows (), ==, 3);
+  g_assert_cmpint (fl_msa_view_get_templates (mv)->n, ==, 3);
+  g_assert_cmpstr (fl_msa_view_get_templates (mv)->tracks[1].name, ==, "4i6p_B");
+  g_assert_true (fl_application_remove_template (app, 2));
+  g_assert_true (fl_application_remove_template (app, 1));
+  g_assert_false (fl_application_remove_template (app, 1));
+  g_assert_cmpuint (n_list_rows (), ==, 1);
+
+  /* Run takes the template along: the demo model ignores it and says so */
+  fl_application_set_backend (app, FL_BACKEND_KIND_CPU, 2);
+  g_assert_true (fl_application_start_run (app, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_until (run_done, 240));
+  const char *progress = fl_window_get_progress_text (win);
+  g_test_message ("run: %s", progress);
+  g_assert_true (g_str_has_prefix (progress, "Done"));
+  g_assert_nonnull (strstr (progress, "1 template ignored"));
+  doc = fl_window_get_document (win);
+  g_assert_cmpint (doc->kind, ==, FL_DOCUMENT_RUN);
+  g_assert_cmpuint (doc->templates->len, ==, 1);
+  g_assert_cmpuint (n_list_rows (), ==, 1);
+  g_assert_cmpint (fl_msa_view_get_templates (mv)->n, ==, 1);
+  /* drawn superposed in 3D on the run's frames */
+  g_assert_cmpint (fl_structure_view_get_n_template_segments (view ()), >=, 20);
+
+  /* another document: none of them */
+  g_assert_true (fl_application_open_demo (app, &error));
+  g_assert_no_error (error);
+  doc = fl_window_get_document (win);
+  g_assert_cmpuint (doc->templates->len, ==, 0);
+  g_assert_cmpuint (n_list_rows (), ==, 0);
+  g_assert_null (fl_msa_view_get_templates (mv));
+  g_assert_cmpint (fl_structure_view_get_n_template_segments (view ()), ==, 0);
+  g_assert_false (gtk_widget_get_visible (gtk_widget_get_parent (fl_window_get_templates_list (win))));
 }
 
 static void
@@ -1165,6 +1448,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/gui/bad-params", test_bad_params);
   g_test_add_func ("/app/gui/split-and-shortcuts", test_split_and_shortcuts);
   g_test_add_func ("/app/gui/templates", test_templates);
+  g_test_add_func ("/app/gui/templates-in-window", test_templates_in_window);
   int status = g_test_run ();
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);

@@ -3,7 +3,8 @@
  * several models ranked, per-input failures recorded, a batch killed after
  * its first result and restarted redoes nothing, and workers sharing one
  * output folder (one command, independent processes, a worker that dies)
- * run every input exactly once. */
+ * run every input exactly once; templates per input for the models with
+ * a template stack. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -433,7 +434,7 @@ test_inputs_and_failures (void)
   g_autofree char *summary = NULL;
   g_assert_true (g_file_get_contents (summary_path, &summary, NULL, NULL));
   g_test_message ("%s", summary);
-  g_assert_true (g_str_has_prefix (summary, "id,length,status,rank_1_model,mean_plddt,ptm,seconds,error\n"));
+  g_assert_true (g_str_has_prefix (summary, "id,length,status,rank_1_model,mean_plddt,ptm,seconds,error,templates\n"));
   g_assert_nonnull (strstr (summary, "\nok,19,done,model_1_ptm,"));
   g_assert_nonnull (strstr (summary, "\ncomplex,11,failed,"));
   g_assert_nonnull (strstr (summary, "monomers"));
@@ -662,6 +663,201 @@ test_shards (void)
   remove_tree (dir);
 }
 
+/* ATOM lines of the result of model K for input id, whatever its rank. */
+static char *
+model_atoms (const char *out, const char *id, int k)
+{
+  g_autoptr (GDir) d = g_dir_open (out, 0, NULL);
+  g_assert_nonnull (d);
+  g_autofree char *prefix = g_strconcat (id, "_unrelaxed_rank_", NULL);
+  g_autofree char *suffix = g_strdup_printf ("_model_%d_seed_000.pdb", k);
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    if (g_str_has_prefix (name, prefix) && g_str_has_suffix (name, suffix))
+      {
+        g_autofree char *p = file_in (out, name);
+        g_autofree char *text = NULL;
+        g_assert_true (g_file_get_contents (p, &text, NULL, NULL));
+        GString *atoms = g_string_new (NULL);
+        g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+        for (int i = 0; lines[i]; i++)
+          if (g_str_has_prefix (lines[i], "ATOM"))
+            g_string_append_printf (atoms, "%s\n", lines[i]);
+        g_assert_cmpuint (atoms->len, >, 0);
+        return g_string_free (atoms, FALSE);
+      }
+  g_error ("no model %d result for %s in %s", k, id, out);
+  return NULL;
+}
+
+static void
+link_in (const char *dir, const char *name, const char *target)
+{
+  g_autofree char *p = file_in (dir, name);
+  g_assert_cmpint (symlink (target, p), ==, 0);
+}
+
+/* Templates per input (--template-dir DIR, DIR/ID/ for input ID) with two
+ * models: model_1_ptm (golden tmpl's template stack) uses them and its
+ * result differs from a run without templates; model_3_ptm (the tiny
+ * parameters: no template stack) is identical to it. ID_templates.json,
+ * the record and the summary say which model used which template; a bad
+ * template file fails its input only, and five templates are refused. */
+static void
+test_templates (void)
+{
+  g_autofree char *tmpl = fl_test_golden_path ("tmpl", "params_tmpl.npz");
+  g_autofree char *tmpl_config = fl_test_golden_path ("tmpl", "config.json");
+  g_autofree char *pdb = fl_test_golden_path ("tmpl", "1GCN.pdb");
+  g_autofree char *cif = fl_test_golden_path ("tmpl", "4I6P.cif");
+  g_autofree char *tiny = fl_test_golden_path ("tiny", "params_tiny.npz");
+  if (!fl_test_require_file (tmpl) || !fl_test_require_file (tmpl_config)
+      || !fl_test_require_file (pdb) || !fl_test_require_file (cif)
+      || !fl_test_require_file (tiny))
+    return;
+  g_autofree char *dir = g_dir_make_tmp ("fl-batch-XXXXXX", NULL);
+  g_autofree char *pdir = file_in (dir, "params");
+  g_assert_cmpint (g_mkdir (pdir, 0755), ==, 0);
+  link_in (pdir, "params_model_1_ptm.npz", tmpl);
+  link_in (pdir, "params_model_3_ptm.npz", tiny);
+  /* tmpl's architecture (widths follow each file's shapes), each preset's data settings. */
+  g_autoptr (JsonNode) full = load_json (tmpl_config);
+  json_object_remove_member (json_node_get_object (full), "data");
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, full);
+  g_autofree char *model_only = file_in (dir, "model.json");
+  g_assert_true (json_generator_to_file (gen, model_only, NULL));
+  write_text (dir, "in.fasta", ">glucagon\nHAQGTFTSDYSKYMDRRAQDGNFVQWLLNTKRG\n"
+                               ">other\nKDRLVAVFDEQDGPGSEFKVTVCFG\n");
+  /* glucagon: the chain from the file name; other: from templates.txt. */
+  const char *folders[] = { "templates", "templates/glucagon", "templates/other", "bad",
+                            "bad/glucagon", "bad/other", "five", "five/glucagon" };
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *p = file_in (dir, folders[i]);
+      g_assert_cmpint (g_mkdir (p, 0755), ==, 0);
+    }
+  g_autofree char *t_glucagon = file_in (dir, "templates/glucagon");
+  g_autofree char *t_other = file_in (dir, "templates/other");
+  link_in (t_glucagon, "1gcn_A.pdb", pdb);
+  link_in (t_other, "4I6P.cif", cif);
+  write_text (t_other, "templates.txt", "# chain B of 4I6P\n4I6P.cif:B\n");
+
+  g_autofree char *in = file_in (dir, "in.fasta");
+  g_autofree char *common = g_strdup_printf (
+      "'%s' --params '%s' --models 1,3 --config '%s' --backend cpu --threads 1 --recycles 1",
+      in, pdir, model_only);
+  g_autofree char *out_t = file_in (dir, "out-templates");
+  g_autofree char *out_0 = file_in (dir, "out-none");
+  g_autofree char *tdir = file_in (dir, "templates");
+  g_autofree char *args_t = g_strdup_printf ("%s '%s' --template-dir '%s'", common, out_t, tdir);
+  g_autofree char *args_0 = g_strdup_printf ("%s '%s'", common, out_0);
+  g_autofree char *err_t = NULL, *err_0 = NULL;
+  g_assert_cmpint (run_sync (args_t, &err_t), ==, 0);
+  g_assert_cmpint (run_sync (args_0, &err_0), ==, 0);
+  g_assert_nonnull (strstr (err_t, "glucagon: template 1 1gcn_A"));
+  g_assert_nonnull (strstr (err_t, "other: template 1 4i6p_B"));
+  g_assert_null (strstr (err_t, "notice: model_1_ptm was trained with templates"));
+  g_assert_nonnull (strstr (err_0, "notice: model_1_ptm was trained with templates"));
+
+  const char *ids[] = { "glucagon", "other" };
+  const char *domains[] = { "1gcn_A", "4i6p_B" };
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *m1_t = model_atoms (out_t, ids[i], 1);
+      g_autofree char *m1_0 = model_atoms (out_0, ids[i], 1);
+      g_autofree char *m3_t = model_atoms (out_t, ids[i], 3);
+      g_autofree char *m3_0 = model_atoms (out_0, ids[i], 3);
+      g_assert_cmpstr (m1_t, !=, m1_0);
+      g_assert_cmpstr (m3_t, ==, m3_0);
+
+      g_autofree char *name = g_strconcat (ids[i], "_templates.json", NULL);
+      g_autofree char *path = file_in (out_t, name);
+      g_autoptr (JsonNode) used = load_json (path);
+      JsonObject *u = json_node_get_object (used);
+      JsonArray *templates = json_object_get_array_member (u, "templates");
+      g_assert_cmpuint (json_array_get_length (templates), ==, 1);
+      JsonObject *t = json_array_get_object_element (templates, 0);
+      g_assert_cmpstr (json_object_get_string_member (t, "domain_name"), ==, domains[i]);
+      g_assert_cmpstr (json_object_get_string_member (t, "chain"), ==, i == 0 ? "A" : "B");
+      g_assert_true (json_object_get_boolean_member (t, "used"));
+      double coverage = json_object_get_double_member (t, "coverage");
+      g_assert_cmpfloat (coverage, >, i == 0 ? 0.8 : 0.3);
+      g_assert_cmpfloat (coverage, <=, 1.0);
+      JsonArray *models = json_object_get_array_member (u, "models");
+      g_assert_cmpuint (json_array_get_length (models), ==, 2);
+      JsonObject *m1 = json_array_get_object_element (models, 0);
+      JsonObject *m3 = json_array_get_object_element (models, 1);
+      g_assert_cmpstr (json_object_get_string_member (m1, "model"), ==, "model_1_ptm");
+      g_assert_true (json_object_get_boolean_member (m1, "template_stack"));
+      JsonArray *m1_used = json_object_get_array_member (m1, "templates");
+      g_assert_cmpuint (json_array_get_length (m1_used), ==, 1);
+      g_assert_cmpstr (json_array_get_string_element (m1_used, 0), ==, domains[i]);
+      g_assert_false (json_object_get_boolean_member (m3, "template_stack"));
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (m3, "templates")),
+                        ==, 0);
+      /* The record carries the same, for the summary. */
+      g_autofree char *record_name = g_strconcat (".foldlight-batch/", ids[i], ".json", NULL);
+      g_autofree char *record_path = file_in (out_t, record_name);
+      g_autoptr (JsonNode) record = load_json (record_path);
+      g_assert_true (json_object_has_member (json_node_get_object (record), "templates"));
+    }
+  g_autofree char *summary_t_path = file_in (out_t, "summary.csv");
+  g_autofree char *summary_0_path = file_in (out_0, "summary.csv");
+  g_autofree char *summary_t = NULL, *summary_0 = NULL;
+  g_assert_true (g_file_get_contents (summary_t_path, &summary_t, NULL, NULL));
+  g_assert_true (g_file_get_contents (summary_0_path, &summary_0, NULL, NULL));
+  g_test_message ("%s%s", summary_t, summary_0);
+  g_assert_true (g_str_has_prefix (summary_t, "id,length,status,rank_1_model,mean_plddt,ptm,"
+                                              "seconds,error,templates\n"));
+  g_assert_nonnull (strstr (summary_t, ",1gcn_A 8"));
+  g_assert_nonnull (strstr (summary_t, ",4i6p_B "));
+  g_assert_cmpint (count_occurrences (summary_0, ",none\n"), ==, 2);
+  g_autofree char *config_t_path = file_in (out_t, "config.json");
+  g_autoptr (JsonNode) config_t = load_json (config_t_path);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (config_t),
+                                                 "use_templates"));
+
+  /* A file that is no structure fails its input; the other one is done. */
+  g_autofree char *b_glucagon = file_in (dir, "bad/glucagon");
+  g_autofree char *b_other = file_in (dir, "bad/other");
+  write_text (b_glucagon, "broken_A.pdb", "HEADER    NOT A STRUCTURE\nATOM  garbage\n");
+  link_in (b_other, "1GCN.pdb", pdb);
+  g_autofree char *out_b = file_in (dir, "out-bad");
+  g_autofree char *bdir = file_in (dir, "bad");
+  g_autofree char *args_b = g_strdup_printf ("%s '%s' --template-dir '%s'", common, out_b, bdir);
+  g_autofree char *err_b = NULL;
+  g_assert_cmpint (run_sync (args_b, &err_b), ==, 0);
+  g_assert_false (done_in (out_b, "glucagon"));
+  g_assert_true (done_in (out_b, "other"));
+  g_autofree char *summary_b_path = file_in (out_b, "summary.csv");
+  g_autofree char *summary_b = NULL;
+  g_assert_true (g_file_get_contents (summary_b_path, &summary_b, NULL, NULL));
+  g_test_message ("%s", summary_b);
+  g_assert_nonnull (strstr (summary_b, "\nglucagon,33,failed,"));
+  g_assert_nonnull (strstr (summary_b, "broken_A.pdb"));
+  g_assert_nonnull (strstr (summary_b, "\nother,25,done,"));
+
+  /* Five templates for a model that takes four: a message, not a silent cut. */
+  g_autofree char *f_glucagon = file_in (dir, "five/glucagon");
+  for (int k = 1; k <= 5; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("t%d_A.pdb", k);
+      link_in (f_glucagon, name, pdb);
+    }
+  g_autofree char *out_f = file_in (dir, "out-five");
+  g_autofree char *fdir = file_in (dir, "five");
+  g_autofree char *args_f = g_strdup_printf ("%s '%s' --template-dir '%s'", common, out_f, fdir);
+  g_autofree char *err_f = NULL;
+  g_assert_cmpint (run_sync (args_f, &err_f), ==, 0);
+  g_assert_false (done_in (out_f, "glucagon"));
+  g_assert_true (done_in (out_f, "other"));   /* no folder of its own: runs without */
+  g_assert_nonnull (strstr (err_f, "5 templates"));
+  g_assert_nonnull (strstr (err_f, "at most 4"));
+  g_assert_nonnull (strstr (err_f, "other: no templates"));
+  remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -675,5 +871,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/batch/resume-after-kill", test_resume_after_kill);
   g_test_add_func ("/cli/batch/workers-share", test_workers_share);
   g_test_add_func ("/cli/batch/shards", test_shards);
+  g_test_add_func ("/cli/batch/templates", test_templates);
   return g_test_run ();
 }

@@ -239,6 +239,29 @@ test_tmpl_templates (void)
   g_assert_nonnull (strstr (err2, "template 1 1gcn_A"));
   g_assert_nonnull (strstr (err2, "template HSQGTFTSDYSKYLDSRRAQD--FVQWLMNT---"));
   remove_dir (dir2);
+
+  /* --template-dir alone: the templates of the folder (the chain from the
+   * file name), as batch reads DIR/ID/; config.json says templates were used. */
+  g_autofree char *folder = g_dir_make_tmp ("fl-predict-tdir-XXXXXX", &error);
+  g_autofree char *pdb = g_build_filename (tdir, "1GCN.pdb", NULL);
+  g_autofree char *link = g_build_filename (folder, "1gcn_A.pdb", NULL);
+  g_assert_cmpint (symlink (pdb, link), ==, 0);
+  g_autofree char *dir3 = g_dir_make_tmp ("fl-predict-XXXXXX", &error);
+  g_autofree char *args3 = g_strdup_printf (
+    "--params '%s' --config '%s' --a3m '%s' --template-dir '%s' --recycles 0 --backend cpu "
+    "--threads 2 --out '%s'", params, config, a3m, folder, dir3);
+  g_autofree char *out3 = NULL, *err3 = NULL;
+  status = run_cli (args3, &out3, &err3);
+  g_test_message ("stderr: %s", err3);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (err3, "template 1 1gcn_A"));
+  g_autofree char *config_json = g_build_filename (dir3, "config.json", NULL);
+  g_autofree char *config_text = NULL;
+  g_assert_true (g_file_get_contents (config_json, &config_text, NULL, NULL));
+  g_assert_nonnull (strstr (config_text, "\"use_templates\" : true"));
+  remove_dir (dir3);
+  g_unlink (link);
+  g_rmdir (folder);
 }
 
 /* --teacher-forced: every pass from the golden previous state, so each

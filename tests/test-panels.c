@@ -13,6 +13,7 @@
 #include "fl-msa-render.h"
 #include "fl-pair-map-render.h"
 #include "fl-confidence-render.h"
+#include "fl-template-tracks.h"
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -941,11 +942,80 @@ test_legends_fit (void)
     fl_recycle_data_unref (r[k]);
 }
 
+/* A template's coverage track: states from the hit, the pixels drawn per
+ * state (identical dark, substituted light, uncovered white), the name left
+ * of it, hit testing and the hover text. */
+static void
+test_template_tracks (void)
+{
+  const char *query = "ACDFG";
+  FlTemplateHit *h = g_new0 (FlTemplateHit, 1);
+  h->chain = g_new0 (FlTemplateChain, 1);
+  h->chain->path = g_strdup ("/data/1abc.pdb");
+  g_strlcpy (h->chain->chain_id, "B", sizeof h->chain->chain_id);
+  h->chain->domain_name = g_strdup ("1abc_B");
+  h->chain->n = 4;
+  h->chain->sequence = g_strdup ("ACDE");
+  h->chain->atom37 = g_new0 (float, 4 * 37 * 3);
+  h->chain->atom37_mask = g_new0 (float, 4 * 37);
+  h->L = 5;
+  h->query_to_template = g_new (int32_t, 5);
+  const int32_t map[5] = { 0, 1, 2, 3, -1 };
+  memcpy (h->query_to_template, map, sizeof map);
+  g_autoptr (GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_template_hit_free);
+  g_ptr_array_add (hits, h);
+  g_assert_null (fl_template_tracks_new (hits, "ACD"));   /* another query length: no track */
+  g_autoptr (FlTemplateTracks) tt = fl_template_tracks_new (hits, query);
+  g_assert_nonnull (tt);
+  g_assert_cmpint (tt->n, ==, 1);
+  const FlTemplateTrack *t = &tt->tracks[0];
+  g_assert_cmpint (t->aligned, ==, 4);
+  g_assert_cmpint (t->identical, ==, 3);
+  const uint8_t want[5] = { FL_TRACK_IDENTICAL, FL_TRACK_IDENTICAL, FL_TRACK_IDENTICAL,
+                            FL_TRACK_SUBSTITUTED, FL_TRACK_GAP };
+  g_assert_cmpmem (t->state, 5, want, 5);
+  g_assert_cmpstr (t->description, ==, "1abc.pdb chain B");
+
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 400, 60);
+  cairo_t *cr = cairo_create (s);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  /* 5 columns of 50 px from x = 100; cells narrow enough for no letters? 50 px
+   * is wide: sample near the cell's left edge, away from the letter */
+  fl_template_tracks_draw (cr, tt, 0, 5, 100, 10, 250, 94);
+  cairo_destroy (cr);
+  int y = 12;
+  g_assert_cmpint (argb_diff (pixel (s, 104, y), hex_argb (0x404040)), <=, 2);
+  g_assert_cmpint (argb_diff (pixel (s, 254, y), hex_argb (0xA8A8A8)), <=, 2);
+  g_assert_cmpint (argb_diff (pixel (s, 304, y), hex_argb (0xFFFFFF)), <=, 2);
+  /* the name in the margin left of x = 94 */
+  int dark = 0;
+  for (int x = 0; x < 94; x++)
+    for (int yy = 10; yy < 26; yy++)
+      dark += (pixel (s, x, yy) & 0xFF) < 100;
+  g_assert_cmpint (dark, >, 10);
+  for (int yy = 10; yy < 26; yy++)
+    g_assert_cmpint (argb_diff (pixel (s, 97, yy), hex_argb (0xFFFFFF)), <=, 2);
+  cairo_surface_destroy (s);
+
+  g_assert_cmpint (fl_template_tracks_at (tt, 5), ==, 0);
+  g_assert_cmpint (fl_template_tracks_at (tt, FL_TEMPLATE_TRACK_H + 1), ==, -1);
+  g_assert_cmpint (fl_template_tracks_at (tt, -1), ==, -1);
+  g_assert_cmpfloat (fl_template_tracks_height (1), ==, FL_TEMPLATE_TRACK_H + FL_TEMPLATE_TRACK_GAP);
+  g_autofree char *sub = fl_template_tracks_describe (tt, 0, 3, query);
+  g_assert_cmpstr (sub, ==, "template 1abc_B (1abc.pdb chain B): residue 4 F ↔ template E (its residue 4), "
+                            "substituted  ·  4 of 5 residues covered, 3 identical");
+  g_autofree char *gap = fl_template_tracks_describe (tt, 0, 4, query);
+  g_assert_nonnull (strstr (gap, "residue 5 G not covered"));
+  g_assert_null (fl_template_tracks_describe (tt, 1, 0, query));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ui/palette/known-values", test_palette_known_values);
+  g_test_add_func ("/ui/template-tracks", test_template_tracks);
   g_test_add_func ("/ui/palette/aa-classes", test_palette_aa_classes);
   g_test_add_func ("/ui/palette/plddt-bands", test_palette_plddt_bands);
   g_test_add_func ("/ui/heatmap/pixels", test_heatmap_pixels);

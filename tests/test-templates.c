@@ -1,7 +1,9 @@
 /* Template features from files: golden case tmpl rebuilt bit for bit from
- * its alignment file and structure files; the global alignment; bad input. */
+ * its alignment file and structure files; the global alignment; bad input;
+ * folders of templates. */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include "fl-error.h"
 #include "fl-npz.h"
@@ -254,6 +256,184 @@ test_data_structures (void)
   g_assert_cmpint (n_files, >=, 5);
 }
 
+/* A folder of templates (predict --template-dir alone, batch's DIR/ID/):
+ * structure files in name order with the chain from "_X" names,
+ * templates.txt, template_alignment.tsv; the four-template limit. */
+static void
+test_template_dir (void)
+{
+  g_autofree char *pdb = fl_test_golden_path ("tmpl", "1GCN.pdb");
+  g_autofree char *cif = fl_test_golden_path ("tmpl", "4I6P.cif");
+  g_autofree char *tsv = fl_test_golden_path ("tmpl", "template_alignment.tsv");
+  if (!fl_test_require_file (pdb) || !fl_test_require_file (cif) || !fl_test_require_file (tsv))
+    return;
+  g_autofree char *dir = g_dir_make_tmp ("fl-test-template-dir-XXXXXX", NULL);
+  const char *links[][2] = { { "model_1.pdb", pdb }, { "1gcn_A.pdb", pdb } };
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, links[i][0], NULL);
+      g_assert_cmpint (symlink (links[i][1], p), ==, 0);
+    }
+  g_autofree char *notes = NULL;
+  write_file (dir, "notes.txt", "not a template\n", &notes);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *alignment = NULL;
+  g_auto (GStrv) templates = NULL;
+  g_assert_true (fl_template_dir_read (dir, &alignment, &templates, &error));
+  g_assert_no_error (error);
+  g_assert_null (alignment);
+  g_assert_cmpuint (g_strv_length (templates), ==, 2);
+  g_autofree char *first = g_build_filename (dir, "1gcn_A.pdb:A", NULL);
+  g_autofree char *second = g_build_filename (dir, "model_1.pdb", NULL);
+  g_assert_cmpstr (templates[0], ==, first);
+  g_assert_cmpstr (templates[1], ==, second);
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autoptr (FlTemplateFeatures) tf =
+    fl_template_features_from_options (QUERY, NULL, NULL, dir, 4, &hits, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tf->n_real, ==, 2);
+  int identical = 0;
+  const FlTemplateHit *h = g_ptr_array_index (hits, 0);
+  g_assert_cmpint (fl_template_hit_n_aligned (h, QUERY, &identical), ==, 28);
+  g_assert_cmpint (identical, ==, 25);
+
+  /* templates.txt chooses the files, their chains and order. */
+  g_autofree char *list = NULL;
+  write_file (dir, FL_TEMPLATE_DIR_LIST, "# one\n\nmodel_1.pdb:A\n", &list);
+  g_clear_pointer (&templates, g_strfreev);
+  g_assert_true (fl_template_dir_read (dir, &alignment, &templates, &error));
+  g_assert_cmpuint (g_strv_length (templates), ==, 1);
+  write_file (dir, FL_TEMPLATE_DIR_LIST, "model_1.pdb A\n", &list);
+  g_clear_pointer (&templates, g_strfreev);
+  g_assert_false (fl_template_dir_read (dir, &alignment, &templates, &error));
+  g_assert_nonnull (strstr (error->message, "one FILE[:CHAIN] per line"));
+  g_clear_error (&error);
+
+  /* Five structure files for four slots: an error, not a silent cut. */
+  write_file (dir, FL_TEMPLATE_DIR_LIST,
+              "model_1.pdb\n1gcn_A.pdb:A\nmodel_1.pdb\nmodel_1.pdb\nmodel_1.pdb\n", &list);
+  g_autoptr (FlTemplateFeatures) five =
+    fl_template_features_from_options (QUERY, NULL, NULL, dir, 4, NULL, &error);
+  g_assert_null (five);
+  g_assert_nonnull (strstr (error->message, "5 templates"));
+  g_assert_nonnull (strstr (error->message, "at most 4"));
+  g_clear_error (&error);
+  g_remove (list);
+
+  /* An alignment file gives its hits; the structure files are its. */
+  g_autofree char *tsv_link = g_build_filename (dir, FL_TEMPLATE_DIR_ALIGNMENT, NULL);
+  g_autofree char *cif_link = g_build_filename (dir, "4I6P.cif", NULL);
+  g_autofree char *pdb_link = g_build_filename (dir, "1GCN.pdb", NULL);
+  g_assert_cmpint (symlink (tsv, tsv_link), ==, 0);
+  g_assert_cmpint (symlink (cif, cif_link), ==, 0);
+  g_assert_cmpint (symlink (pdb, pdb_link), ==, 0);
+  g_clear_pointer (&templates, g_strfreev);
+  g_assert_true (fl_template_dir_read (dir, &alignment, &templates, &error));
+  g_assert_cmpstr (alignment, ==, tsv_link);
+  g_assert_cmpuint (g_strv_length (templates), ==, 0);
+  g_autoptr (FlTemplateFeatures) from_tsv =
+    fl_template_features_from_options (QUERY, NULL, NULL, dir, 4, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (from_tsv->n_real, ==, 2);
+  g_assert_cmpstr (from_tsv->domain_names[1], ==, "4i6p_B");
+
+  /* A folder that is not there. */
+  g_autofree char *none = g_build_filename (dir, "none", NULL);
+  g_autofree char *none_alignment = NULL;
+  g_auto (GStrv) none_templates = NULL;
+  g_assert_false (fl_template_dir_read (none, &none_alignment, &none_templates, &error));
+  g_assert_nonnull (strstr (error->message, "does not exist"));
+  const char *names[] = { "model_1.pdb", "1gcn_A.pdb", "notes.txt", FL_TEMPLATE_DIR_ALIGNMENT,
+                          "4I6P.cif", "1GCN.pdb" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *p = g_build_filename (dir, names[i], NULL);
+      g_remove (p);
+    }
+  g_rmdir (dir);
+}
+
+static void
+assert_same_chain (const FlTemplateChain *a, const FlTemplateChain *b)
+{
+  g_assert_cmpstr (a->chain_id, ==, b->chain_id);
+  g_assert_cmpstr (a->domain_name, ==, b->domain_name);
+  g_assert_cmpint (a->n, ==, b->n);
+  g_assert_cmpstr (a->sequence, ==, b->sequence);
+  g_assert_cmpmem (a->atom37, (gsize) a->n * 37 * 3 * sizeof (float), b->atom37,
+                   (gsize) b->n * 37 * 3 * sizeof (float));
+  g_assert_cmpmem (a->atom37_mask, (gsize) a->n * 37 * sizeof (float), b->atom37_mask,
+                   (gsize) b->n * 37 * sizeof (float));
+}
+
+/* Every chain of a file (the app's chain choice) is what reading that chain
+ * alone gives; copies of chains and hits are equal; the aligned / identical
+ * counts of golden tmpl's 1GCN alignment. */
+static void
+test_chain_lists_and_counts (void)
+{
+  g_autofree char *pdb = fl_test_golden_path ("tmpl", "1GCN.pdb");
+  g_autofree char *cif = fl_test_golden_path ("tmpl", "4I6P.cif");
+  g_autofree char *tsv = fl_test_golden_path ("tmpl", "template_alignment.tsv");
+  if (!fl_test_require_file (pdb) || !fl_test_require_file (cif) || !fl_test_require_file (tsv))
+    return;
+  g_autoptr (GError) error = NULL;
+  const char *files[] = { pdb, cif };
+  const char *ids[][3] = { { "A", NULL }, { "A", "B", NULL } };
+  for (int f = 0; f < 2; f++)
+    {
+      g_autoptr (GPtrArray) chains = fl_template_chains_read (files[f], &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (chains);
+      guint n = 0;
+      while (ids[f][n])
+        n++;
+      g_assert_cmpuint (chains->len, ==, n);
+      for (guint k = 0; k < n; k++)
+        {
+          const FlTemplateChain *c = g_ptr_array_index (chains, k);
+          g_assert_cmpstr (c->chain_id, ==, ids[f][k]);
+          g_autoptr (FlTemplateChain) alone = fl_template_chain_read (files[f], ids[f][k], &error);
+          g_assert_no_error (error);
+          assert_same_chain (c, alone);
+          g_autoptr (FlTemplateChain) copy = fl_template_chain_copy (c);
+          assert_same_chain (c, copy);
+          g_test_message ("%s chain %s: %d residues", files[f], c->chain_id, c->n);
+        }
+    }
+  /* no protein chain, no file */
+  g_autofree char *dir = g_dir_make_tmp ("fl-tmpl-XXXXXX", NULL);
+  g_autofree char *bad = g_build_filename (dir, "water.pdb", NULL);
+  g_assert_true (g_file_set_contents (bad, "HETATM    1  O   HOH A   1       0.000   0.000   0.000  1.00  0.00           O\nEND\n", -1, NULL));
+  g_assert_null (fl_template_chains_read (bad, &error));
+  g_assert_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_EMPTY);
+  g_clear_error (&error);
+  g_remove (bad);
+  g_rmdir (dir);
+  g_assert_null (fl_template_chains_read ("/nonexistent/x.cif", &error));
+  g_assert_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_IO);
+  g_clear_error (&error);
+
+  const char *query = "HAQGTFTSDYSKYMDRRAQDGNFVQWLLNTKRG";
+  g_autoptr (GPtrArray) hits = fl_template_alignment_load (tsv, query, NULL, &error);
+  g_assert_no_error (error);
+  const int want_aligned[2] = { 28, 13 }, want_identical[2] = { 25, 1 };
+  for (guint k = 0; k < 2; k++)
+    {
+      const FlTemplateHit *h = g_ptr_array_index (hits, k);
+      int aligned = -1, identical = -1;
+      fl_template_hit_count (h, query, &aligned, &identical);
+      g_assert_cmpint (aligned, ==, want_aligned[k]);
+      g_assert_cmpint (identical, ==, want_identical[k]);
+      g_autoptr (FlTemplateHit) copy = fl_template_hit_copy (h);
+      g_assert_cmpint (copy->L, ==, h->L);
+      g_assert_cmpfloat (copy->sum_probs, ==, h->sum_probs);
+      g_assert_cmpmem (copy->query_to_template, h->L * sizeof (int32_t), h->query_to_template,
+                       h->L * sizeof (int32_t));
+      assert_same_chain (copy->chain, h->chain);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -262,5 +442,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/templates/global-alignment", test_global_alignment);
   g_test_add_func ("/model/templates/rules-and-errors", test_rules_and_errors);
   g_test_add_func ("/model/templates/data-structures", test_data_structures);
+  g_test_add_func ("/model/templates/template-dir", test_template_dir);
+  g_test_add_func ("/model/templates/chain-lists-and-counts", test_chain_lists_and_counts);
   return g_test_run ();
 }

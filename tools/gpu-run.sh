@@ -9,10 +9,12 @@
 #   5. foldlight-cli bench (BENCH_ARGS), table printed last
 #   6. (only when asked) profile: one bench run (PROFILE_ARGS) with FL_CUDA_PROFILE=events,
 #      GPU time per op from CUDA events, nothing synchronised
+#   6b. (only when asked) ncu: Nsight Compute over one Evoformer block (NCU_ARGS, NCU_SKIP,
+#      NCU_COUNT), summarised by tools/ncu-block.py
 #   7. colabfold (with all when .peers and .whl were carried): ColabFold's fused kernels timed
 #      by ../shared/peers/run.sh (copied to .peers/, wheels in .whl/) on the same machine for
 #      the rows of BENCH_ARGS' lengths, then tools/compare-peers.py prints both and the ratio
-# Usage: tools/gpu-run.sh [STEP...]   STEP: build test sanitize bench profile colabfold all
+# Usage: tools/gpu-run.sh [STEP...]   STEP: build test sanitize bench profile ncu colabfold all
 #        (default all)
 # Environment: OUT (logs; default ./out), BENCH_ARGS (BENCH_ARGS2, BENCH_ARGS3: more bench runs), PROFILE_ARGS, BUILD (default build-gpu),
 #   SANITIZE_TESTS (test paths for memcheck), CF_SECONDS (ColabFold's share; default 360, at least ~330 on a fresh machine),
@@ -71,7 +73,7 @@ stamp "glib $(pkg-config --modversion glib-2.0 2>&1), json-glib $(pkg-config --m
 nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version,clocks.sm --format=csv,noheader 2>&1 | tee -a "$OUT/gpu.txt"
 
 # ---- 2. build
-if want build || want test || want sanitize || want bench || want profile; then
+if want build || want test || want sanitize || want bench || want profile || want ncu; then
   if [ ! -f "$BUILD/build.ninja" ]; then
     # sm_90a only (the H100 / H200 here): a third of the nvcc time of the default list.
     meson setup "$BUILD" -Dgui=disabled -Dcuda=enabled -Dblas=disabled \
@@ -144,6 +146,19 @@ if [[ " $STEPS " == *" profile "* ]]; then
   stamp "profile done"
 fi
 
+# ---- 6b. Nsight Compute on one Evoformer block (only when asked: not part of all)
+if [[ " $STEPS " == *" ncu "* ]]; then
+  ncu --launch-skip "${NCU_SKIP:-3000}" --launch-count "${NCU_COUNT:-360}" --csv --page raw \
+    --metrics gpu__time_duration.sum,dram__bytes.sum,sm__throughput.avg.pct_of_peak_sustained_elapsed,gpu__compute_memory_throughput.avg.pct_of_peak_sustained_elapsed,sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_elapsed \
+    "$BUILD/app/foldlight-cli" bench ${NCU_ARGS:---backend cuda --precision tf32 --msa 512:1024 --lengths 256 --recycles 0 --repeats 1} \
+    >"$OUT/ncu.csv" 2>"$OUT/ncu.err"
+  note ""
+  note "ncu (one Evoformer block):"
+  python3 tools/ncu-block.py "$OUT/ncu.csv" --list >"$OUT/ncu-block.txt" 2>&1
+  head -14 "$OUT/ncu-block.txt" >> "$SUMMARY"
+  stamp "ncu done"
+fi
+
 # ---- 7. ColabFold with its fused kernels, same machine, same call
 if want colabfold; then
   if [ -f .peers/run.sh ] && ls .whl/*.whl >/dev/null 2>&1; then
@@ -165,7 +180,7 @@ if want colabfold; then
 fi
 
 tar czf "$FINAL_OUT/logs.tgz" -C "$OUT" . 2>/dev/null
-for f in summary.txt testlog-gpu.txt bench.log test-gpu-lines.txt profile.log peer_timing.jsonl colabfold.log; do
+for f in summary.txt testlog-gpu.txt bench.log test-gpu-lines.txt profile.log ncu-block.txt peer_timing.jsonl colabfold.log; do
   [ -f "$OUT/$f" ] && cp "$OUT/$f" "$FINAL_OUT/$f"
 done
 [ "$FINAL_OUT" != "$ROOT" ] && rm -rf "$OUT"

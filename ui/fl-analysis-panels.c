@@ -135,6 +135,13 @@ fl_analysis_panels_set_msa (FlAnalysisPanels *self, const FlMsa *msa, const FlFe
 }
 
 void
+fl_analysis_panels_set_templates (FlAnalysisPanels *self, GPtrArray *hits, const char *query)
+{
+  g_return_if_fail (FL_IS_ANALYSIS_PANELS (self));
+  fl_msa_view_set_templates (self->msa_view, hits, query);
+}
+
+void
 fl_analysis_panels_set_recycles (FlAnalysisPanels *self, GPtrArray *recycles, int current)
 {
   g_return_if_fail (FL_IS_ANALYSIS_PANELS (self));
@@ -171,6 +178,7 @@ fl_analysis_panels_reset (FlAnalysisPanels *self)
 {
   g_return_if_fail (FL_IS_ANALYSIS_PANELS (self));
   fl_msa_view_set_msa (self->msa_view, NULL, NULL);
+  fl_msa_view_set_templates (self->msa_view, NULL, NULL);
   fl_pair_map_view_set_sequence (self->pair_view, NULL);
   fl_pair_map_view_set_frame (self->pair_view, NULL);
   fl_pair_map_view_clear_brush (self->pair_view);

@@ -38,6 +38,9 @@ GtkWidget *fl_analysis_panels_new (void);
 
 void fl_analysis_panels_set_msa (FlAnalysisPanels *self, const FlMsa *msa,
                                  const FlFeatures *features /* nullable */);
+/* The input's templates (FlTemplateHit*, aligned to `query`; NULL: none)
+ * as coverage tracks on the MSA panel. */
+void fl_analysis_panels_set_templates (FlAnalysisPanels *self, GPtrArray *hits, const char *query);
 /* recycles: GPtrArray of FlRecycleData*, may be NULL or empty; current is
  * an index into it (clamped; -1 = the last). */
 void fl_analysis_panels_set_recycles (FlAnalysisPanels *self, GPtrArray *recycles,

@@ -1,5 +1,7 @@
 /* FlDocument: one input or result (see fl-document.h). */
 #include "fl-document.h"
+#include <gio/gio.h>
+#include <string.h>
 
 static void
 document_clear (FlDocument *doc)
@@ -13,6 +15,7 @@ document_clear (FlDocument *doc)
   g_clear_pointer (&doc->features, fl_features_free);
   g_ptr_array_unref (doc->frames);
   g_ptr_array_unref (doc->recycles);
+  g_ptr_array_unref (doc->templates);
 }
 
 FlDocument *
@@ -23,6 +26,7 @@ fl_document_new (FlDocumentKind kind, const char *title)
   doc->title = g_strdup (title);
   doc->frames = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_frame_unref);
   doc->recycles = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_recycle_data_unref);
+  doc->templates = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_template_hit_free);
   doc->last_recycle = -1;
   doc->selected = -1;
   return doc;
@@ -56,10 +60,14 @@ fl_document_set_input (FlDocument *doc, const char *name, const char *text, FlMs
 {
   g_free (doc->input_name);
   g_free (doc->input_text);
+  char *query = msa ? g_strdup (msa->query) : letters_of (text);
+  /* templates are aligned to the query: another query drops them */
+  if (g_strcmp0 (query, doc->input_query) != 0)
+    g_ptr_array_set_size (doc->templates, 0);
   g_free (doc->input_query);
   doc->input_name = g_strdup (name);
   doc->input_text = g_strdup (text);
-  doc->input_query = msa ? g_strdup (msa->query) : letters_of (text);
+  doc->input_query = query;
   if (msa)
     {
       g_clear_pointer (&doc->msa, fl_msa_free);
@@ -77,6 +85,60 @@ fl_document_copy_input (FlDocument *doc, const FlDocument *from)
   doc->input_name = g_strdup (from->input_name);
   doc->input_text = g_strdup (from->input_text);
   doc->input_query = g_strdup (from->input_query);
+  fl_document_set_templates (doc, from->templates);
+}
+
+void
+fl_document_set_templates (FlDocument *doc, GPtrArray *hits)
+{
+  g_ptr_array_set_size (doc->templates, 0);
+  for (guint k = 0; hits && k < hits->len; k++)
+    g_ptr_array_add (doc->templates, fl_template_hit_copy (g_ptr_array_index (hits, k)));
+}
+
+gboolean
+fl_document_add_template (FlDocument *doc, FlTemplateHit *hit, GError **error)
+{
+  g_autoptr (FlTemplateHit) h = hit;
+  g_autofree char *base = g_path_get_basename (h->chain->path);
+  if (doc->templates->len >= FL_DOCUMENT_MAX_TEMPLATES)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "This input has %d templates already, the most AlphaFold's models 1 and 2 "
+                   "take: remove one before adding %s chain %s", FL_DOCUMENT_MAX_TEMPLATES, base,
+                   h->chain->chain_id);
+      return FALSE;
+    }
+  gsize L = doc->input_query ? strlen (doc->input_query) : 0;
+  if (L == 0 || (gsize) h->L != L)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s chain %s is aligned to %d query residues, the input has %zu",
+                   base, h->chain->chain_id, h->L, L);
+      return FALSE;
+    }
+  for (guint k = 0; k < doc->templates->len; k++)
+    {
+      const FlTemplateHit *o = g_ptr_array_index (doc->templates, k);
+      if (strcmp (o->chain->path, h->chain->path) == 0
+          && strcmp (o->chain->chain_id, h->chain->chain_id) == 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                       "%s chain %s is a template of this input already", base, h->chain->chain_id);
+          return FALSE;
+        }
+    }
+  g_ptr_array_add (doc->templates, g_steal_pointer (&h));
+  return TRUE;
+}
+
+gboolean
+fl_document_remove_template (FlDocument *doc, guint k)
+{
+  if (k >= doc->templates->len)
+    return FALSE;
+  g_ptr_array_remove_index (doc->templates, k);
+  return TRUE;
 }
 
 void

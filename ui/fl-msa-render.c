@@ -362,6 +362,20 @@ fl_msa_layout_compute (FlMsaLayout *lo, double width, double height, gboolean sh
   lo->map_w = lo->cov_w;
   lo->map_h = MAX (height - lo->map_y - 18 - lo->legend_h, 1);
   lo->legend_y = lo->map_y + lo->map_h + 18;
+  lo->tracks_y = lo->map_y;
+  lo->tracks_h = 0;
+}
+
+void
+fl_msa_layout_add_tracks (FlMsaLayout *lo, double height)
+{
+  if (height <= 0)
+    return;
+  lo->tracks_y = lo->map_y;
+  lo->tracks_h = height;
+  double shift = MIN (height + 4, MAX (lo->map_h - 20, 0));
+  lo->map_y += shift;
+  lo->map_h = MAX (lo->map_h - shift, 1);
 }
 
 static int

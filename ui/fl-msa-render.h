@@ -94,9 +94,13 @@ typedef struct {
   double marks_x, weights_x, strip_w;    /* row-kind / weight strips, left of the map */
   double map_x, map_y, map_w, map_h;     /* the alignment */
   double legend_x, legend_y, legend_w, legend_h;
+  double tracks_y, tracks_h;             /* template tracks between strip and map (0 high: none) */
 } FlMsaLayout;
 void fl_msa_layout_compute (FlMsaLayout *layout, double width, double height,
                             gboolean show_weights);
+/* Make room for `height` px of template tracks under the coverage strip
+ * (the map moves down and shrinks). */
+void fl_msa_layout_add_tracks (FlMsaLayout *layout, double height);
 
 /* The row-kind strip (and the weight strip when weights is not NULL) for
  * display rows [row0, row0 + nrows) over the map's height: one pixel row

@@ -2,6 +2,7 @@
 #include "fl-msa-view.h"
 #include "fl-heatmap.h"
 #include "fl-panel-export.h"
+#include "fl-template-tracks.h"
 #include <math.h>
 
 #define TILE 256
@@ -41,6 +42,9 @@ struct _FlMsaView {
   gboolean scroll_pending;          /* scroll_to before the first size */
   double pending_row, pending_col;
   gboolean dragging;
+  FlTemplateTracks *tracks;         /* template coverage, or NULL */
+  char *track_query;
+  int hover_track;
 };
 
 G_DEFINE_FINAL_TYPE (FlMsaView, fl_msa_view, GTK_TYPE_WIDGET)
@@ -91,6 +95,8 @@ static void
 compute_view (FlMsaView *self, View *v)
 {
   fl_msa_layout_compute (&v->lo, self->width, self->height, weights_visible (self));
+  if (self->tracks)
+    fl_msa_layout_add_tracks (&v->lo, fl_template_tracks_height (self->tracks->n));
   int N = self->model ? self->model->n_rows : 1, L = self->model ? self->model->L : 1;
   double fit_w = v->lo.map_w / L, fit_h = v->lo.map_h / N;
   v->cell_w = MIN (fit_w * self->zoom_x, MAX (MAX_CELL_PX, fit_w));
@@ -229,6 +235,9 @@ draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
       cairo_set_source_rgb (cr, 0.4, 0.4, 0.4);
       cairo_move_to (cr, 16, 28);
       cairo_show_text (cr, "No alignment: open a FASTA or A3M file.");
+      if (self->tracks)
+        fl_template_tracks_draw (cr, self->tracks, 0, self->tracks->tracks[0].L, 80, 48,
+                                 MAX (width - 88, 1), 76);
       return;
     }
   if (width != self->width || height != self->height)
@@ -243,6 +252,9 @@ draw_func (GtkDrawingArea *area, cairo_t *cr, int width, int height, gpointer us
   const FlMsaLayout *lo = &v.lo;
 
   fl_msa_draw_coverage (cr, m, v.col0, v.ncols, lo->cov_x, lo->cov_y, lo->cov_w, lo->cov_h);
+  if (self->tracks && self->tracks->tracks[0].L == m->L)
+    fl_template_tracks_draw (cr, self->tracks, v.col0, v.ncols, lo->map_x, lo->tracks_y,
+                             v.ncols * v.cell_w, lo->map_x - 6);
 
   cairo_save (cr);
   cairo_rectangle (cr, lo->map_x, lo->map_y, v.ncols * v.cell_w, v.nrows * v.cell_h);
@@ -365,6 +377,13 @@ static void
 set_status_for (FlMsaView *self, int row, int col)
 {
   FlMsaModel *m = self->model;
+  if (self->hover_track >= 0)
+    {
+      g_autofree char *text = fl_template_tracks_describe (self->tracks, self->hover_track, col,
+                                                           self->track_query);
+      gtk_label_set_text (GTK_LABEL (self->status), text);
+      return;
+    }
   if (!m || col < 0)
     {
       gtk_label_set_text (GTK_LABEL (self->status), m ? "Ctrl + wheel: zoom · drag: select residues" : "");
@@ -398,6 +417,28 @@ fl_msa_view_hover_at (FlMsaView *self, double x, double y)
   int row = -1, col = -1;
   if (!cell_at (self, x, y, &row, &col, FALSE))
     col = row = -1;
+  int track = -1;
+  if (self->tracks && col >= 0)
+    {
+      View v;
+      compute_view (self, &v);
+      track = fl_template_tracks_at (self->tracks, y - v.lo.tracks_y);
+    }
+  else if (self->tracks && !self->model && x >= 80)
+    {
+      /* no alignment: the tracks alone, over the whole width (see draw_func) */
+      track = fl_template_tracks_at (self->tracks, y - 48);
+      int L = self->tracks->tracks[0].L;
+      col = track >= 0 ? CLAMP ((int) ((x - 80) / MAX (self->width - 88, 1) * L), 0, L - 1) : -1;
+    }
+  if (track != self->hover_track)
+    {
+      self->hover_track = track;
+      g_autofree char *tip = track >= 0 ? fl_template_tracks_describe (self->tracks, track, -1, NULL) : NULL;
+      gtk_widget_set_tooltip_text (self->area, tip);
+      if (track >= 0)
+        set_status_for (self, row, col);
+    }
   if (row == self->hover_row && col == self->hover_col)
     return;
   gboolean col_changed = col != self->hover_col;
@@ -418,9 +459,10 @@ on_motion (GtkEventControllerMotion *ctl, double x, double y, FlMsaView *self)
 static void
 on_leave (GtkEventControllerMotion *ctl, FlMsaView *self)
 {
-  if (self->hover_col < 0 && self->hover_row < 0)
+  if (self->hover_col < 0 && self->hover_row < 0 && self->hover_track < 0)
     return;
-  self->hover_col = self->hover_row = -1;
+  self->hover_col = self->hover_row = self->hover_track = -1;
+  gtk_widget_set_tooltip_text (self->area, NULL);
   set_status_for (self, -1, -1);
   gtk_widget_queue_draw (self->area);
   g_signal_emit (self, signals[SIG_HOVERED], 0, -1, -1);
@@ -648,6 +690,8 @@ fl_msa_view_dispose (GObject *object)
   g_clear_pointer (&self->box, gtk_widget_unparent);
   g_clear_pointer (&self->model, fl_msa_model_unref);
   g_clear_pointer (&self->weights, g_free);
+  g_clear_pointer (&self->tracks, fl_template_tracks_free);
+  g_clear_pointer (&self->track_query, g_free);
   g_clear_object (&self->vadj);
   g_clear_object (&self->hadj);
   G_OBJECT_CLASS (fl_msa_view_parent_class)->dispose (object);
@@ -669,7 +713,7 @@ fl_msa_view_init (FlMsaView *self)
   self->mark_insertions = TRUE;
   self->show_weights = TRUE;
   self->zoom_x = self->zoom_y = 1.0;
-  self->selected = self->hover_row = self->hover_col = -1;
+  self->selected = self->hover_row = self->hover_col = self->hover_track = -1;
   self->brush_first = self->brush_last = -1;
   self->tiles = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, tile_entry_free);
   self->cancellable = g_cancellable_new ();
@@ -778,6 +822,45 @@ refresh_weights (FlMsaView *self, FlRecycleData *data)
   gtk_widget_set_tooltip_text (self->weights_check, self->weights
     ? "Strip left of the rows: MSA column attention per cluster row (mean over heads)"
     : "No MSA column attention captured for this recycle");
+}
+
+void
+fl_msa_view_set_templates (FlMsaView *self, GPtrArray *hits, const char *query)
+{
+  g_return_if_fail (FL_IS_MSA_VIEW (self));
+  g_clear_pointer (&self->tracks, fl_template_tracks_free);
+  g_clear_pointer (&self->track_query, g_free);
+  self->tracks = fl_template_tracks_new (hits, query);
+  self->track_query = self->tracks ? g_strdup (query) : NULL;
+  self->hover_track = -1;
+  gtk_widget_set_tooltip_text (self->area, NULL);
+  update_adjustments (self);
+  gtk_widget_queue_draw (self->area);
+}
+
+const FlTemplateTracks *
+fl_msa_view_get_templates (FlMsaView *self)
+{
+  return self->tracks;
+}
+
+gboolean
+fl_msa_view_track_center (FlMsaView *self, int track, int column, double *x, double *y)
+{
+  if (!self->tracks || track < 0 || track >= self->tracks->n || self->width < 1)
+    return FALSE;
+  if (!self->model)
+    {
+      int L = self->tracks->tracks[0].L;
+      *x = 80 + (column + 0.5) / L * MAX (self->width - 88, 1);
+      *y = 48 + track * (FL_TEMPLATE_TRACK_H + FL_TEMPLATE_TRACK_GAP) + FL_TEMPLATE_TRACK_H / 2;
+      return TRUE;
+    }
+  View v;
+  compute_view (self, &v);
+  *x = v.lo.map_x + (column + 0.5 - v.col0) * v.cell_w;
+  *y = v.lo.tracks_y + track * (FL_TEMPLATE_TRACK_H + FL_TEMPLATE_TRACK_GAP) + FL_TEMPLATE_TRACK_H / 2;
+  return TRUE;
 }
 
 void

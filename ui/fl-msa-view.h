@@ -14,6 +14,7 @@
 #include <gtk/gtk.h>
 #include "fl-msa-render.h"
 #include "fl-export.h"
+#include "fl-template-tracks.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,14 @@ G_DECLARE_FINAL_TYPE (FlMsaView, fl_msa_view, FL, MSA_VIEW, GtkWidget)
 
 GtkWidget *fl_msa_view_new (void);
 void fl_msa_view_set_msa (FlMsaView *self, const FlMsa *msa, const FlFeatures *features);
+/* Template coverage tracks under the coverage strip, one per hit
+ * (FlTemplateHit*, aligned to `query`; NULL or empty: none). Hovering a
+ * track names the template (status line and tooltip). */
+void fl_msa_view_set_templates (FlMsaView *self, GPtrArray *hits, const char *query);
+const FlTemplateTracks *fl_msa_view_get_templates (FlMsaView *self);   /* nullable */
+/* Centre of track `track` at query column `column` in widget coordinates
+ * (tests); FALSE without tracks or a size. */
+gboolean fl_msa_view_track_center (FlMsaView *self, int track, int column, double *x, double *y);
 /* Borrowed model (NULL while no alignment is set). */
 FlMsaModel *fl_msa_view_get_model (FlMsaView *self);
 /* Weights overlay from data->msa_col_attention (NULL or no attention: off). */

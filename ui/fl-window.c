@@ -25,6 +25,11 @@ struct _FlWindow {
   GtkWidget *input_label;
   GtkWidget *recycles_spin;
   GtkWidget *tolerance_spin;
+  GtkWidget *add_template_button;
+  GtkWidget *templates_box;
+  GtkWidget *templates_title;
+  GtkWidget *templates_note;
+  GtkWidget *templates_list;
   GtkWidget *view_overlay;
   FlStructureView *structure_view;
   GtkWidget *hover_label;
@@ -54,7 +59,7 @@ struct _FlWindow {
 
 G_DEFINE_FINAL_TYPE (FlWindow, fl_window, GTK_TYPE_APPLICATION_WINDOW)
 
-static void show_templates (FlWindow *self, const FlTemplateFeatures *tf);
+static void show_templates (FlWindow *self, GPtrArray *hits);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -128,8 +133,6 @@ apply_document (FlWindow *self)
   update_subtitle (self);
   set_entry_text (self, d->input_query);
   update_input_label (self);
-  /* the document's run templates (models 1 and 2), or none */
-  show_templates (self, d->features ? d->features->templates : NULL);
   gtk_widget_set_visible (self->hover_label, FALSE);
   fl_structure_view_set_highlight (self->structure_view, -1, -1);
   fl_structure_view_set_selected_ranges (self->structure_view, -1, -1, -1, -1);
@@ -146,6 +149,8 @@ apply_document (FlWindow *self)
                                        d->sequence);
       fl_analysis_panels_set_recycles (panels, d->recycles, -1);
     }
+  /* the input's templates (list, coverage tracks, grey traces), or none */
+  fl_window_update_templates (self);
   fl_timeline_clear (self->timeline, d->last_recycle);
   if (d->frames->len == 0)
     fl_structure_view_set_frame (self->structure_view, NULL, NULL, FALSE);
@@ -392,16 +397,21 @@ fl_window_show_error (FlWindow *self, const char *what, const GError *error)
   gtk_info_bar_set_revealed (GTK_INFO_BAR (self->error_bar), TRUE);
 }
 
+/* The text goes with the bar: a hidden bar that keeps a long wrapped
+ * message makes GTK 4.8 measure it inconsistently (a Gtk-CRITICAL "reports a
+ * minimum height of 49, but minimum height for width of 1048576 is 53" when
+ * the window's minimum size changes, e.g. when the template list appears). */
 void
 fl_window_clear_error (FlWindow *self)
 {
   gtk_info_bar_set_revealed (GTK_INFO_BAR (self->error_bar), FALSE);
+  gtk_label_set_text (GTK_LABEL (self->error_label), "");
 }
 
 static void
 on_error_bar_response (GtkInfoBar *bar, int response, FlWindow *self)
 {
-  gtk_info_bar_set_revealed (bar, FALSE);
+  fl_window_clear_error (self);
 }
 
 void
@@ -486,36 +496,134 @@ fl_window_set_backend (FlWindow *self, const char *description)
   gtk_label_set_text (GTK_LABEL (self->backend_label), description ? description : "");
 }
 
-/* The run's templates (models 1 and 2) as grey CA traces in the 3D view:
- * the real templates' CA atoms in query numbering; NULL clears. */
+/* The input's templates (models 1 and 2) as grey CA traces in the 3D view:
+ * each hit's CA atoms in query numbering; NULL or empty clears. */
 static void
-show_templates (FlWindow *self, const FlTemplateFeatures *tf)
+show_templates (FlWindow *self, GPtrArray *hits)
 {
+  int L = fl_document_get_length (self->doc);
   int T = 0;
-  for (int t = 0; tf && t < tf->T; t++)
-    T += tf->template_mask[t] > 0;
-  if (T == 0)
+  for (guint k = 0; hits && k < hits->len; k++)
+    T += ((FlTemplateHit *) g_ptr_array_index (hits, k))->L == L;
+  if (T == 0 || L == 0)
     {
       fl_structure_view_set_templates (self->structure_view, NULL, NULL, 0, 0);
       return;
     }
-  const int L = tf->L;
-  g_autofree float *ca = g_new (float, (gsize) T * L * 3);
-  g_autofree float *mask = g_new (float, (gsize) T * L);
-  int k = 0;
-  for (int t = 0; t < tf->T; t++)
+  g_autofree float *ca = g_new0 (float, (gsize) T * L * 3);
+  g_autofree float *mask = g_new0 (float, (gsize) T * L);
+  int t = 0;
+  for (guint k = 0; k < hits->len; k++)
     {
-      if (tf->template_mask[t] <= 0)
+      const FlTemplateHit *h = g_ptr_array_index (hits, k);
+      if (h->L != L)
         continue;
       for (int i = 0; i < L; i++)
         {
-          gsize a = ((gsize) t * L + i) * 37 + FL_ATOM37_CA;
-          memcpy (ca + ((gsize) k * L + i) * 3, tf->all_atom_positions + a * 3, 3 * sizeof (float));
-          mask[(gsize) k * L + i] = tf->all_atom_masks[a];
+          int j = h->query_to_template[i];
+          if (j < 0 || j >= h->chain->n)
+            continue;
+          gsize a = (gsize) j * 37 + FL_ATOM37_CA;
+          memcpy (ca + ((gsize) t * L + i) * 3, h->chain->atom37 + a * 3, 3 * sizeof (float));
+          mask[(gsize) t * L + i] = h->chain->atom37_mask[a];
         }
-      k++;
+      t++;
     }
   fl_structure_view_set_templates (self->structure_view, ca, mask, T, L);
+}
+
+static GtkWidget *
+template_row (const FlTemplateHit *h, const char *query, guint k)
+{
+  int aligned = 0, identical = 0;
+  fl_template_hit_count (h, query, &aligned, &identical);
+  g_autofree char *base = g_path_get_basename (h->chain->path);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_add_css_class (row, "fl-template-row");
+  g_autofree char *name = g_markup_printf_escaped ("<b>%s</b>", h->chain->domain_name);
+  GtkWidget *l = gtk_label_new (NULL);
+  gtk_label_set_markup (GTK_LABEL (l), name);
+  gtk_label_set_width_chars (GTK_LABEL (l), 8);
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  gtk_box_append (GTK_BOX (row), l);
+  g_autofree char *file = g_strdup_printf ("%s · chain %s · %d residues", base, h->chain->chain_id,
+                                           h->chain->n);
+  l = gtk_label_new (file);
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (l), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_set_tooltip_text (l, h->chain->path);
+  gtk_box_append (GTK_BOX (row), l);
+  g_autofree char *stats = g_strdup_printf ("%d of %d query residues aligned · identity %.0f%% · "
+                                            "coverage %.0f%%", aligned, h->L,
+                                            aligned ? 100.0 * identical / aligned : 0.0,
+                                            h->L ? 100.0 * aligned / h->L : 0.0);
+  l = gtk_label_new (stats);
+  gtk_label_set_xalign (GTK_LABEL (l), 0);
+  gtk_widget_set_hexpand (l, TRUE);
+  gtk_widget_add_css_class (l, "dim-label");
+  gtk_box_append (GTK_BOX (row), l);
+  GtkWidget *remove = gtk_button_new_from_icon_name ("window-close-symbolic");
+  gtk_widget_add_css_class (remove, "flat");
+  g_autofree char *tip = g_strdup_printf ("Remove %s chain %s from this input's templates", base,
+                                          h->chain->chain_id);
+  gtk_widget_set_tooltip_text (remove, tip);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), "app.remove-template");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (remove), g_variant_new_uint32 (k));
+  gtk_box_append (GTK_BOX (row), remove);
+  return row;
+}
+
+void
+fl_window_update_templates (FlWindow *self)
+{
+  FlDocument *d = self->doc;
+  GtkListBox *list = GTK_LIST_BOX (self->templates_list);
+  for (GtkWidget *c; (c = gtk_widget_get_first_child (self->templates_list));)
+    gtk_list_box_remove (list, c);
+  for (guint k = 0; k < d->templates->len; k++)
+    gtk_list_box_append (list, template_row (g_ptr_array_index (d->templates, k), d->input_query, k));
+  guint n = d->templates->len;
+  g_autofree char *title = g_strdup_printf ("Templates of this input (%u of %d)", n,
+                                            FL_DOCUMENT_MAX_TEMPLATES);
+  gtk_label_set_text (GTK_LABEL (self->templates_title), title);
+  gtk_widget_set_visible (self->templates_box, n > 0);
+  gtk_widget_set_visible (self->templates_note,
+                          n > 0 && *gtk_label_get_text (GTK_LABEL (self->templates_note)));
+  show_templates (self, d->templates);
+  if (self->panels)
+    fl_analysis_panels_set_templates (FL_ANALYSIS_PANELS (self->panels), d->templates,
+                                      d->input_query);
+}
+
+void
+fl_window_set_template_note (FlWindow *self, const char *note)
+{
+  gtk_label_set_text (GTK_LABEL (self->templates_note), note ? note : "");
+  gtk_widget_set_visible (self->templates_note, note && *note && self->doc->templates->len > 0);
+}
+
+const char *
+fl_window_get_template_note (FlWindow *self)
+{
+  return gtk_widget_get_visible (self->templates_note)
+         ? gtk_label_get_text (GTK_LABEL (self->templates_note)) : "";
+}
+
+GtkWidget *
+fl_window_get_templates_list (FlWindow *self)
+{
+  return self->templates_list;
+}
+
+void
+fl_window_set_run_templates (FlWindow *self, GPtrArray *hits)
+{
+  FlDocument *d = self->pending ? self->pending : self->doc;
+  fl_document_set_templates (d, hits);
+  if (hits)
+    g_ptr_array_unref (hits);
+  if (d == self->doc)
+    fl_window_update_templates (self);
 }
 
 void
@@ -533,8 +641,6 @@ fl_window_set_run_inputs (FlWindow *self, FlMsa *msa, FlFeatures *features)
     {
       g_clear_pointer (&d->features, fl_features_free);
       d->features = features;
-      if (d == self->doc)
-        show_templates (self, features->templates);
     }
   if (d == self->doc)
     update_panels_msa (self);
@@ -556,6 +662,8 @@ fl_window_add_frame (FlWindow *self, FlFrame *frame)
 {
   promote_pending (self);
   fl_document_add_frame (self->doc, frame);
+  if (self->doc->frames->len == 1 && self->doc->templates->len > 0)
+    show_templates (self, self->doc->templates);   /* the traces need the frame's length */
   fl_timeline_add_frame (self->timeline, frame);
 }
 
@@ -976,6 +1084,11 @@ fl_window_class_init (FlWindowClass *klass)
   BIND (input_label);
   BIND (recycles_spin);
   BIND (tolerance_spin);
+  BIND (add_template_button);
+  BIND (templates_box);
+  BIND (templates_title);
+  BIND (templates_note);
+  BIND (templates_list);
   BIND (view_overlay);
   BIND (paned);
   BIND (structure_view);

@@ -32,6 +32,19 @@ void fl_window_bind_settings (FlWindow *self, GSettings *settings);
 void fl_window_set_document (FlWindow *self, FlDocument *doc);
 FlDocument *fl_window_get_document (FlWindow *self);   /* borrowed, never NULL */
 
+/* ---- the input's templates (models 1 and 2) ---- */
+/* Show the document's templates again after they changed: the list under
+ * the input bar (file, chain, aligned / identity / coverage, remove), the
+ * coverage tracks on the MSA panel and the grey traces in 3D. */
+void fl_window_update_templates (FlWindow *self);
+/* A warning beside the list (e.g. the model ignores templates); NULL: none. */
+void fl_window_set_template_note (FlWindow *self, const char *note);
+const char *fl_window_get_template_note (FlWindow *self);   /* "" when hidden */
+GtkWidget *fl_window_get_templates_list (FlWindow *self);   /* GtkListBox, borrowed */
+/* The templates a run uses, aligned to its query (taken, nullable): they
+ * become the run document's. */
+void fl_window_set_run_templates (FlWindow *self, GPtrArray *hits);
+
 /* ---- input ---- */
 /* Why Run would refuse the text typed or pasted into the entry (the
  * parser's message; Run is then off), or NULL. */

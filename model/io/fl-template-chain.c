@@ -458,11 +458,8 @@ cif_read (const char *path, const char *text, GError **error)
 }
 
 static FlTemplateChain *
-read_mmcif (const char *path, const char *text, const char *want_chain, GError **error)
+read_mmcif_tables (const char *path, GHashTable *cats, const char *want_chain, GError **error)
 {
-  g_autoptr (GHashTable) cats = cif_read (path, text, error);
-  if (!cats)
-    return NULL;
   CifTable *as = g_hash_table_lookup (cats, "_atom_site");
   CifTable *ps = g_hash_table_lookup (cats, "_entity_poly_seq");
   CifTable *sa = g_hash_table_lookup (cats, "_struct_asym");
@@ -574,6 +571,115 @@ read_mmcif (const char *path, const char *text, const char *want_chain, GError *
       residue_add_atom (&g_array_index (residues, Residue, idx), cif_get (as, r, c_atom), xyz, occ);
     }
   return chain_finish (path, chain, residues, error);
+}
+
+static FlTemplateChain *
+read_mmcif (const char *path, const char *text, const char *want_chain, GError **error)
+{
+  g_autoptr (GHashTable) cats = cif_read (path, text, error);
+  return cats ? read_mmcif_tables (path, cats, want_chain, error) : NULL;
+}
+
+/* ------------------------------------------------------------ chain lists */
+
+static void
+add_chain_id (GPtrArray *ids, const char *id)
+{
+  for (guint k = 0; k < ids->len; k++)
+    if (strcmp (g_ptr_array_index (ids, k), id) == 0)
+      return;
+  g_ptr_array_add (ids, g_strdup (id));
+}
+
+/* Chain ids with an amino-acid residue in the first model, in file order. */
+static GPtrArray *
+pdb_chain_ids (const char *text)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  for (const char *p = text; *p;)
+    {
+      const char *nl = strchr (p, '\n');
+      gsize len = nl ? (gsize) (nl - p) : strlen (p);
+      const char *line = p;
+      p = nl ? nl + 1 : p + len;
+      if (len >= 6 && strncmp (line, "ENDMDL", 6) == 0)
+        break;
+      if (!(len >= 6 && strncmp (line, "HETATM", 6) == 0) && !(len >= 4 && strncmp (line, "ATOM", 4) == 0))
+        continue;
+      char resname[8], ch[4];
+      field (line, len, 18, 20, resname, sizeof resname);
+      field (line, len, 22, 22, ch, sizeof ch);
+      if (is_amino_acid (resname))
+        add_chain_id (ids, ch);
+    }
+  return ids;
+}
+
+/* auth_asym_id of the polymer atoms (label_seq_id set), in file order. */
+static GPtrArray *
+cif_chain_ids (GHashTable *cats)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  CifTable *as = g_hash_table_lookup (cats, "_atom_site");
+  int c_auth = cif_col (as, "auth_asym_id"), c_seq = cif_col (as, "label_seq_id");
+  for (guint r = 0; as && c_auth >= 0 && c_seq >= 0 && r < cif_rows (as); r++)
+    {
+      const char *seq = cif_get (as, r, c_seq);
+      if (strcmp (seq, ".") != 0 && strcmp (seq, "?") != 0)
+        add_chain_id (ids, cif_get (as, r, c_auth));
+    }
+  return ids;
+}
+
+GPtrArray *
+fl_template_chains_read (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  GError *local = NULL;
+  if (!g_file_get_contents (path, &text, NULL, &local))
+    {
+      g_set_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_IO,
+                   "cannot read template %s: %s", path, local->message);
+      g_error_free (local);
+      return NULL;
+    }
+  gboolean cif = g_str_has_suffix (path, ".cif") || g_str_has_suffix (path, ".mmcif")
+                 || g_str_has_suffix (path, ".CIF") || strncmp (text, "data_", 5) == 0;
+  g_autoptr (GHashTable) cats = cif ? cif_read (path, text, error) : NULL;
+  if (cif && !cats)
+    return NULL;
+  g_autoptr (GPtrArray) ids = cif ? cif_chain_ids (cats) : pdb_chain_ids (text);
+  if (ids->len == 0)
+    {
+      g_set_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_EMPTY,
+                   "%s: no protein chain (no amino-acid atom records)", path);
+      return NULL;
+    }
+  g_autoptr (GPtrArray) chains = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_template_chain_free);
+  for (guint k = 0; k < ids->len; k++)
+    {
+      const char *id = g_ptr_array_index (ids, k);
+      FlTemplateChain *c = cif ? read_mmcif_tables (path, cats, id, error)
+                               : read_pdb (path, text, id, error);
+      if (!c)
+        return NULL;
+      g_ptr_array_add (chains, c);
+    }
+  return g_steal_pointer (&chains);
+}
+
+FlTemplateChain *
+fl_template_chain_copy (const FlTemplateChain *c)
+{
+  FlTemplateChain *d = g_new0 (FlTemplateChain, 1);
+  d->path = g_strdup (c->path);
+  memcpy (d->chain_id, c->chain_id, sizeof d->chain_id);
+  d->domain_name = g_strdup (c->domain_name);
+  d->n = c->n;
+  d->sequence = g_strdup (c->sequence);
+  d->atom37 = g_memdup2 (c->atom37, (gsize) c->n * 37 * 3 * sizeof (float));
+  d->atom37_mask = g_memdup2 (c->atom37_mask, (gsize) c->n * 37 * sizeof (float));
+  return d;
 }
 
 FlTemplateChain *

@@ -19,6 +19,36 @@ fl_template_hit_free (FlTemplateHit *hit)
   g_free (hit);
 }
 
+FlTemplateHit *
+fl_template_hit_copy (const FlTemplateHit *hit)
+{
+  FlTemplateHit *d = g_new0 (FlTemplateHit, 1);
+  d->chain = fl_template_chain_copy (hit->chain);
+  d->L = hit->L;
+  d->query_to_template = g_memdup2 (hit->query_to_template, (gsize) hit->L * sizeof (int32_t));
+  d->sum_probs = hit->sum_probs;
+  return d;
+}
+
+void
+fl_template_hit_count (const FlTemplateHit *hit, const char *query, int *aligned, int *identical)
+{
+  int a = 0, same = 0;
+  gsize qn = query ? strlen (query) : 0;
+  for (int i = 0; i < hit->L; i++)
+    {
+      int j = hit->query_to_template[i];
+      if (j < 0 || j >= hit->chain->n)
+        continue;
+      a++;
+      same += (gsize) i < qn && g_ascii_toupper (query[i]) == hit->chain->sequence[j];
+    }
+  if (aligned)
+    *aligned = a;
+  if (identical)
+    *identical = same;
+}
+
 void
 fl_template_features_free (FlTemplateFeatures *tf)
 {
@@ -542,6 +572,16 @@ fl_template_features_from_options (const char *query, const char *const *templat
   gboolean any = alignment_file || (templates && templates[0]);
   if (hits_out)
     *hits_out = NULL;
+  g_auto (GStrv) dir_templates = NULL;
+  g_autofree char *dir_alignment = NULL;
+  if (!any && template_dir)
+    {
+      if (!fl_template_dir_read (template_dir, &dir_alignment, &dir_templates, error))
+        return NULL;
+      alignment_file = dir_alignment;
+      templates = (const char *const *) dir_templates;
+      any = alignment_file || templates[0];
+    }
   if (!any)
     return NULL;
   g_autoptr (GPtrArray) hits = NULL;
@@ -553,6 +593,15 @@ fl_template_features_from_options (const char *query, const char *const *templat
     }
   else
     hits = g_ptr_array_new_with_free_func ((GDestroyNotify) fl_template_hit_free);
+  int n_files = templates ? (int) g_strv_length ((char **) templates) : 0;
+  if (n_files > 0 && (int) hits->len + n_files > max_templates)
+    {
+      g_set_error (error, FL_FEATURES_ERROR, FL_FEATURES_ERROR_INVALID,
+                   "%d templates (%u from the alignment file, %d structure files), but models "
+                   "1 and 2 take at most %d: give at most %d", (int) hits->len + n_files,
+                   hits->len, n_files, max_templates, max_templates);
+      return NULL;
+    }
   for (int k = 0; templates && templates[k]; k++)
     {
       /* FILE[:CHAIN]: a trailing ":ID" (1-4 characters) names the chain
@@ -585,4 +634,21 @@ fl_template_features_from_options (const char *query, const char *const *templat
   if (tf && hits_out)
     *hits_out = g_steal_pointer (&hits);
   return tf;
+}
+
+int
+fl_template_hit_n_aligned (const FlTemplateHit *hit, const char *query, int *n_identical)
+{
+  int aligned = 0, same = 0;
+  for (int i = 0; i < hit->L; i++)
+    {
+      int j = hit->query_to_template[i];
+      if (j < 0)
+        continue;
+      aligned++;
+      same += j < hit->chain->n && g_ascii_toupper (query[i]) == hit->chain->sequence[j];
+    }
+  if (n_identical)
+    *n_identical = same;
+  return aligned;
 }

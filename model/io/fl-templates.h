@@ -39,6 +39,11 @@ typedef struct {
 FlTemplateChain *fl_template_chain_read (const char *path, const char *chain_id,
                                          GError **error);
 void fl_template_chain_free (FlTemplateChain *chain);
+FlTemplateChain *fl_template_chain_copy (const FlTemplateChain *chain);
+/* Every protein chain of a PDB / mmCIF file (first model, the chains with an
+ * amino acid, in file order), each read as fl_template_chain_read reads it.
+ * Returns a GPtrArray of FlTemplateChain; an error when there is none. */
+GPtrArray *fl_template_chains_read (const char *path, GError **error);
 
 /* One template hit: a chain and, per query position, the aligned chain
  * residue (-1 = unaligned). */
@@ -50,6 +55,11 @@ typedef struct {
 } FlTemplateHit;
 
 void fl_template_hit_free (FlTemplateHit *hit);
+FlTemplateHit *fl_template_hit_copy (const FlTemplateHit *hit);
+/* Query positions aligned to a chain residue, and those where the residue
+ * is the query's letter (`query`: the hit's L letters). */
+void fl_template_hit_count (const FlTemplateHit *hit, const char *query, int *aligned,
+                            int *identical);
 
 /* The hits of an alignment file (template_alignment.tsv format; files are
  * found next to it, else in template_dir when not NULL), in file order.
@@ -94,13 +104,34 @@ FlTemplateFeatures *fl_template_features_from_arrays (FlArrays *arrays, int L, G
 /* The options of foldlight-cli predict (--template FILE[:CHAIN] repeated,
  * --template-alignment FILE, --template-dir DIR) turned into features for
  * `query`: an alignment file gives its hits; each --template is aligned
- * globally. NULL with no error when no template was given. */
+ * globally; template_dir is where their files are looked up, and when it is
+ * given alone (no templates, no alignment file) its templates are the ones
+ * fl_template_dir_read finds. At most max_templates: an alignment file's
+ * hits beyond are left out (they are ranked, as AlphaFold keeps the best),
+ * structure files beyond are an error. NULL with no error when no template
+ * was given (or the folder holds none). */
 FlTemplateFeatures *fl_template_features_from_options (const char *query,
                                                        const char *const *templates,
                                                        const char *alignment_file,
                                                        const char *template_dir,
                                                        int max_templates, GPtrArray **hits_out,
                                                        GError **error);
+
+/* A folder of templates, as predict's --template-dir alone and batch's
+ * DIR/<input id>/ read it: DIR/template_alignment.tsv (the alignment file
+ * format above) when present; DIR/templates.txt, one FILE[:CHAIN] per line
+ * (relative to DIR), when present; else, without an alignment file, every
+ * *.pdb / *.ent / *.cif / *.mmcif in name order, a stem ending in "_X" (one
+ * letter) naming chain X ("1gcn_A.pdb"), any other the first chain.
+ * *alignment_file (or NULL) and *templates (NULL-terminated, maybe empty)
+ * are the arguments of fl_template_features_from_options. */
+#define FL_TEMPLATE_DIR_ALIGNMENT "template_alignment.tsv"
+#define FL_TEMPLATE_DIR_LIST "templates.txt"
+gboolean fl_template_dir_read (const char *dir, char **alignment_file, char ***templates,
+                               GError **error);
+
+/* Query residues the hit aligns, and of those the identical ones (may be NULL). */
+int fl_template_hit_n_aligned (const FlTemplateHit *hit, const char *query, int *n_identical);
 
 /* ---- what the model computes from the features (fl-template-geometry.c,
  *      host, recycle-invariant; golden debug keys r0/template/...) ---- */
