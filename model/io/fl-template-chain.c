@@ -46,19 +46,21 @@ residue_clear (gpointer p)
     g_array_unref (r->atoms);
 }
 
-/* Common modified and D-amino acids with the one-letter code the PDB's
- * Chemical Component Dictionary gives them (their parent's), as AlphaFold's
- * CCD table reads them in an mmCIF sequence (a differential-test finding:
- * SEP read as X here, as S there). Rarer monomers still read as X. */
+/* Common modified and D-amino acids with the one-letter code AlphaFold's
+ * table of the PDB's Chemical Component Dictionary gives them (mostly their
+ * parent's; SEC reads as A there, PYL is not listed: X), as it reads them in
+ * an mmCIF sequence (differential-test findings: SEP read as X here, S
+ * there; SEC as U here). Checked name by name against that table; rarer
+ * monomers still read as X. */
 static const struct { char name[4]; char letter; } modified[] = {
-  { "MSE", 'M' }, { "SEC", 'U' }, { "PYL", 'O' }, { "FME", 'M' },
+  { "MSE", 'M' }, { "SEC", 'A' }, { "FME", 'M' },
   { "SEP", 'S' }, { "TPO", 'T' }, { "PTR", 'Y' },
   { "MLY", 'K' }, { "M3L", 'K' }, { "ALY", 'K' }, { "KCX", 'K' }, { "LLP", 'K' },
   { "CSO", 'C' }, { "CSD", 'C' }, { "CME", 'C' }, { "OCS", 'C' },
   { "HYP", 'P' }, { "CGU", 'E' },
   { "DAL", 'A' }, { "DAR", 'R' }, { "DAS", 'D' }, { "DCY", 'C' }, { "DGL", 'E' },
   { "DGN", 'Q' }, { "DHI", 'H' }, { "DIL", 'I' }, { "DLE", 'L' }, { "DLY", 'K' },
-  { "DPN", 'F' }, { "DPR", 'P' }, { "DSG", 'N' }, { "DSN", 'S' }, { "DTH", 'T' },
+  { "DPR", 'P' }, { "DSG", 'N' }, { "DSN", 'S' }, { "DTH", 'T' },
   { "DTR", 'W' }, { "DTY", 'Y' }, { "DVA", 'V' },
 };
 

@@ -11,8 +11,8 @@
  *  - mmCIF: the chain is auth_asym_id; its sequence is _entity_poly_seq of
  *    its entity (index = num - smallest num); coordinates from the first
  *    model's _atom_site rows matched by label_seq_id. Monomers other than
- *    the 20 amino acids, MSE (M), SEC (U), PYL (O) and 33 common modified
- *    and D-amino acids (their parent's letter, as in the PDB's CCD) read as X.
+ *    the 20 amino acids, MSE (M) and 33 common modified and D-amino acids
+ *    (the letter of AlphaFold's CCD table: their parent's; SEC A) read as X.
  *  - Altlocs: per atom name the highest occupancy (first on a tie). Atoms
  *    named as one of the 37 atom types go to their slot; MSE SE -> SD;
  *    ARG NH1/NH2 swapped when NH1 is farther from CD than NH2. */
