@@ -430,6 +430,15 @@ def write_templates(spec, query, work, rc):
             global_files.append(name + (':' + cid if cid != 'A' or rng.random() < 0.5 else ''))
         else:
             by_file.append((name, fmt, cid, entry, chain))
+    # foldlight-cli refuses more structure files (--template) than
+    # max_templates together with the alignment file's hits; an alignment
+    # file alone may hold more (the extra hits are dropped, as AlphaFold does).
+    room = max(ts['max_templates'] - len(by_file), 0)
+    kept_files = [g.split(':')[0] for g in global_files[:room]]
+    for d in described:
+        if d['aligned_by'] == 'global' and d['file'] not in kept_files:
+            d['aligned_by'] = 'not given (beyond max_templates)'
+    global_files = global_files[:room]
     argv = []
     if by_file:
         lines = ['# Query-template alignment written by tools/difftest.py',
@@ -1078,6 +1087,7 @@ def main():
     ap.add_argument('--keep-bytes', type=int, default=250_000,
                     help='keep only cases whose folder is at most this many bytes')
     ap.add_argument('--keep-only', help='comma-separated case names: keep only these')
+    ap.add_argument('--only', help='comma-separated case names: run only these (the rest are drawn and skipped)')
     ap.add_argument('--recheck', action='store_true',
                     help="rerun only Foldlight on the cases already in --work (same --seed, --cases)")
     args = ap.parse_args()
@@ -1094,6 +1104,8 @@ def main():
         spec = draw_spec(rng, i, args.max_length, True if args.templates else None)
         spec['name'] = 's%d-%s' % (args.seed, spec['name'])
         work = os.path.join(args.work, spec['name'])
+        if args.only and spec['name'] not in args.only.split(','):
+            continue
         t1 = time.time()
         try:
             if not args.recheck:
