@@ -3,7 +3,9 @@
 
 Draws random small AlphaFold2 configurations (widths, head counts, block
 counts, IPA sizes, structure-module layers, bins, sequence length, MSA depth,
-recycles, with and without the _ptm head), runs DeepMind's official model on
+recycles, with and without the _ptm head, with and without templates: the
+template stack's settings and template structures written as PDB / mmCIF
+files, aligned by an alignment file or by Foldlight), runs DeepMind's official model on
 the CPU (JAX, fp32, 'highest' matmul precision, as ../shared/golden/README.md
 describes) and foldlight-cli on the same features and parameters, and
 compares every recycle teacher-forced and the free run. See docs/difftest.md.
@@ -16,6 +18,7 @@ docs/difftest.md:
         ml_dtypes opt_einsum absl-py dm-tree jmp tabulate PyYAML contextlib2 six \
         msgpack rich typing_extensions
     /tmp/afvenv/bin/pip install --no-deps dm-haiku==0.0.12 ml-collections==0.1.0 flax==0.8.2
+    /tmp/afvenv/bin/pip install --no-deps biopython==1.81   # template cross-check
     git clone https://github.com/google-deepmind/alphafold /tmp/alphafold-src
     /tmp/afvenv/bin/python tools/difftest.py --alphafold /tmp/alphafold-src \
         --cli build/app/foldlight-cli --cases 40 --seed 1 --work /tmp/difftest
