@@ -1,6 +1,7 @@
 /* foldlight-cli features: an alignment (A3M / FASTA, optionally with a
  * Stockholm alignment of the same query) -> AlphaFold's processed features
- * as .npz, in the golden key names. */
+ * as .npz, in the golden key names; with template options, the template_*
+ * features too. */
 #include <stdio.h>
 #include <string.h>
 #include "fl-cli.h"
@@ -31,7 +32,9 @@ fl_cli_features_main (int argc, char **argv)
 {
   g_autofree char *a3m = NULL, *fasta = NULL, *stockholm = NULL, *out = NULL;
   g_autofree char *seed_text = NULL;
-  int max_clusters = 0, max_extra = 0;
+  g_auto (GStrv) template_files = NULL;
+  g_autofree char *template_alignment = NULL, *template_dir = NULL;
+  int max_clusters = 0, max_extra = 0, max_templates = 4;
   gboolean deterministic = FALSE;
   double mask_fraction = -1.0;
   FlFeatureOptions opts;
@@ -52,6 +55,16 @@ fl_cli_features_main (int argc, char **argv)
       "Seed of the random MSA sampling and masking (default 0)", "S" },
     { "masked-msa-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &mask_fraction,
       "Fraction of cluster positions BERT-masked in random mode (default 0.15)", "F" },
+    { "template", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &template_files,
+      "Template structure (PDB or mmCIF), chain after ':' (default the first); aligned to the "
+      "query globally; repeat for more", "FILE[:CHAIN]" },
+    { "template-alignment", 0, 0, G_OPTION_ARG_FILENAME, &template_alignment,
+      "Query-template alignment (the format of golden tmpl's template_alignment.tsv)", "FILE" },
+    { "template-dir", 0, 0, G_OPTION_ARG_FILENAME, &template_dir,
+      "Folder of templates: alone, every template in it (as for predict); with --template / "
+      "--template-alignment, where their files are looked up", "DIR" },
+    { "max-templates", 0, 0, G_OPTION_ARG_INT, &max_templates,
+      "Template slots, padded to this (default 4, AlphaFold's max_templates)", "T" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Output features .npz", "FEATURES.npz" },
     { NULL },
   };
@@ -82,6 +95,8 @@ fl_cli_features_main (int argc, char **argv)
     return fl_cli_usage_error (ctx, "--out FEATURES.npz is required");
   if (max_clusters < 0 || max_extra < 0)
     return fl_cli_usage_error (ctx, "--max-msa-clusters and --max-extra-msa must be positive");
+  if (max_templates < 1)
+    return fl_cli_usage_error (ctx, "--max-templates must be at least 1");
   if (max_clusters > 0)
     opts.max_msa_clusters = max_clusters;
   if (max_extra > 0)
@@ -145,12 +160,22 @@ fl_cli_features_main (int argc, char **argv)
   g_autoptr(FlFeatures) f = fl_features_build (msa, &opts, &error);
   if (f == NULL)
     return fl_cli_fail (error);
+  if (template_alignment || (template_files && template_files[0]) || template_dir)
+    {
+      f->templates = fl_cli_load_templates (f->sequence, (const char *const *) template_files,
+                                            template_alignment, template_dir, max_templates,
+                                            &error);
+      if (error != NULL)
+        return fl_cli_fail (error);
+      if (f->templates == NULL)
+        g_printerr ("foldlight-cli: %s holds no templates\n", template_dir);
+    }
   if (!fl_features_save_npz (f, out, &error))
     return fl_cli_fail (error);
   printf ("%s: %d residues, %d alignment rows (%d in the input), "
-          "%d/%d cluster rows, %d/%d extra rows, %s\n",
+          "%d/%d cluster rows, %d/%d extra rows, %d/%d templates, %s\n",
           out, f->L, msa->n_rows, msa->n_rows_in_file, f->n_clust_real, f->n_clust,
-          f->n_extra_real, f->n_extra,
-          opts.deterministic ? "deterministic" : "random sampling");
+          f->n_extra_real, f->n_extra, f->templates ? f->templates->n_real : 0,
+          f->templates ? f->templates->T : 0, opts.deterministic ? "deterministic" : "random sampling");
   return 0;
 }

@@ -149,8 +149,36 @@ write_trajectory (const char *path, Progress *p, GError **error)
                              models, n, error);
 }
 
+/* Template options -> template features for `query` (max_templates slots);
+ * the alignment of each template is printed. NULL with no error when no
+ * template was given (or a template folder holds none). */
+FlTemplateFeatures *
+fl_cli_load_templates (const char *query, const char *const *templates,
+                       const char *alignment_file, const char *template_dir,
+                       int max_templates, GError **error)
+{
+  g_autoptr (GPtrArray) hits = NULL;
+  FlTemplateFeatures *tf = fl_template_features_from_options (query, templates, alignment_file,
+                                                              template_dir, max_templates,
+                                                              &hits, error);
+  if (!tf)
+    return NULL;
+  for (guint t = 0; t < hits->len; t++)
+    {
+      FlTemplateHit *h = g_ptr_array_index (hits, t);
+      g_autofree char *qr = NULL, *tr = NULL;
+      fl_template_hit_alignment_strings (h, query, &qr, &tr);
+      int aligned = fl_template_hit_n_aligned (h, query, NULL);
+      g_printerr ("foldlight-cli: template %u %s (%s): %d of %d query residues aligned%s\n"
+                  "  query    %s\n  template %s\n", t + 1, h->chain->domain_name, h->chain->path,
+                  aligned, h->L, (int) t >= tf->T ? " (beyond max_templates: not used)" : "",
+                  qr, tr);
+    }
+  return tf;
+}
+
 /* Template options -> features->templates (replacing any the features
- * file had); the alignment of each globally aligned template is printed. */
+ * file had). */
 gboolean
 fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
                       const char *const *templates, const char *alignment_file,
@@ -165,12 +193,10 @@ fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
                    "and 2 (and their _ptm variants).");
       return FALSE;
     }
-  g_autoptr (GPtrArray) hits = NULL;
   g_autoptr (GError) local = NULL;
-  FlTemplateFeatures *tf = fl_template_features_from_options (features->sequence, templates,
-                                                              alignment_file, template_dir,
-                                                              MAX (cfg->max_templates, 1),
-                                                              &hits, &local);
+  FlTemplateFeatures *tf = fl_cli_load_templates (features->sequence, templates, alignment_file,
+                                                  template_dir, MAX (cfg->max_templates, 1),
+                                                  &local);
   if (local)
     {
       g_propagate_error (error, g_steal_pointer (&local));
@@ -180,17 +206,6 @@ fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
     {
       g_printerr ("foldlight-cli: %s holds no templates\n", template_dir);
       return TRUE;
-    }
-  for (guint t = 0; t < hits->len; t++)
-    {
-      FlTemplateHit *h = g_ptr_array_index (hits, t);
-      g_autofree char *qr = NULL, *tr = NULL;
-      fl_template_hit_alignment_strings (h, features->sequence, &qr, &tr);
-      int aligned = fl_template_hit_n_aligned (h, features->sequence, NULL);
-      g_printerr ("foldlight-cli: template %u %s (%s): %d of %d query residues aligned%s\n"
-                  "  query    %s\n  template %s\n", t + 1, h->chain->domain_name, h->chain->path,
-                  aligned, h->L, (int) t >= tf->T ? " (beyond max_templates: not used)" : "",
-                  qr, tr);
     }
   fl_template_features_free (features->templates);
   features->templates = tf;

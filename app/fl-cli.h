@@ -30,6 +30,11 @@ int fl_cli_usage_error (GOptionContext *ctx, const char *message); /* returns 2 
 gboolean fl_cli_add_templates (FlFeatures *features, const FlModelConfig *cfg,
                                const char *const *templates, const char *alignment_file,
                                const char *template_dir, GError **error);
+/* The same options -> template features of `query` with max_templates
+ * slots (predict and features); NULL without error when none is given. */
+FlTemplateFeatures *fl_cli_load_templates (const char *query, const char *const *templates,
+                                           const char *alignment_file, const char *template_dir,
+                                           int max_templates, GError **error);
 
 /* foldlight-cli features: alignment -> features .npz (app/fl-cli-features.c). */
 int fl_cli_features_main (int argc, char **argv);

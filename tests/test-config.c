@@ -268,6 +268,49 @@ test_bad_json (void)
   g_rmdir (dir);
 }
 
+/* Template settings: use_template_unit_vector and num_block 0 are read;
+ * settings the engine does not implement are refused by name. */
+static void
+test_template_settings (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fl-test-config-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "tmpl.json", NULL);
+  FlModelConfig c;
+  g_autoptr(GError) error = NULL;
+#define EE "{\"model\": {\"embeddings_and_evoformer\": {\"template\": {\"enabled\": true, "
+  g_assert_true (fl_model_config_from_preset ("model_1", &c, NULL));
+  g_assert_false (c.template_unit_vector);
+  g_assert_true (g_file_set_contents (path, EE "\"use_template_unit_vector\": true, "
+                                      "\"template_pair_stack\": {\"num_block\": 0}}}}}", -1, NULL));
+  g_assert_true (fl_model_config_load_json (path, &c, &error));
+  g_assert_no_error (error);
+  g_assert_true (c.has_templates);
+  g_assert_true (c.template_unit_vector);
+  g_assert_cmpint (c.template_blocks, ==, 0);
+
+  const char *const refused[][2] = {
+    { EE "\"embed_torsion_angles\": false}}}}", "embed_torsion_angles" },
+    { EE "\"attention\": {\"key_dim\": 64, \"value_dim\": 32}}}}}", "value_dim" },
+    { EE "\"attention\": {\"gating\": true}}}}}", "gating" },
+    { EE "\"template_pair_stack\": {\"triangle_attention_starting_node\": {\"key_dim\": 32}}}}}}",
+      "key_dim" },
+    { EE "\"template_pair_stack\": {\"triangle_multiplication_incoming\": "
+         "{\"fuse_projection_weights\": true}}}}}}", "fuse_projection_weights" },
+  };
+#undef EE
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_assert_true (fl_model_config_from_preset ("model_1", &c, NULL));
+      g_assert_true (g_file_set_contents (path, refused[i][0], -1, NULL));
+      g_assert_false (fl_model_config_load_json (path, &c, &error));
+      g_assert_error (error, FL_CONFIG_ERROR, FL_CONFIG_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, refused[i][1]));
+      g_clear_error (&error);
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* DeepMind's file names give the preset; anything else gives none. */
 static void
 test_preset_from_filename (void)
@@ -300,5 +343,6 @@ main (int argc, char **argv)
   g_test_add_func ("/model/config/infer-matches-json", test_infer_matches_json);
   g_test_add_func ("/model/config/infer-errors-pae", test_infer_errors_and_pae);
   g_test_add_func ("/model/config/bad-json", test_bad_json);
+  g_test_add_func ("/model/config/template-settings", test_template_settings);
   return g_test_run ();
 }

@@ -90,7 +90,7 @@ test_host_features (void)
   double d_pf = 0, d_af = 0, d_sc = 0, d_m = 0, d_noise = 0;
   for (int t = 0; t < 4; t++)
     {
-      fl_template_pair_feat (tf, t, 39, g->cfg.template_dgram_min, g->cfg.template_dgram_max, pf);
+      fl_template_pair_feat (tf, t, 39, g->cfg.template_dgram_min, g->cfg.template_dgram_max, FALSE, pf);
       for (int64_t i = 0; i < (int64_t) L * L * F; i++)
         d_pf = MAX (d_pf, fabs (pf[i] - want_pf[t * L * L * F + i]));
       fl_template_angle_feat (tf, t, af, NULL);

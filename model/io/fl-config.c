@@ -90,6 +90,7 @@ set_monomer_defaults (FlModelConfig *cfg)
   cfg->template_dgram_bins = 39;
   cfg->template_dgram_min = 3.25f;
   cfg->template_dgram_max = 50.75f;
+  cfg->template_unit_vector = FALSE;
 }
 
 gboolean
@@ -311,13 +312,37 @@ fl_model_config_load_json (const char *path, FlModelConfig *cfg, GError **error)
   read_float (&ctx, o, "min_bin", &c.template_dgram_min);
   read_float (&ctx, o, "max_bin", &c.template_dgram_max);
   double flag;
-  if (c.has_templates && ctx.ok
-      && ((get_num (tp, "embed_torsion_angles", &flag) && flag == 0.0)
-          || (get_num (tp, "use_template_unit_vector", &flag) && flag != 0.0)))
+  if (get_num (tp, "use_template_unit_vector", &flag))
+    c.template_unit_vector = flag != 0.0;
+  /* Settings this engine does not implement are refused, not ignored. */
+  const char *unsupported = NULL;
+  JsonObject *ta = get_obj (tp, "attention");
+  if (get_num (tp, "embed_torsion_angles", &flag) && flag == 0.0)
+    unsupported = "embed_torsion_angles false (no template MSA rows)";
+  else if (get_num (ta, "gating", &flag) && flag != 0.0)
+    unsupported = "template.attention.gating true";
+  else if (c.template_att_key_dim != c.template_att_value_dim)
+    unsupported = "template.attention key_dim different from value_dim";
+  for (int n = 0; !unsupported && n < 2; n++)
+    {
+      JsonObject *node = get_obj (tps, n ? "triangle_attention_ending_node"
+                                         : "triangle_attention_starting_node");
+      if ((get_num (node, "key_dim", &flag) && (int) flag != c.c_t)
+          || (get_num (node, "value_dim", &flag) && (int) flag != c.c_t))
+        unsupported = "template triangle attention key_dim / value_dim other than c_t "
+                      "(the ending node's value_dim)";
+      else if (get_num (node, "gating", &flag) && flag == 0.0)
+        unsupported = "template triangle attention without gating";
+    }
+  for (int n = 0; !unsupported && n < 2; n++)
+    if (get_num (get_obj (tps, n ? "triangle_multiplication_incoming"
+                                 : "triangle_multiplication_outgoing"),
+                 "fuse_projection_weights", &flag) && flag != 0.0)
+      unsupported = "template triangle multiplication with fuse_projection_weights";
+  if (c.has_templates && ctx.ok && unsupported)
     {
       g_set_error (error, FL_CONFIG_ERROR, FL_CONFIG_ERROR_INVALID,
-                   "%s: only AlphaFold's released template settings are supported "
-                   "(embed_torsion_angles true, use_template_unit_vector false)", path);
+                   "%s: unsupported template setting: %s", path, unsupported);
       return FALSE;
     }
 
@@ -553,13 +578,18 @@ fl_model_config_infer (FlModelConfig *cfg, FlParams *params, GError **error)
       c.c_t = dim_of (I, TE "single_template_embedding/embedding2d//weights", 1, 2);
       c.template_dgram_bins = dim_of (I, TE "single_template_embedding/embedding2d//weights", 0, 2)
                               - FL_TEMPLATE_PAIR_FEAT_FIXED;
-      c.template_blocks = dim_of (I, TS "pair_transition/transition1//weights", 0, 3);
-      c.template_tri_start_heads = dim_of (I, TS "triangle_attention_starting_node//feat_2d_weights", -1, 3);
-      c.template_tri_end_heads = dim_of (I, TS "triangle_attention_ending_node//feat_2d_weights", -1, 3);
-      c.template_tri_mul_channels = dim_of (I, TS "triangle_multiplication_outgoing/left_projection//weights", -1, 3);
-      c.template_pair_transition_factor =
-        safe_div (I, dim_of (I, TS "pair_transition/transition1//weights", -1, 3), c.c_t,
-                  "template pair transition width / c_t");
+      /* a stack of no blocks has no parameters */
+      c.template_blocks = 0;
+      if (info (params, TS "pair_transition/transition1//weights"))
+        {
+          c.template_blocks = dim_of (I, TS "pair_transition/transition1//weights", 0, 3);
+          c.template_tri_start_heads = dim_of (I, TS "triangle_attention_starting_node//feat_2d_weights", -1, 3);
+          c.template_tri_end_heads = dim_of (I, TS "triangle_attention_ending_node//feat_2d_weights", -1, 3);
+          c.template_tri_mul_channels = dim_of (I, TS "triangle_multiplication_outgoing/left_projection//weights", -1, 3);
+          c.template_pair_transition_factor =
+            safe_div (I, dim_of (I, TS "pair_transition/transition1//weights", -1, 3), c.c_t,
+                      "template pair transition width / c_t");
+        }
       c.template_att_heads = dim_of (I, TE "attention//query_w", 1, 3);
       c.template_att_key_dim = c.template_att_heads * dim_of (I, TE "attention//query_w", 2, 3);
       c.template_att_value_dim = c.template_att_heads * dim_of (I, TE "attention//value_w", 2, 3);

@@ -73,6 +73,7 @@ typedef struct {
   int template_att_value_dim;   /* value width, all heads (64 = c_t) */
   int template_dgram_bins;      /* 39 */
   float template_dgram_min, template_dgram_max;  /* 3.25, 50.75 Å */
+  gboolean template_unit_vector; /* use_template_unit_vector (FALSE in every released model) */
 } FlModelConfig;
 
 /* Template pair features besides the distogram bins: pseudo-beta mask (1),

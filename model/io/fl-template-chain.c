@@ -46,15 +46,30 @@ residue_clear (gpointer p)
     g_array_unref (r->atoms);
 }
 
+/* Common modified and D-amino acids with the one-letter code AlphaFold's
+ * table of the PDB's Chemical Component Dictionary gives them (mostly their
+ * parent's; SEC reads as A there, PYL is not listed: X), as it reads them in
+ * an mmCIF sequence (differential-test findings: SEP read as X here, S
+ * there; SEC as U here). Checked name by name against that table; rarer
+ * monomers still read as X. */
+static const struct { char name[4]; char letter; } modified[] = {
+  { "MSE", 'M' }, { "SEC", 'A' }, { "FME", 'M' },
+  { "SEP", 'S' }, { "TPO", 'T' }, { "PTR", 'Y' },
+  { "MLY", 'K' }, { "M3L", 'K' }, { "ALY", 'K' }, { "KCX", 'K' }, { "LLP", 'K' },
+  { "CSO", 'C' }, { "CSD", 'C' }, { "CME", 'C' }, { "OCS", 'C' },
+  { "HYP", 'P' }, { "CGU", 'E' },
+  { "DAL", 'A' }, { "DAR", 'R' }, { "DAS", 'D' }, { "DCY", 'C' }, { "DGL", 'E' },
+  { "DGN", 'Q' }, { "DHI", 'H' }, { "DIL", 'I' }, { "DLE", 'L' }, { "DLY", 'K' },
+  { "DPR", 'P' }, { "DSG", 'N' }, { "DSN", 'S' }, { "DTH", 'T' },
+  { "DTR", 'W' }, { "DTY", 'Y' }, { "DVA", 'V' },
+};
+
 static char
 letter_of (const char *resname)
 {
-  if (strcmp (resname, "MSE") == 0)
-    return 'M';
-  if (strcmp (resname, "SEC") == 0)
-    return 'U';
-  if (strcmp (resname, "PYL") == 0)
-    return 'O';
+  for (guint i = 0; i < G_N_ELEMENTS (modified); i++)
+    if (strcmp (resname, modified[i].name) == 0)
+      return modified[i].letter;
   int a = fl_restype_from_3 (resname);
   return a < FL_N_RESTYPES ? fl_restype_1[a] : 'X';
 }

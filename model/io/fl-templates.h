@@ -11,7 +11,8 @@
  *  - mmCIF: the chain is auth_asym_id; its sequence is _entity_poly_seq of
  *    its entity (index = num - smallest num); coordinates from the first
  *    model's _atom_site rows matched by label_seq_id. Monomers other than
- *    the 20 amino acids, MSE (M), SEC (U) and PYL (O) read as X.
+ *    the 20 amino acids, MSE (M) and 33 common modified and D-amino acids
+ *    (the letter of AlphaFold's CCD table: their parent's; SEC A) read as X.
  *  - Altlocs: per atom name the highest occupancy (first on a tie). Atoms
  *    named as one of the 37 atom types go to their slot; MSE SE -> SD;
  *    ARG NH1/NH2 swapped when NH1 is farther from CD than NH2. */
@@ -137,11 +138,13 @@ int fl_template_hit_n_aligned (const FlTemplateHit *hit, const char *query, int 
 
 /* pair_feat (L, L, n_bins + 49) of template t: pseudo-beta distogram
  * (n_bins one-hot bins between min_bin and max_bin, squared-distance edges),
- * pseudo-beta 2-D mask, one-hot22 aatype of j and of i, unit vector (zero:
- * use_template_unit_vector is off in every released model) and backbone
- * 2-D mask, all times the backbone 2-D mask. */
+ * pseudo-beta 2-D mask, one-hot22 aatype of j and of i, unit vector (CA of
+ * j in the backbone frame of i, normalised; zero unless unit_vector, which
+ * is off in every released model) and backbone 2-D mask, all times the
+ * backbone 2-D mask. */
 void fl_template_pair_feat (const FlTemplateFeatures *tf, int t, int n_bins, float min_bin,
-                            float max_bin, float *pair_feat /* (L, L, n_bins + 49) */);
+                            float max_bin, gboolean unit_vector,
+                            float *pair_feat /* (L, L, n_bins + 49) */);
 
 /* AlphaFold's atom37_to_torsion_angles (placeholder_for_undefined False)
  * for template t: sin_cos, alt_sin_cos (L, 7, 2), mask (L, 7); any may be NULL. */

@@ -12,9 +12,39 @@
 
 #define N_AATYPE_ONEHOT 22
 
+/* The rotation of quat_affine.make_canonical_transform for one residue:
+ * with CA at the origin, turn about z so that C lies in the x-z plane, about
+ * y so that C lies on x, then about x so that N lies in the x-y plane (each
+ * angle from its sine and cosine, 1e-20 under the square roots, the matrix
+ * products in AlphaFold's order). */
+static void
+canonical_rotation (const float *n_xyz, const float *ca_xyz, const float *c_xyz, float r[3][3])
+{
+  float cx = c_xyz[0] - ca_xyz[0], cy = c_xyz[1] - ca_xyz[1], cz = c_xyz[2] - ca_xyz[2];
+  float nx = n_xyz[0] - ca_xyz[0], ny = n_xyz[1] - ca_xyz[1], nz = n_xyz[2] - ca_xyz[2];
+  float d1 = sqrtf (1e-20f + cx * cx + cy * cy);
+  float s1 = -cy / d1, c1 = cx / d1;
+  float d2 = sqrtf (1e-20f + cx * cx + cy * cy + cz * cz);
+  float s2 = cz / d2, c2 = sqrtf (cx * cx + cy * cy) / d2;
+  const float m1[3][3] = { { c1, -s1, 0 }, { s1, c1, 0 }, { 0, 0, 1 } };
+  const float m2[3][3] = { { c2, 0, s2 }, { 0, 1, 0 }, { -s2, 0, c2 } };
+  float cr[3][3];
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++)
+      cr[a][b] = m2[a][0] * m1[0][b] + m2[a][1] * m1[1][b] + m2[a][2] * m1[2][b];
+  float ry = cr[1][0] * nx + cr[1][1] * ny + cr[1][2] * nz;
+  float rz = cr[2][0] * nx + cr[2][1] * ny + cr[2][2] * nz;
+  float dn = sqrtf (1e-20f + ry * ry + rz * rz);
+  float sn = -rz / dn, cn = ry / dn;
+  const float m3[3][3] = { { 1, 0, 0 }, { 0, cn, -sn }, { 0, sn, cn } };
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++)
+      r[a][b] = m3[a][0] * cr[0][b] + m3[a][1] * cr[1][b] + m3[a][2] * cr[2][b];
+}
+
 void
 fl_template_pair_feat (const FlTemplateFeatures *tf, int t, int nb, float min_bin,
-                       float max_bin, float *out)
+                       float max_bin, gboolean unit_vector, float *out)
 {
   const int L = tf->L, F = nb + FL_TEMPLATE_PAIR_FEAT_FIXED;
   const float *pb = tf->pseudo_beta + (size_t) t * L * 3;
@@ -33,6 +63,12 @@ fl_template_pair_feat (const FlTemplateFeatures *tf, int t, int nb, float min_bi
     }
   for (int k = 0; k < nb; k++)
     upper[k] = k + 1 < nb ? lower[k + 1] : 1e8f;
+  /* use_template_unit_vector: residue i's canonical backbone rotation */
+  const float *pos = tf->all_atom_positions + (size_t) t * L * 37 * 3;
+  g_autofree float *rot = unit_vector ? g_new (float, (size_t) L * 9) : NULL;
+  for (int i = 0; rot && i < L; i++)
+    canonical_rotation (pos + (i * 37 + FL_ATOM37_N) * 3, pos + (i * 37 + FL_ATOM37_CA) * 3,
+                        pos + (i * 37 + FL_ATOM37_C) * 3, (float (*)[3]) (rot + i * 9));
   for (int i = 0; i < L; i++)
     {
       float bb_i = am[i * 37 + FL_ATOM37_N] * am[i * 37 + FL_ATOM37_CA] * am[i * 37 + FL_ATOM37_C];
@@ -55,7 +91,19 @@ fl_template_pair_feat (const FlTemplateFeatures *tf, int t, int nb, float min_bi
           if (aa[i] >= 0 && aa[i] < N_AATYPE_ONEHOT)
             oi[aa[i]] = m2;
           float *rest = oi + N_AATYPE_ONEHOT;
-          rest[0] = rest[1] = rest[2] = 0.0f;   /* unit vector, off */
+          rest[0] = rest[1] = rest[2] = 0.0f;   /* unit vector, off or masked */
+          if (rot && m2 != 0.0f)
+            {
+              /* CA of j in the frame of i, times rsqrt(1e-6 + |v|^2) */
+              const float *r = rot + i * 9, *ca_i = pos + (i * 37 + FL_ATOM37_CA) * 3,
+                          *ca_j = pos + (j * 37 + FL_ATOM37_CA) * 3;
+              float v[3], w[3] = { ca_j[0] - ca_i[0], ca_j[1] - ca_i[1], ca_j[2] - ca_i[2] };
+              for (int a = 0; a < 3; a++)
+                v[a] = r[a * 3] * w[0] + r[a * 3 + 1] * w[1] + r[a * 3 + 2] * w[2];
+              float inv = 1.0f / sqrtf (1e-6f + (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]));
+              for (int a = 0; a < 3; a++)
+                rest[a] = v[a] * inv * m2;
+            }
           rest[3] = m2 * m2;                    /* the mask channel, masked again */
         }
     }

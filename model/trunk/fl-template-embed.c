@@ -51,24 +51,32 @@ fl_template_dims_from_params (FlTemplateDims *d, FlParams *params, const FlModel
   d->n_bins = d->feat - FL_TEMPLATE_PAIR_FEAT_FIXED;
   d->min_bin = cfg->template_dgram_min;
   d->max_bin = cfg->template_dgram_max;
-  if (!(p = lookup (params, TSTACK "/triangle_attention_starting_node/attention//query_w", 4, error)))
-    return FALSE;
-  d->n_blocks = (int) p->shape[0];
-  s->start_heads = (int) p->shape[2];
-  s->start_dim = (int) p->shape[3];
-  if (!(p = lookup (params, TSTACK "/triangle_attention_ending_node/attention//query_w", 4, error)))
-    return FALSE;
-  s->end_heads = (int) p->shape[2];
-  s->end_dim = (int) p->shape[3];
-  if (!(p = lookup (params, TSTACK "/triangle_multiplication_outgoing/left_projection//weights", 3, error)))
-    return FALSE;
-  s->mul_out_c = (int) p->shape[2];
-  if (!(p = lookup (params, TSTACK "/triangle_multiplication_incoming/left_projection//weights", 3, error)))
-    return FALSE;
-  s->mul_in_c = (int) p->shape[2];
-  if (!(p = lookup (params, TSTACK "/pair_transition/transition1//weights", 3, error)))
-    return FALSE;
-  s->pair_hidden = (int) p->shape[2];
+  d->unit_vector = cfg->template_unit_vector;
+  /* A stack of no blocks (num_block 0) has no parameters: the embedding
+   * goes straight to the output layer norm. */
+  g_autofree char *stack_key = g_strconcat (FL_PARAMS_ROOT, TSTACK,
+                                            "/pair_transition/transition1//weights", NULL);
+  if (cfg->template_blocks > 0 || fl_params_lookup (params, stack_key))
+    {
+      if (!(p = lookup (params, TSTACK "/triangle_attention_starting_node/attention//query_w", 4, error)))
+        return FALSE;
+      d->n_blocks = (int) p->shape[0];
+      s->start_heads = (int) p->shape[2];
+      s->start_dim = (int) p->shape[3];
+      if (!(p = lookup (params, TSTACK "/triangle_attention_ending_node/attention//query_w", 4, error)))
+        return FALSE;
+      s->end_heads = (int) p->shape[2];
+      s->end_dim = (int) p->shape[3];
+      if (!(p = lookup (params, TSTACK "/triangle_multiplication_outgoing/left_projection//weights", 3, error)))
+        return FALSE;
+      s->mul_out_c = (int) p->shape[2];
+      if (!(p = lookup (params, TSTACK "/triangle_multiplication_incoming/left_projection//weights", 3, error)))
+        return FALSE;
+      s->mul_in_c = (int) p->shape[2];
+      if (!(p = lookup (params, TSTACK "/pair_transition/transition1//weights", 3, error)))
+        return FALSE;
+      s->pair_hidden = (int) p->shape[2];
+    }
   if (!(p = lookup (params, TE "attention//query_w", 3, error)))
     return FALSE;
   d->c_z = (int) p->shape[0];
@@ -110,10 +118,13 @@ fl_template_scratch (const FlTemplateDims *d)
   const FlStackDims *s = &d->stack;
   size_t LL = (size_t) s->L * s->L;
   size_t m = LL * d->feat;
-  m = MAX (m, fl_trunk_triangle_multiplication_scratch (s));
-  m = MAX (m, fl_trunk_triangle_attention_scratch (s, FALSE));
-  m = MAX (m, fl_trunk_triangle_attention_scratch (s, TRUE));
-  m = MAX (m, fl_trunk_transition_scratch (s, LL, s->c_z, s->pair_hidden));
+  if (d->n_blocks > 0)
+    {
+      m = MAX (m, fl_trunk_triangle_multiplication_scratch (s));
+      m = MAX (m, fl_trunk_triangle_attention_scratch (s, FALSE));
+      m = MAX (m, fl_trunk_triangle_attention_scratch (s, TRUE));
+      m = MAX (m, fl_trunk_transition_scratch (s, LL, s->c_z, s->pair_hidden));
+    }
   size_t per_row = pointwise_per_row (d);
   m = MAX (m, (size_t) fl_trunk_chunk_rows (s, LL, per_row) * per_row);
   m = MAX (m, (size_t) d->T * s->L * d->c_m);   /* the MSA rows' hidden layer */
@@ -155,7 +166,7 @@ one_stack (FlEvoformer *evo, const FlDeviceInputs *in, const FlTemplateFeatures 
   const int ct = d->stack.c_z;
   FlScratch *sc = &evo->scratch;
 
-  fl_template_pair_feat (tf, t, d->n_bins, d->min_bin, d->max_bin, host_feat);
+  fl_template_pair_feat (tf, t, d->n_bins, d->min_bin, d->max_bin, d->unit_vector, host_feat);
   size_t mark = fl_scratch_mark (sc);
   float *feat = fl_scratch_take (sc, (size_t) LL * d->feat);       /* (L, L, F) */
   FL_OP (b, upload, feat, host_feat, (size_t) LL * d->feat);

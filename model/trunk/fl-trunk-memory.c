@@ -84,6 +84,7 @@ fl_template_bytes_needed (const FlModelConfig *cfg, int L, int n_tmpl)
   FlTemplateDims d = { 0 };
   d.stack.L = L;
   d.stack.c_z = cfg->c_t;
+  d.n_blocks = cfg->template_blocks;
   d.stack.mul_out_c = d.stack.mul_in_c = cfg->template_tri_mul_channels;
   d.stack.start_heads = MAX (cfg->template_tri_start_heads, 1);
   d.stack.end_heads = MAX (cfg->template_tri_end_heads, 1);

@@ -24,6 +24,7 @@ typedef struct {
   int feat;               /* pair feature width (n_bins + 49) */
   int n_bins;
   float min_bin, max_bin;
+  gboolean unit_vector;   /* use_template_unit_vector */
   int c_z, c_m;           /* the trunk's pair and MSA widths */
   int heads, head_dim;    /* point-wise attention (key = value width per head) */
   int T;                  /* template slots */
