@@ -125,6 +125,7 @@ test_global_alignment (void)
 static void
 write_file (const char *dir, const char *name, const char *text, char **path)
 {
+  g_free (*path);   /* a path reused for a second file */
   *path = g_build_filename (dir, name, NULL);
   g_assert_true (g_file_set_contents (*path, text, -1, NULL));
 }
