@@ -633,10 +633,11 @@ cif_chain_ids (GHashTable *cats)
   return ids;
 }
 
-GPtrArray *
-fl_template_chains_read (const char *path, GError **error)
+/* The whole template file, or NULL with an error naming it. */
+static char *
+read_template_text (const char *path, GError **error)
 {
-  g_autofree char *text = NULL;
+  char *text = NULL;
   GError *local = NULL;
   if (!g_file_get_contents (path, &text, NULL, &local))
     {
@@ -645,6 +646,15 @@ fl_template_chains_read (const char *path, GError **error)
       g_error_free (local);
       return NULL;
     }
+  return text;
+}
+
+GPtrArray *
+fl_template_chains_read (const char *path, GError **error)
+{
+  g_autofree char *text = read_template_text (path, error);
+  if (!text)
+    return NULL;
   gboolean cif = g_str_has_suffix (path, ".cif") || g_str_has_suffix (path, ".mmcif")
                  || g_str_has_suffix (path, ".CIF") || strncmp (text, "data_", 5) == 0;
   g_autoptr (GHashTable) cats = cif ? cif_read (path, text, error) : NULL;
@@ -687,15 +697,9 @@ fl_template_chain_copy (const FlTemplateChain *c)
 FlTemplateChain *
 fl_template_chain_read (const char *path, const char *chain_id, GError **error)
 {
-  g_autofree char *text = NULL;
-  GError *local = NULL;
-  if (!g_file_get_contents (path, &text, NULL, &local))
-    {
-      g_set_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_IO,
-                   "cannot read template %s: %s", path, local->message);
-      g_error_free (local);
-      return NULL;
-    }
+  g_autofree char *text = read_template_text (path, error);
+  if (!text)
+    return NULL;
   if (chain_id && (!*chain_id || strlen (chain_id) > 4))
     {
       g_set_error (error, FL_STRUCTURE_IO_ERROR, FL_STRUCTURE_IO_ERROR_INVALID,
